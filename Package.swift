@@ -1,0 +1,56 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+let package = Package(
+    name: "ReleaseDesk",
+    platforms: [.macOS(.v13)],
+    products: [
+        .executable(name: "releasedesk", targets: ["ReleaseDeskCLI"])
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
+    ],
+    targets: [
+        // The canonical JSON of JOURNAL-FORMAT.md §2: values, writer, strict reader. Pure.
+        .target(name: "CanonicalJSON"),
+        // The domain: records, users, rules, the fold from records to state. Pure: no I/O, no clock.
+        .target(name: "ReleaseDeskCore", dependencies: ["CanonicalJSON"]),
+        // The journal file: hash chain, locking, durable append, torn tails, verification, witnesses.
+        .target(
+            name: "ReleaseDeskJournal",
+            dependencies: [
+                "CanonicalJSON", "ReleaseDeskCore",
+                .product(name: "Crypto", package: "swift-crypto"),
+            ]
+        ),
+        // Use cases over journal + core: atomic actions under the journal lock, credentials, sign-in.
+        .target(
+            name: "ReleaseDeskServices",
+            dependencies: [
+                "CanonicalJSON", "ReleaseDeskCore", "ReleaseDeskJournal",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "_CryptoExtras", package: "swift-crypto"),
+            ]
+        ),
+        // The `releasedesk` executable: argument parsing and wiring only.
+        .executableTarget(
+            name: "ReleaseDeskCLI",
+            dependencies: [
+                "CanonicalJSON", "ReleaseDeskCore", "ReleaseDeskJournal", "ReleaseDeskServices",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+        .testTarget(name: "CanonicalJSONTests", dependencies: ["CanonicalJSON"]),
+        .testTarget(name: "ReleaseDeskCoreTests", dependencies: ["ReleaseDeskCore", "CanonicalJSON"]),
+        .testTarget(
+            name: "ReleaseDeskJournalTests",
+            dependencies: ["ReleaseDeskJournal", "ReleaseDeskCore", "CanonicalJSON"],
+            resources: [.copy("Golden")]
+        ),
+        .testTarget(
+            name: "ReleaseDeskCLITests",
+            dependencies: ["ReleaseDeskCLI", "ReleaseDeskJournal", "CanonicalJSON"]
+        ),
+    ]
+)

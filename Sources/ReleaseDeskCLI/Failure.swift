@@ -1,0 +1,114 @@
+import ArgumentParser
+import ReleaseDeskCore
+import ReleaseDeskJournal
+import ReleaseDeskServices
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+/// An error with its exit status (sysexits) and one clear sentence for standard error.
+struct Failure: Error {
+    /// Exit statuses, as `CLI.md` lists them.
+    enum Status: Int32 {
+        case refused = 1, usage = 64, dataError = 65, noInput = 66, unavailable = 69, cannotCreate = 73, ioError = 74,
+            notPermitted = 77, configuration = 78
+    }
+
+    var status: Status
+    var message: String
+
+    init(_ status: Status, _ message: String) {
+        self.status = status
+        self.message = message
+    }
+
+    /// Runs `body`, turning every error into a message on stderr and an exit status.
+    static func guarded(_ body: () throws -> Void) throws {
+        do {
+            try body()
+        } catch let error as ExitCode {
+            throw error
+        } catch {
+            let failure = Failure.from(error)
+            StandardError.write("releasedesk: " + DisplayText.sanitize(failure.message, layout: .singleLine) + "\n")
+            throw ExitCode(failure.status.rawValue)
+        }
+    }
+
+    /// The status and message for any error the program can meet.
+    static func from(_ error: Error) -> Failure {
+        switch error {
+        case let failure as Failure: return failure
+        case let refusal as ActionRefusal:
+            return Failure(refusal.category == .permission ? .notPermitted : .refused, "refused (\(refusal.gate)): \(refusal.message)")
+        case let alarm as DeskError: return Failure(.refused, alarm.description)
+        case let journal as JournalError:
+            switch journal {
+            case .corrupt: return Failure(.refused, journal.description)
+            case .readOnly: return Failure(.refused, journal.description)
+            case .writeFailed: return Failure(.ioError, journal.description)
+            case .invalidRecord: return Failure(.dataError, journal.description)
+            case .io(let call):
+                if call.isMissing { return Failure(.noInput, "\(call.path) does not exist") }
+                if call.isPermissionDenied { return Failure(.notPermitted, journal.description) }
+                return Failure(.ioError, journal.description)
+            }
+        case let credentials as CredentialError: return Failure(.ioError, credentials.description)
+        case let witness as WitnessError: return Failure(.ioError, witness.description)
+        case let location as LocationError: return Failure(.configuration, location.description)
+        default: return Failure(.ioError, "\(error)")
+        }
+    }
+
+    /// Opens the desk at `locations`, naming a missing journal clearly.
+    static func opening(
+        _ locations: Locations, mode: Journal.Mode = .readWrite, observe: (Record) -> Void = { _ in }
+    ) throws -> Desk {
+        guard FileBytes.exists(locations.journal) else {
+            throw Failure(
+                .noInput, "no journal at \(locations.journal); create one with 'releasedesk init' or give --journal")
+        }
+        return try Desk.open(locations, mode: mode, observe: observe)
+    }
+}
+
+/// Unbuffered writes to standard error.
+enum StandardError {
+    static func write(_ text: String) {
+        var bytes = Array(text.utf8)
+        bytes.withUnsafeMutableBytes { raw in
+            var offset = 0
+            while offset < raw.count {
+                let n = Glibc.write(2, raw.baseAddress! + offset, raw.count - offset)
+                if n <= 0 { return }
+                offset += n
+            }
+        }
+    }
+}
+
+/// Buffered writes to standard output, flushed at the end of a command.
+struct StandardOutput {
+    private var buffer: [UInt8] = []
+
+    mutating func write(_ text: String) {
+        buffer += text.utf8
+        if buffer.count > 1 << 20 { flush() }
+    }
+
+    mutating func flush() {
+        buffer.withUnsafeBytes { raw in
+            var offset = 0
+            while offset < raw.count {
+                let n = Glibc.write(1, raw.baseAddress! + offset, raw.count - offset)
+                if n <= 0 { return }
+                offset += n
+            }
+        }
+        buffer.removeAll(keepingCapacity: true)
+    }
+
+    /// Whether standard output is a terminal.
+    static var isTerminal: Bool { isatty(1) == 1 }
+}

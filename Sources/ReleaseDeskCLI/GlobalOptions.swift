@@ -1,0 +1,86 @@
+import ArgumentParser
+import ReleaseDeskCore
+import ReleaseDeskJournal
+import ReleaseDeskServices
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+/// Options every command takes.
+struct GlobalOptions: ParsableArguments {
+    @Option(name: .long, help: "The journal file (default: $RELEASEDESK_JOURNAL, else $XDG_DATA_HOME/releasedesk/journal.jsonl).")
+    var journal: String?
+
+    @Option(name: .long, help: "The user id to sign in as (default: the login name).")
+    var user: String?
+
+    @Flag(name: .long, help: "Read the password from the first line of standard input (a new password from the next line).")
+    var passwordStdin = false
+
+    @Flag(name: .long, help: "Build a fresh journal from SampleData/ in a temporary directory and use it.")
+    var demo = false
+
+    /// The environment, as a dictionary.
+    static var environment: [String: String] {
+        var result: [String: String] = [:]
+        var pointer = environ
+        while let entry = pointer.pointee {
+            let text = String(cString: entry)
+            if let eq = text.firstIndex(of: "=") {
+                result[String(text[..<eq])] = String(text[text.index(after: eq)...])
+            }
+            pointer += 1
+        }
+        return result
+    }
+
+    /// Resolves the file locations; with `--demo`, builds the demo journal first.
+    func locations() throws -> Locations {
+        let environment = Self.environment
+        var resolved: Locations
+        do {
+            resolved = try Locations.resolve(journalOption: journal, environment: environment)
+        } catch {
+            throw Failure(.configuration, error.description)
+        }
+        if demo {
+            resolved = try DemoJournal.build(environment: environment, stateDirectory: resolved.stateDirectory)
+        }
+        return resolved
+    }
+
+    /// The user id to act as.
+    var userID: String {
+        if let user, !user.isEmpty { return user }
+        return Self.loginName()
+    }
+
+    static func loginName() -> String {
+        if let entry = getpwuid(geteuid()), let name = entry.pointee.pw_name {
+            return String(cString: name)
+        }
+        return environment["USER"] ?? "unknown"
+    }
+
+    /// Where passwords come from for this invocation.
+    func passwords() -> PasswordSource {
+        PasswordSource(fromStandardInput: passwordStdin)
+    }
+
+    /// Opens the desk and signs the user in; the password comes from stdin or the terminal.
+    func signedIn(
+        _ locations: Locations, channel: String, passwords: PasswordSource, observe: (Record) -> Void = { _ in }
+    ) throws -> (Desk, UserAccount) {
+        let desk = try Failure.opening(locations, observe: observe)
+        let id = userID
+        let password = try passwords.read(prompt: "Password for \(DisplayText.sanitize(id)): ")
+        let authenticator = LocalAuthenticator(store: CredentialStore(path: locations.credentials))
+        do {
+            let account = try desk.signIn(user: id, password: password, with: authenticator, channel: channel)
+            return (desk, account)
+        } catch let error as DeskError {
+            throw Failure(.refused, error.description)
+        }
+    }
+}

@@ -1,0 +1,49 @@
+import ArgumentParser
+import ReleaseDeskCore
+import ReleaseDeskJournal
+import ReleaseDeskServices
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+struct InfoCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "info", abstract: "Show resolved paths, versions and terminal capabilities.")
+
+    @OptionGroup var global: GlobalOptions
+
+    func run() throws {
+        try Failure.guarded {
+            let environment = GlobalOptions.environment
+            let locations: Locations
+            do {
+                locations = try Locations.resolve(journalOption: global.journal, environment: environment)
+            } catch {
+                throw Failure(.configuration, "\(error)")
+            }
+            var rows: [[String]] = []
+            rows.append(["version", ReleaseDesk.version])
+            rows.append(["journal format", "releasedesk-journal/1"])
+            var journalState = "does not exist"
+            if FileBytes.exists(locations.journal) {
+                let id = (try? Journal.identify(at: locations.journal)) ?? nil
+                journalState = id.map { "journal id \($0)" } ?? "exists, but its first line is not a journal.created record"
+            }
+            rows.append(["journal", "\(locations.journal) (\(journalState))"])
+            rows.append(["credentials", locations.credentials])
+            rows.append(["state", locations.stateDirectory])
+            rows.append(["user", global.userID])
+            rows.append(["host", Journal.hostName()])
+            rows.append(["processors", String(Verifier.systemProcessorCount())])
+            rows.append(["TERM", environment["TERM"] ?? "(unset)"])
+            let locale = environment["LC_ALL"] ?? environment["LC_CTYPE"] ?? environment["LANG"] ?? "(unset)"
+            rows.append(["locale", locale])
+            rows.append(["NO_COLOR", (environment["NO_COLOR"] ?? "").isEmpty ? "unset (colour allowed)" : "set (no colour)"])
+            rows.append(["stdout", isatty(1) == 1 ? "terminal" : "not a terminal (no escape sequences)"])
+            var out = StandardOutput()
+            out.write(Table.render(header: ["WHAT", "VALUE"], rows: rows))
+            out.flush()
+        }
+    }
+}

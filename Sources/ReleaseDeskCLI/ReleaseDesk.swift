@@ -1,0 +1,42 @@
+import ArgumentParser
+import ReleaseDeskCore
+
+@main
+struct ReleaseDesk: ParsableCommand {
+    static let version = "0.1.0"
+
+    static let configuration = CommandConfiguration(
+        commandName: "releasedesk",
+        abstract: "Quality review and batch release for cell and gene therapy manufacturing.",
+        discussion: """
+            Every fact lives in one append-only, hash-chained journal file (JSON Lines). Without a \
+            subcommand, ReleaseDesk opens the workstation.
+
+            Exit codes: 0 success; 1 corruption found or action refused by a rule; 64 usage; 65 bad input \
+            data; 66 input missing; 69 unavailable; 73 cannot create; 74 I/O error; 77 not permitted; \
+            78 configuration error.
+            """,
+        version: version,
+        subcommands: [
+            InitCommand.self, UserCommand.self, VerifyCommand.self, AuditCommand.self, InfoCommand.self,
+            SampleCommand.self, DiagnosticsCommand.self,
+        ]
+    )
+
+    @OptionGroup var global: GlobalOptions
+
+    @Option(name: .long, help: "Theme of the workstation (a file in Themes/).")
+    var theme: String?
+
+    @Flag(name: .long, help: "Open the workstation read-only.")
+    var readonly = false
+
+    func run() throws {
+        try Failure.guarded {
+            throw Failure(
+                .unavailable,
+                "the workstation is not built yet in this version; use the subcommands (releasedesk --help), "
+                    + "for example: releasedesk --demo --user admin --password-stdin audit")
+        }
+    }
+}

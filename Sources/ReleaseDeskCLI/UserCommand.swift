@@ -1,0 +1,168 @@
+import ArgumentParser
+import CanonicalJSON
+import ReleaseDeskCore
+import ReleaseDeskJournal
+import ReleaseDeskServices
+
+struct UserCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "user",
+        abstract: "Enrol users, lock and unlock accounts, set passwords.",
+        discussion: "Every change is journaled with who, whom and when; passwords never are. With --password-stdin "
+            + "the first line of standard input is the acting user's password and, for add and passwd, the second "
+            + "line is the new password.",
+        subcommands: [Add.self, List.self, Lock.self, Unlock.self, Passwd.self]
+    )
+
+    struct Add: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Enrol a user (administrators only).")
+
+        @OptionGroup var global: GlobalOptions
+
+        @Argument(help: "The new user id: 2-32 of a-z, 0-9, '.', '_', '-', starting with a letter; never reused.")
+        var id: String
+
+        @Option(name: .long, help: "Printed full name, shown with every signature.")
+        var name: String
+
+        @Option(name: .long, help: "A role: qa, qp, supervisor or admin (repeat for several).")
+        var role: [String]
+
+        @Option(name: .long, help: "Why the user is enrolled.")
+        var reason: String?
+
+        func validate() throws {
+            guard !role.isEmpty else { throw ValidationError("give at least one --role (qa, qp, supervisor, admin)") }
+            for r in role.flatMap({ $0.split(separator: ",") }) where Role(rawValue: String(r)) == nil {
+                throw ValidationError("--role \(r): roles are qa, qp, supervisor, admin")
+            }
+        }
+
+        func run() throws {
+            try Failure.guarded {
+                let roles = Set(role.flatMap { $0.split(separator: ",") }.compactMap { Role(rawValue: String($0)) })
+                let locations = try global.locations()
+                let passwords = global.passwords()
+                let (desk, actor) = try global.signedIn(locations, channel: "cli:user-add", passwords: passwords)
+                defer { desk.checkpoint() }
+                let password = try passwords.readNew(prompt: "Initial password for \(DisplayText.sanitize(id)): ")
+                let written = try desk.enrol(id, name: name, roles: roles, password: password, reason: reason, by: actor.id)
+                var out = StandardOutput()
+                for record in written { out.write("seq \(record.seq): \(AuditText.summary(record))\n") }
+                out.flush()
+            }
+        }
+    }
+
+    struct List: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "List every enrolled user.")
+
+        @OptionGroup var global: GlobalOptions
+
+        @Flag(name: .long, help: "JSON Lines output, one user per line.")
+        var json = false
+
+        func run() throws {
+            try Failure.guarded {
+                let locations = try global.locations()
+                let (desk, _) = try global.signedIn(locations, channel: "cli:user-list", passwords: global.passwords())
+                defer { desk.checkpoint() }
+                var out = StandardOutput()
+                let users = desk.state.users.values.sorted { $0.id < $1.id }
+                if json {
+                    for user in users {
+                        var object: [String: JSONValue] = [
+                            "user": .string(user.id), "name": .string(user.name),
+                            "roles": .array(user.roles.sorted().map { .string($0.rawValue) }), "locked": .bool(user.isLocked),
+                            "enrolled_at": .string(user.enrolledAt.description), "enrolled_by": .string(user.enrolledBy),
+                            "enrolled_seq": .int(user.enrolledSeq), "failed_sign_ins": .int(Int64(user.consecutiveFailures)),
+                        ]
+                        if let reason = user.lockReason { object["lock_reason"] = .string(reason) }
+                        out.write(AuditText.safeJSON(.object(object)) + "\n")
+                    }
+                } else {
+                    let rows = users.map { user -> [String] in
+                        let status = user.isLocked ? "locked: \(user.lockReason ?? "")" : "active"
+                        return [
+                            user.id, user.name, user.roles.sorted().map(\.rawValue).joined(separator: ","), status,
+                            "\(user.enrolledAt) by \(user.enrolledBy)",
+                        ]
+                    }
+                    out.write(Table.render(header: ["USER", "NAME", "ROLES", "STATUS", "ENROLLED"], rows: rows))
+                }
+                out.flush()
+            }
+        }
+    }
+
+    struct Lock: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Lock an account (administrators only).")
+
+        @OptionGroup var global: GlobalOptions
+        @Argument(help: "The user id to lock.") var id: String
+        @Option(name: .long, help: "Why (required).") var reason: String
+
+        func run() throws {
+            try Failure.guarded {
+                let locations = try global.locations()
+                let (desk, actor) = try global.signedIn(locations, channel: "cli:user-lock", passwords: global.passwords())
+                defer { desk.checkpoint() }
+                let written = try desk.perform("user.lock", by: actor.id) { state throws(ActionRefusal) in
+                    try UserAdministration.lock(id, reason: reason, by: actor.id, in: state)
+                }
+                Report.written(written)
+            }
+        }
+    }
+
+    struct Unlock: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Unlock an account (administrators only).")
+
+        @OptionGroup var global: GlobalOptions
+        @Argument(help: "The user id to unlock.") var id: String
+        @Option(name: .long, help: "Why (required).") var reason: String
+
+        func run() throws {
+            try Failure.guarded {
+                let locations = try global.locations()
+                let (desk, actor) = try global.signedIn(locations, channel: "cli:user-unlock", passwords: global.passwords())
+                defer { desk.checkpoint() }
+                let written = try desk.perform("user.unlock", by: actor.id) { state throws(ActionRefusal) in
+                    try UserAdministration.unlock(id, reason: reason, by: actor.id, in: state)
+                }
+                Report.written(written)
+            }
+        }
+    }
+
+    struct Passwd: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Set a password: your own, or (administrators) another user's.")
+
+        @OptionGroup var global: GlobalOptions
+        @Argument(help: "Whose password (default: your own).") var id: String?
+        @Option(name: .long, help: "Why.") var reason: String = "password changed"
+
+        func run() throws {
+            try Failure.guarded {
+                let locations = try global.locations()
+                let passwords = global.passwords()
+                let (desk, actor) = try global.signedIn(locations, channel: "cli:user-passwd", passwords: passwords)
+                defer { desk.checkpoint() }
+                let target = id ?? actor.id
+                let password = try passwords.readNew(prompt: "New password for \(DisplayText.sanitize(target)): ")
+                let written = try desk.changePassword(of: target, to: password, reason: reason, by: actor.id)
+                Report.written(written)
+            }
+        }
+    }
+}
+
+/// Prints what an action wrote.
+enum Report {
+    static func written(_ records: [Record]) {
+        var out = StandardOutput()
+        for record in records { out.write("seq \(record.seq): \(AuditText.summary(record))\n") }
+        out.flush()
+    }
+}

@@ -1,0 +1,156 @@
+import ArgumentParser
+import CanonicalJSON
+import ReleaseDeskCore
+import ReleaseDeskJournal
+import ReleaseDeskServices
+
+struct VerifyCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "verify",
+        abstract: "Verify the journal: canonical records, sequence, hash chain, repaired fragments, witness.",
+        discussion: """
+            Checks every line as JOURNAL-FORMAT.md §5 says, and this user's witness (§6): the journal must still \
+            hold the record last verified here, with the same hash. On success the witness moves to the new head. \
+            Exit 0 when the journal verifies (warnings included), 1 on corruption or changed history.
+
+            JSON output (--json), one object: status ("ok", "ok-with-warnings", "corrupt"), path, bytes, lines, \
+            records, journal_id, head {seq, hash}, corruption {line, offset, reason} or null, warnings \
+            [{line, offset, message}], warning_count, witness {status: "matches", "saved", "changed", "skipped"; \
+            seq; message}, expected {seq, hash, status: "matches", "differs"} when asked.
+            """
+    )
+
+    @OptionGroup var global: GlobalOptions
+
+    @Flag(name: .long, help: "Print the result as one JSON object.")
+    var json = false
+
+    @Option(name: .long, help: "A seq known from elsewhere (with --expect-hash): the journal must hold it unchanged.")
+    var expectSeq: Int64?
+
+    @Option(name: .long, help: "The hash expected at --expect-seq (64 lower-case hex digits).")
+    var expectHash: String?
+
+    func validate() throws {
+        if (expectSeq == nil) != (expectHash == nil) { throw ValidationError("--expect-seq and --expect-hash go together") }
+        if let expectHash, Digest(hex: expectHash) == nil {
+            throw ValidationError("--expect-hash must be 64 lower-case hex digits")
+        }
+        if let expectSeq, expectSeq < 1 { throw ValidationError("--expect-seq must be 1 or more") }
+    }
+
+    func run() throws {
+        try Failure.guarded {
+            let locations = try global.locations()
+            guard FileBytes.exists(locations.journal) else {
+                throw Failure(.noInput, "no journal at \(locations.journal)")
+            }
+            let store = WitnessStore(directory: locations.stateDirectory)
+            let journalID = try Journal.identify(at: locations.journal)
+            var witness: Witness? = nil
+            var witnessProblem: String? = nil
+            if let journalID {
+                do {
+                    witness = try store.load(journalID: journalID)
+                } catch {
+                        witnessProblem = "\(error)"
+                }
+            }
+            var watch: Set<Int64> = []
+            if let witness { watch.insert(witness.seq) }
+            if let expectSeq { watch.insert(expectSeq) }
+            let report = try Verifier.verify(path: locations.journal, watchSeqs: watch)
+
+            var witnessStatus = "skipped"
+            var witnessMessage = witnessProblem ?? ""
+            var failed = report.status == .corrupt
+            if report.status != .corrupt, let id = report.journalID {
+                if let witness {
+                    if let alarm = witness.check(hashAtSeq: report.watchedHashes[witness.seq]) {
+                        witnessStatus = "changed"
+                        witnessMessage = alarm
+                        failed = true
+                    } else {
+                        witnessStatus = "matches"
+                        witnessMessage = "holds seq \(witness.seq) as last seen here"
+                    }
+                } else if witnessProblem == nil {
+                    witnessStatus = "saved"
+                    witnessMessage = "first verification of this journal by this user"
+                }
+                if witnessStatus != "changed" && witnessProblem == nil {
+                    try? store.save(Witness(journalID: id, seq: report.head.seq, hash: report.head.hash))
+                }
+            }
+            var expectedStatus: String? = nil
+            if let expectSeq, let expectHash {
+                expectedStatus = report.watchedHashes[expectSeq] == expectHash ? "matches" : "differs"
+                if expectedStatus == "differs" { failed = true }
+            }
+
+            var out = StandardOutput()
+            if json {
+                out.write(AuditText.safeJSON(jsonReport(report, witnessStatus, witnessMessage, witness, expectedStatus)) + "\n")
+            } else {
+                out.write(textReport(report, witnessStatus, witnessMessage, expectedStatus))
+            }
+            out.flush()
+            if failed { throw ExitCode(Failure.Status.refused.rawValue) }
+        }
+    }
+
+    func jsonReport(
+        _ report: VerificationReport, _ witnessStatus: String, _ witnessMessage: String, _ witness: Witness?,
+        _ expectedStatus: String?
+    ) -> JSONValue {
+        var object: [String: JSONValue] = [
+            "status": .string(report.status.rawValue), "path": .string(report.path), "bytes": .int(report.bytes),
+            "lines": .int(Int64(report.lines)), "records": .int(Int64(report.records)),
+            "journal_id": report.journalID.map(JSONValue.string) ?? .null,
+            "head": ["seq": .int(report.head.seq), "hash": .string(report.head.hash)],
+            "corruption": report.corruption.map {
+                ["line": .int(Int64($0.line)), "offset": .int($0.offset), "reason": .string($0.reason)]
+            } ?? .null,
+            "warnings": .array(
+                report.warnings.map { ["line": .int(Int64($0.line)), "offset": .int($0.offset), "message": .string($0.message)] }),
+            "warning_count": .int(Int64(report.warningCount)),
+            "witness": [
+                "status": .string(witnessStatus), "seq": witness.map { .int($0.seq) } ?? .null,
+                "message": .string(witnessMessage),
+            ],
+        ]
+        if let expectedStatus, let expectSeq, let expectHash {
+            object["expected"] = ["seq": .int(expectSeq), "hash": .string(expectHash), "status": .string(expectedStatus)]
+        }
+        return .object(object)
+    }
+
+    func textReport(
+        _ report: VerificationReport, _ witnessStatus: String, _ witnessMessage: String, _ expectedStatus: String?
+    ) -> String {
+        var text = ""
+        text += "journal   \(report.path)\n"
+        text += "size      \(report.bytes) bytes, \(report.records) records on \(report.lines) lines\n"
+        if let id = report.journalID { text += "id        \(id)\n" }
+        text += "head      seq \(report.head.seq)  sha256 \(report.head.hash)\n"
+        if witnessStatus != "skipped" || !witnessMessage.isEmpty {
+            let word = witnessStatus == "changed" ? "ALARM" : witnessStatus
+            text += "witness   \(word): \(witnessMessage)\n"
+        }
+        if let expectedStatus, let expectSeq {
+            text += "expected  seq \(expectSeq): \(expectedStatus == "matches" ? "matches" : "DIFFERS (history changed)")\n"
+        }
+        for warning in report.warnings { text += "warning   \(warning)\n" }
+        if report.warningCount > report.warnings.count {
+            text += "warning   … and \(report.warningCount - report.warnings.count) more\n"
+        }
+        switch report.status {
+        case .ok: text += "result    ok\n"
+        case .okWithWarnings: text += "result    ok with \(report.warningCount) warning(s)\n"
+        case .corrupt:
+            let c = report.corruption!
+            text += "result    CORRUPT at line \(c.line), byte offset \(c.offset): \(c.reason)\n"
+        }
+        return text
+    }
+}

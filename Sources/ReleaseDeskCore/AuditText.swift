@@ -1,0 +1,132 @@
+import CanonicalJSON
+
+/// Audit-trail records in readable words and in export formats, sanitised for display.
+public enum AuditText {
+    /// One line of plain words saying what the record means. Safe to show: every data value is sanitised.
+    public static func summary(_ record: Record) -> String {
+        let b = record.body
+        func text(_ key: String) -> String { DisplayText.sanitize(b[key]?.stringValue ?? "?") }
+        func reason() -> String {
+            guard let reason = b["reason"]?.stringValue else { return "" }
+            return " — reason: \"\(DisplayText.sanitize(reason))\""
+        }
+        switch record.kind {
+        case RecordKind.journalCreated:
+            return "journal created (\(text("format")), id \(text("journal_id")))"
+        case RecordKind.tailRepaired:
+            return "repaired a torn tail: fragment of \(b["length"]?.intValue ?? 0) bytes at offset \(b["offset"]?.intValue ?? 0)"
+                + " (sha256 \(text("sha256").prefix(12))…)"
+        case RecordKind.userEnrolled:
+            let roles = (b["roles"]?.arrayValue ?? []).compactMap(\.stringValue).map { DisplayText.sanitize($0) }.joined(separator: ", ")
+            return "enrolled \(text("user")) \"\(text("name"))\" as \(roles)\(reason())"
+        case RecordKind.userRolesChanged:
+            let roles = (b["roles"]?.arrayValue ?? []).compactMap(\.stringValue).map { DisplayText.sanitize($0) }.joined(separator: ", ")
+            return "roles of \(text("user")) set to \(roles)\(reason())"
+        case RecordKind.userLocked:
+            return "locked the account \(text("user"))\(reason())"
+        case RecordKind.userUnlocked:
+            return "unlocked the account \(text("user"))\(reason())"
+        case RecordKind.userCredentialChanged:
+            return "password of \(text("user")) set\(reason())"
+        case RecordKind.signInFailed:
+            let cause = b["cause"]?.stringValue.map { " (\(DisplayText.sanitize($0)))" } ?? ""
+            return "failed sign-in as \(text("user")) via \(text("channel"))\(cause)"
+        case RecordKind.signInSucceeded:
+            return "signed in as \(text("user")) via \(text("channel")); \(b["failures_cleared"]?.intValue ?? 0) earlier failure(s) cleared"
+        case "action.refused":
+            let claimed = b["claimed_user"]?.stringValue.map { " (claimed user \(DisplayText.sanitize($0)))" } ?? ""
+            return "refused \(text("action")) at gate \(text("gate")): \(text("message"))\(claimed)"
+        default:
+            return compact(b)
+        }
+    }
+
+    /// `key=value` pairs of a body, sorted, sanitised, on one line.
+    public static func compact(_ body: [String: JSONValue]) -> String {
+        body.keys.sorted().map { key in "\(key)=\(render(body[key]!))" }.joined(separator: " ")
+    }
+
+    static func render(_ value: JSONValue) -> String {
+        switch value {
+        case .string(let s): return "\"" + DisplayText.sanitize(s) + "\""
+        case .int(let i): return String(i)
+        case .bool(let b): return b ? "true" : "false"
+        case .null: return "null"
+        case .array(let items): return "[" + items.map(render).joined(separator: ", ") + "]"
+        case .object(let members): return "{" + compact(members) + "}"
+        }
+    }
+
+    // MARK: - CSV
+
+    /// The header row of the CSV export.
+    public static let csvColumns = ["seq", "at", "actor", "host", "kind", "summary", "body"]
+
+    /// One CSV row (RFC 4180, CRLF-terminated) for `record`.
+    public static func csvRow(_ record: Record) -> String {
+        let body = String(decoding: (try? CanonicalJSON.encode(.object(record.body))) ?? [], as: UTF8.self)
+        let fields = [
+            String(record.seq), record.at.description, record.actor, record.host, record.kind, summary(record), body,
+        ]
+        return fields.map(csvField).joined(separator: ",") + "\r\n"
+    }
+
+    /// The header row.
+    public static var csvHeader: String { csvColumns.map(csvField).joined(separator: ",") + "\r\n" }
+
+    /// One CSV cell: sanitised, neutralised against spreadsheet formulas (a leading `=`, `+`, `-`, `@`, tab or
+    /// CR gets a `'` in front), and quoted when it holds a comma, quote or line end.
+    public static func csvField(_ raw: String) -> String {
+        var text = DisplayText.sanitize(raw, layout: .singleLine)
+        if let first = text.unicodeScalars.first, "=+-@\t\r".unicodeScalars.contains(first) {
+            text = "'" + text
+        }
+        if text.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" }) {
+            return "\"" + text.replacingAll("\"", with: "\"\"") + "\""
+        }
+        return text
+    }
+
+    // MARK: - JSON Lines
+
+    /// The record as one JSON line that is safe to show in a terminal: the canonical form, except that
+    /// DEL, C1 controls, bidirectional and invisible characters are written as `\uXXXX` escapes. A JSON
+    /// parser reads the same values; re-encoding them canonically gives back the journal's exact bytes.
+    public static func safeJSONLine(_ record: Record) -> String {
+        safeJSON(record.jsonValue)
+    }
+
+    /// `value` as canonical JSON with hidden characters escaped (see `safeJSONLine`).
+    public static func safeJSON(_ value: JSONValue) -> String {
+        let canonical = String(decoding: (try? CanonicalJSON.encode(value)) ?? [], as: UTF8.self)
+        guard canonical.unicodeScalars.contains(where: DisplayText.isHidden) else { return canonical }
+        var out = String.UnicodeScalarView()
+        for scalar in canonical.unicodeScalars {
+            guard DisplayText.isHidden(scalar) else {
+                out.append(scalar)
+                continue
+            }
+            // Control characters below 0x20 are already escaped by the canonical form.
+            var units: [UInt16] = []
+            units.append(contentsOf: String(scalar).utf16)
+            for unit in units {
+                var hex = String(unit, radix: 16)
+                while hex.count < 4 { hex = "0" + hex }
+                out.append(contentsOf: "\\u\(hex)".unicodeScalars)
+            }
+        }
+        return String(out)
+    }
+}
+
+extension String {
+    /// Every occurrence of `target` replaced by `replacement`.
+    public func replacingAll(_ target: Character, with replacement: String) -> String {
+        var out = ""
+        out.reserveCapacity(count)
+        for c in self {
+            if c == target { out += replacement } else { out.append(c) }
+        }
+        return out
+    }
+}

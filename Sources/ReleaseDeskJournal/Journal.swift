@@ -1,0 +1,496 @@
+#if canImport(Glibc)
+    import Glibc
+#endif
+import CanonicalJSON
+import ReleaseDeskCore
+
+/// Why the journal could not do what was asked.
+public enum JournalError: Error, Equatable, CustomStringConvertible {
+    /// The journal is corrupt: nothing is written and every signature is refused.
+    case corrupt(Corruption)
+    /// An earlier write or sync failed, or corruption was found: this process writes nothing more.
+    case readOnly(String)
+    /// A write or sync failed now; the record was not acknowledged.
+    case writeFailed(SystemCallError)
+    /// A system call failed while reading or opening.
+    case io(SystemCallError)
+    /// A record could not be written in canonical form.
+    case invalidRecord(String)
+
+    public var description: String {
+        switch self {
+        case .corrupt(let c): return "the journal is corrupt at \(c)"
+        case .readOnly(let why): return "the journal is read-only in this process: \(why)"
+        case .writeFailed(let e): return "nothing was saved: \(e); the journal is now read-only in this process"
+        case .io(let e): return "\(e)"
+        case .invalidRecord(let why): return "record not written: \(why)"
+        }
+    }
+}
+
+/// The head of a journal: its last record's `seq` and hash.
+public struct JournalHead: Sendable, Equatable {
+    /// `seq` of the last record (0 before any).
+    public var seq: Int64
+    /// SHA-256 hex of the last record's line.
+    public var hash: String
+}
+
+/// An open journal file: reads what others append, appends durably under the lock, repairs torn tails.
+///
+/// The only code that touches the journal file. Not thread-safe: use one instance from one thread.
+public final class Journal {
+    /// How the file is opened.
+    public enum Mode: Sendable { case readWrite, readOnly }
+
+    /// The journal file's path.
+    public let path: String
+    let io: JournalFileIO
+    private let fd: Int32
+    private let host: String
+    private let clock: @Sendable () -> Timestamp
+    private var checker: ChainChecker
+    /// Bytes of complete lines consumed so far.
+    private(set) var consumed: Int64 = 0
+    /// Why this process will not write, when it will not.
+    public private(set) var readOnlyReason: String?
+    /// The corruption found, if any.
+    public private(set) var corruption: Corruption?
+
+    /// The journal's id, from record 1.
+    public var journalID: String { checker.journalID ?? "" }
+    /// The last record's `seq` and hash.
+    public var head: JournalHead { JournalHead(seq: checker.nextSeq - 1, hash: checker.lastHash.hex) }
+    /// Warnings seen while reading (clock steps, repaired fragments).
+    public var warnings: [JournalWarning] { checker.warnings }
+    /// Whether anything has been found wrong with the file.
+    public var isCorrupt: Bool { corruption != nil }
+
+    private init(path: String, io: JournalFileIO, fd: Int32, host: String, clock: @escaping @Sendable () -> Timestamp, writable: Bool) {
+        self.path = path
+        self.io = io
+        self.fd = fd
+        self.host = host
+        self.clock = clock
+        self.checker = ChainChecker()
+        self.readOnlyReason = writable ? nil : "opened read-only"
+    }
+
+    deinit { io.close(fd) }
+
+    /// Creates a new journal at `path` (which must not exist) with `journal.created` by `actor` followed by
+    /// `drafts`, all durable before this returns.
+    public static func create(
+        at path: String, actor: String, then drafts: [RecordDraft], io: JournalFileIO = SystemFileIO(),
+        host: String = Journal.hostName(), clock: @escaping @Sendable () -> Timestamp = Journal.systemClock,
+        journalID: String = Journal.randomUUID()
+    ) throws(JournalError) -> (Journal, [Record]) {
+        let fd: Int32
+        do {
+            fd = try io.open(path, flags: O_RDWR | O_CREAT | O_EXCL | O_APPEND, mode: 0o660)
+        } catch {
+            throw .io(SystemCallError(call: "create", path: path, code: error.code))
+        }
+        let journal = Journal(path: path, io: io, fd: fd, host: host, clock: clock, writable: true)
+        do {
+            try io.fchmod(fd, 0o660)  // exactly 0660, whatever the umask
+            try io.flock(fd, LOCK_EX)
+        } catch {
+            throw .io(error)
+        }
+        defer { try? io.flock(fd, LOCK_UN) }
+        let created = RecordDraft(
+            kind: RecordKind.journalCreated, actor: actor,
+            body: ["journal_id": .string(journalID), "format": "releasedesk-journal/1"])
+        let written = try journal.write([created] + drafts)
+        syncDirectory(of: path, io: io)
+        return (journal, written)
+    }
+
+    /// Opens the journal at `path`. Read its records with `readNew`.
+    ///
+    /// Corruption found while reading does not throw: the records before it are delivered, `corruption`
+    /// says where, and the journal is read-only. A final segment without LF is treated as not yet written.
+    public static func open(
+        at path: String, mode: Mode = .readWrite, io: JournalFileIO = SystemFileIO(), host: String = Journal.hostName(),
+        clock: @escaping @Sendable () -> Timestamp = Journal.systemClock
+    ) throws(JournalError) -> Journal {
+        let fd: Int32
+        do {
+            fd = try io.open(path, flags: mode == .readWrite ? O_RDWR | O_APPEND : O_RDONLY, mode: 0)
+        } catch {
+            throw .io(SystemCallError(call: "open", path: path, code: error.code))
+        }
+        return Journal(path: path, io: io, fd: fd, host: host, clock: clock, writable: mode == .readWrite)
+    }
+
+    /// The `journal_id` of the journal at `path`, read from its first line; `nil` when that line is not a
+    /// valid `journal.created` record (full verification says why).
+    public static func identify(at path: String, io: JournalFileIO = SystemFileIO()) throws(JournalError) -> String? {
+        let fd: Int32
+        do {
+            fd = try io.open(path, flags: O_RDONLY, mode: 0)
+        } catch {
+            throw .io(SystemCallError(call: "open", path: path, code: error.code))
+        }
+        defer { io.close(fd) }
+        var buffer = [UInt8](repeating: 0, count: 4096)
+        let outcome: Result<Int, SystemCallError> = buffer.withUnsafeMutableBytes { raw in
+            do throws(SystemCallError) { return .success(try io.pread(fd, raw.baseAddress!, raw.count, 0)) } catch {
+                return .failure(error)
+            }
+        }
+        let n: Int
+        switch outcome {
+        case .success(let count): n = count
+        case .failure(let error): throw .io(error)
+        }
+        guard let lf = buffer[0..<n].firstIndex(of: 0x0A) else { return nil }
+        var checker = ChainChecker()
+        _ = buffer[0..<lf].withUnsafeBufferPointer { try? checker.accept($0, offset: 0, build: false) }
+        return checker.journalID
+    }
+
+    /// Sequence numbers whose hashes to remember while reading, for witness checks.
+    public var watchSeqs: Set<Int64> {
+        get { checker.watchSeqs }
+        set { checker.watchSeqs = newValue }
+    }
+
+    /// The hash of the record with `seq`, when it is one of `watchSeqs` and has been read.
+    public func watchedHash(seq: Int64) -> String? { checker.watchedHashes[seq]?.hex }
+
+    /// Reads records that other processes appended since the last read, verifying each, and hands them
+    /// to `onRecord` in order.
+    ///
+    /// Takes no lock. An incomplete final line, or a final invalid line whose repair may still be on its
+    /// way, is left for a later read. Corruption stops the reading and sets `corruption`.
+    public func readNew(_ onRecord: (Record) -> Void) throws(JournalError) {
+        guard corruption == nil else { return }
+        _ = try consume(underLock: false, onRecord)
+    }
+
+    /// Reads records appended since the last read (see `readNew(_:)`) and returns them.
+    public func readNew() throws(JournalError) -> [Record] {
+        var records: [Record] = []
+        try readNew { records.append($0) }
+        return records
+    }
+
+    /// Appends the records that `prepare` returns, under the exclusive lock, durably.
+    ///
+    /// Under the lock the journal first reads what others appended and hands those records to `prepare`,
+    /// so the action's rules are checked against fresh state. If `prepare` throws, nothing is written and
+    /// the error is passed on. Returns the records read under the lock and the records written; the
+    /// written ones are acknowledged only because `fdatasync` succeeded.
+    public func append(
+        _ prepare: (_ observed: [Record]) throws -> [RecordDraft]
+    ) throws -> (observed: [Record], written: [Record]) {
+        if let readOnlyReason { throw JournalError.readOnly(readOnlyReason) }
+        do {
+            try io.flock(fd, LOCK_EX)
+        } catch {
+            throw JournalError.io(error)
+        }
+        defer { try? io.flock(fd, LOCK_UN) }
+        var observed: [Record] = []
+        let tail = try consume(underLock: true) { observed.append($0) }
+        if let corruption { throw JournalError.corrupt(corruption) }
+        if let tail { observed += try settleTail(tail) }
+        let drafts = try prepare(observed)
+        guard !drafts.isEmpty else { return (observed, []) }
+        let written = try write(drafts)
+        return (observed, written)
+    }
+
+    // MARK: - Reading
+
+    private struct TailSegment {
+        var offset: Int64
+        var bytes: [UInt8]
+    }
+
+    private static let readChunk = 8 << 20
+
+    /// Reads complete lines from `consumed` to the end of the file; returns the final segment without LF.
+    private func consume(underLock: Bool, _ onRecord: (Record) -> Void) throws(JournalError) -> TailSegment? {
+        let size: Int64
+        do {
+            size = try io.size(fd)
+        } catch {
+            throw .io(error)
+        }
+        guard size > consumed else { return nil }
+        let capacity = Int(min(Int64(Self.readChunk), size - consumed))
+        let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: capacity, alignment: 16)
+        defer { buffer.deallocate() }
+        var partial: [UInt8] = []  // a line that began in an earlier chunk
+        var lineStart = consumed  // file offset of the line being assembled
+        var position = consumed  // file offset of the next read
+        // The state before the last invalid line: a reader without the lock steps back to it when that
+        // line is the last one, because its repair record may not be written yet.
+        var beforeFragment: (checker: ChainChecker, consumed: Int64)? = nil
+        while position < size {
+            let n: Int
+            do {
+                n = try io.pread(fd, buffer.baseAddress!, min(capacity, Int(size - position)), position)
+            } catch {
+                throw .io(error)
+            }
+            if n == 0 { break }
+            let chunk = UnsafeBufferPointer(start: buffer.baseAddress!.assumingMemoryBound(to: UInt8.self), count: n)
+            var start = 0
+            while start < n, let hit = memchr(chunk.baseAddress! + start, 0x0A, n - start) {
+                let lf = chunk.baseAddress!.distance(to: hit.assumingMemoryBound(to: UInt8.self))
+                let snapshot = checker
+                let result: Result<Record?, Corruption>
+                if partial.isEmpty {
+                    result = accept(UnsafeBufferPointer(rebasing: chunk[start..<lf]), offset: lineStart)
+                } else {
+                    partial.append(contentsOf: chunk[start..<lf])
+                    result = partial.withUnsafeBufferPointer { accept($0, offset: lineStart) }
+                    partial.removeAll(keepingCapacity: false)
+                }
+                switch result {
+                case .success(let record):
+                    if checker.pendingFragment != nil {
+                        beforeFragment = (snapshot, lineStart)
+                    } else {
+                        beforeFragment = nil
+                    }
+                    if let record { onRecord(record) }
+                case .failure(let found):
+                    markCorrupt(found)
+                    return nil
+                }
+                lineStart = position + Int64(lf) + 1
+                consumed = lineStart
+                start = lf + 1
+            }
+            if start < n { partial.append(contentsOf: chunk[start..<n]) }
+            position += Int64(n)
+        }
+        if checker.pendingFragment != nil {
+            if underLock {
+                do {
+                    try checker.finish()
+                } catch {
+                    markCorrupt(error)
+                }
+                return nil
+            }
+            if let beforeFragment {
+                checker = beforeFragment.checker
+                consumed = beforeFragment.consumed
+            }
+            return nil
+        }
+        return partial.isEmpty ? nil : TailSegment(offset: lineStart, bytes: partial)
+    }
+
+    private func accept(_ line: UnsafeBufferPointer<UInt8>, offset: Int64) -> Result<Record?, Corruption> {
+        do {
+            return .success(try checker.accept(line, offset: offset, build: true))
+        } catch {
+            return .failure(error)
+        }
+    }
+
+    private func markCorrupt(_ found: Corruption) {
+        corruption = found
+        readOnlyReason = "the journal is corrupt at \(found)"
+    }
+
+    // MARK: - Torn tails
+
+    /// Handles a final segment without LF, under the lock (§4 of the format).
+    private func settleTail(_ tail: TailSegment) throws -> [Record] {
+        let outcome: TailOutcome = tail.bytes.withUnsafeBufferPointer { classifyTail($0) }
+        switch outcome {
+        case .completeRecord:
+            try writeDurably([0x0A], what: "line end of a complete last record")
+            var line = tail.bytes
+            let record = try line.withUnsafeMutableBufferPointer { buffer throws(Corruption) in
+                try checker.accept(UnsafeBufferPointer(buffer), offset: tail.offset, build: true)
+            }
+            line.removeAll()
+            consumed = tail.offset + Int64(tail.bytes.count) + 1
+            return record.map { [$0] } ?? []
+        case .fragment:
+            let sha = Digest.sha256(tail.bytes)
+            let repair = RecordDraft(
+                kind: RecordKind.tailRepaired, actor: UserIdentity.systemActor,
+                body: [
+                    "offset": .int(tail.offset), "length": .int(Int64(tail.bytes.count)), "sha256": .string(sha.hex),
+                ])
+            // The fragment's LF and the repair record go in one write, so no reader sees one without the other.
+            let fragmentEnd = tail.offset + Int64(tail.bytes.count) + 1
+            var checkerWithFragment = checker
+            _ = tail.bytes.withUnsafeBufferPointer { try? checkerWithFragment.accept($0, offset: tail.offset, build: false) }
+            let (bytes, records) = try stamp([repair], chain: checkerWithFragment)
+            try writeDurably([0x0A] + bytes, what: "repair of a torn tail")
+            checker = checkerWithFragment
+            consumed = fragmentEnd
+            try feedWritten(bytes)
+            return records
+        case .damaged(let reason):
+            let found = Corruption(line: checker.lines + 1, offset: tail.offset, reason: reason)
+            markCorrupt(found)
+            throw JournalError.corrupt(found)
+        }
+    }
+
+    enum TailOutcome: Equatable {
+        case completeRecord
+        case fragment
+        case damaged(String)
+    }
+
+    /// A complete record that chains only lacks its LF; a proper prefix of a record (or a complete record
+    /// that does not chain) is a fragment; anything else cannot come from a torn write and is damage.
+    func classifyTail(_ bytes: UnsafeBufferPointer<UInt8>) -> TailOutcome {
+        do {
+            let envelope = try LineParser.parse(bytes, build: false)
+            if envelope.seq == checker.nextSeq && envelope.prev == checker.lastHash && envelope.special != .tailRepaired {
+                return .completeRecord
+            }
+            return .fragment
+        } catch {
+            if error.endsEarly { return .fragment }
+            return .damaged(
+                "the last \(bytes.count) bytes have no line end and cannot be a torn write (\(error)): "
+                    + "the file was damaged")
+        }
+    }
+
+    // MARK: - Writing
+
+    /// Stamps `drafts` with `seq`, `at`, `host` and `prev` continuing `chain`; returns the bytes to write
+    /// (each line with its LF) and the records.
+    private func stamp(_ drafts: [RecordDraft], chain: ChainChecker) throws(JournalError) -> ([UInt8], [Record]) {
+        var bytes: [UInt8] = []
+        var records: [Record] = []
+        var seq = chain.nextSeq
+        var prev = chain.lastHash
+        let at = clock()
+        for draft in drafts {
+            guard Record.isValidKind(draft.kind) else { throw .invalidRecord("kind \(draft.kind) is not dotted lower-case") }
+            guard !draft.actor.isEmpty else { throw .invalidRecord("empty actor") }
+            let record = Record(seq: seq, at: at, actor: draft.actor, host: host, kind: draft.kind, body: draft.body, prev: prev.hex)
+            let line: [UInt8]
+            do {
+                line = try record.canonicalBytes()
+            } catch {
+                throw .invalidRecord("\(error)")
+            }
+            prev = Digest.sha256(line)
+            bytes += line
+            bytes.append(0x0A)
+            records.append(record)
+            seq += 1
+        }
+        return (bytes, records)
+    }
+
+    /// Writes `drafts` after the current head, durably, and advances the chain.
+    private func write(_ drafts: [RecordDraft]) throws(JournalError) -> [Record] {
+        let (bytes, records) = try stamp(drafts, chain: checker)
+        try writeDurably(bytes, what: "\(records.count) record(s)")
+        try feedWritten(bytes)
+        return records
+    }
+
+    /// One `write(2)`, then `fdatasync(2)`. Any failure makes this process read-only: a failed sync may have
+    /// lost the data, and retrying could report success for bytes that never reached the disk.
+    private func writeDurably(_ bytes: [UInt8], what: String) throws(JournalError) {
+        let outcome: Result<Int, SystemCallError> = bytes.withUnsafeBytes { raw in
+            do throws(SystemCallError) { return .success(try io.write(fd, raw)) } catch { return .failure(error) }
+        }
+        let n: Int
+        switch outcome {
+        case .success(let count): n = count
+        case .failure(let error):
+            readOnlyReason = "writing the \(what) failed: \(error)"
+            throw .writeFailed(error)
+        }
+        guard n == bytes.count else {
+            let short = SystemCallError(call: "write", path: path, code: 0)
+            readOnlyReason = "writing the \(what) was cut short after \(n) of \(bytes.count) bytes"
+            throw .writeFailed(short)
+        }
+        do {
+            try io.fdatasync(fd)
+        } catch {
+            readOnlyReason = "fdatasync after writing the \(what) failed: \(error)"
+            throw .writeFailed(error)
+        }
+    }
+
+    /// Runs the lines just written through the checker, so the chain state follows the file.
+    private func feedWritten(_ bytes: [UInt8]) throws(JournalError) {
+        var start = 0
+        var failure: Corruption? = nil
+        bytes.withUnsafeBufferPointer { all in
+            while start < all.count, let lf = all[start...].firstIndex(of: 0x0A) {
+                do throws(Corruption) {
+                    _ = try checker.accept(UnsafeBufferPointer(rebasing: all[start..<lf]), offset: consumed, build: false)
+                } catch {
+                    failure = error
+                    return
+                }
+                consumed += Int64(lf - start + 1)
+                start = lf + 1
+            }
+        }
+        if let failure {
+            markCorrupt(failure)
+            throw .corrupt(failure)
+        }
+    }
+
+    // MARK: - Environment
+
+    /// The host name of this machine.
+    public static func hostName() -> String {
+        var buffer = [CChar](repeating: 0, count: 256)
+        guard gethostname(&buffer, buffer.count - 1) == 0 else { return "localhost" }
+        let name = String(cString: buffer)
+        return name.isEmpty ? "localhost" : name
+    }
+
+    /// The system clock, as the journal stamps records.
+    public static let systemClock: @Sendable () -> Timestamp = {
+        var ts = timespec()
+        clock_gettime(CLOCK_REALTIME, &ts)
+        return Timestamp(millisecondsSinceEpoch: Int64(ts.tv_sec) * 1000 + Int64(ts.tv_nsec) / 1_000_000)
+    }
+
+    /// A random version-4 UUID in lower case.
+    public static func randomUUID() -> String {
+        var generator = SystemRandomNumberGenerator()
+        var bytes = (0..<16).map { _ in UInt8.random(in: 0...255, using: &generator) }
+        bytes[6] = (bytes[6] & 0x0F) | 0x40
+        bytes[8] = (bytes[8] & 0x3F) | 0x80
+        let hex = bytes.map { b -> String in
+            let s = String(b, radix: 16)
+            return s.count == 1 ? "0" + s : s
+        }
+        return hex[0..<4].joined() + "-" + hex[4..<6].joined() + "-" + hex[6..<8].joined() + "-" + hex[8..<10].joined() + "-"
+            + hex[10..<16].joined()
+    }
+
+    /// Makes a new directory entry durable.
+    static func syncDirectory(of path: String, io: JournalFileIO) {
+        let directory = parentDirectory(of: path)
+        guard let dfd = try? io.open(directory, flags: O_RDONLY | O_DIRECTORY, mode: 0) else { return }
+        try? io.fsync(dfd)
+        io.close(dfd)
+    }
+
+    /// The directory part of `path` (`.` when there is none).
+    public static func parentDirectory(of path: String) -> String {
+        guard let slash = path.lastIndex(of: "/") else { return "." }
+        if slash == path.startIndex { return "/" }
+        return String(path[..<slash])
+    }
+}

@@ -1,0 +1,78 @@
+import CanonicalJSON
+import ReleaseDeskCore
+import ReleaseDeskJournal
+
+/// Builds the demo journal from the files in `SampleData/`.
+public enum DemoSite {
+    /// A problem with a sample-data file, naming file, line and field.
+    public struct InputProblem: Error, CustomStringConvertible {
+        public var file: String
+        public var line: Int
+        public var field: String
+        public var reason: String
+
+        public var description: String { "\(file):\(line): field \(field): \(reason)" }
+    }
+
+    /// A demo user as `users.json` lists it.
+    public struct DemoUser: Sendable, Equatable {
+        public var id: String
+        public var name: String
+        public var roles: Set<Role>
+        public var password: String
+    }
+
+    /// Reads `users.json` of the sample data.
+    public static func users(in directory: String) throws -> [DemoUser] {
+        let file = directory + "/users.json"
+        guard let bytes = try FileBytes.read(file) else {
+            throw InputProblem(file: file, line: 1, field: "-", reason: "the file does not exist")
+        }
+        let root: InputNode
+        do {
+            root = try InputJSONReader.parse(bytes)
+        } catch {
+            throw InputProblem(file: file, line: error.line, field: "-", reason: error.reason)
+        }
+        guard case .array(let entries)? = root["users"]?.value else {
+            throw InputProblem(file: file, line: root.line, field: "users", reason: "must be an array of users")
+        }
+        var result: [DemoUser] = []
+        for (index, entry) in entries.enumerated() {
+            func text(_ key: String) throws -> String {
+                guard case .string(let value)? = entry[key]?.value else {
+                    throw InputProblem(file: file, line: entry.line, field: "users[\(index)].\(key)", reason: "must be a string")
+                }
+                return value
+            }
+            guard case .array(let roleNodes)? = entry["roles"]?.value else {
+                throw InputProblem(file: file, line: entry.line, field: "users[\(index)].roles", reason: "must be an array")
+            }
+            var roles: Set<Role> = []
+            for node in roleNodes {
+                guard case .string(let name) = node.value, let role = Role(rawValue: name) else {
+                    throw InputProblem(
+                        file: file, line: node.line, field: "users[\(index)].roles", reason: "roles are qa, qp, supervisor, admin")
+                }
+                roles.insert(role)
+            }
+            result.append(DemoUser(id: try text("id"), name: try text("name"), roles: roles, password: try text("password")))
+        }
+        guard result.first?.roles.contains(.admin) == true else {
+            throw InputProblem(file: file, line: root.line, field: "users[0].roles", reason: "the first user must be an administrator")
+        }
+        return result
+    }
+
+    /// Creates a journal at `locations` holding the sample site. Returns the open desk.
+    public static func build(sampleData directory: String, at locations: Locations) throws -> Desk {
+        let users = try users(in: directory)
+        let admin = users[0]
+        let desk = try Desk.create(locations, administrator: admin.id, name: admin.name, password: admin.password)
+        for user in users.dropFirst() {
+            try desk.enrol(user.id, name: user.name, roles: user.roles, password: user.password, reason: "demo user", by: admin.id)
+        }
+        desk.checkpoint()
+        return desk
+    }
+}

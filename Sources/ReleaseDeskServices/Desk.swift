@@ -1,0 +1,252 @@
+import CanonicalJSON
+import ReleaseDeskCore
+import ReleaseDeskJournal
+
+/// An open journal and the state it folds to; performs actions atomically under the journal lock.
+///
+/// Every action re-reads what other users appended, re-checks its rule against that fresh state, and only
+/// then writes. A refused action is itself journaled (`action.refused`).
+public final class Desk {
+    /// The journal.
+    public let journal: Journal
+    /// Where the files are.
+    public let locations: Locations
+    /// The state the journal folds to.
+    public private(set) var state: DeskState
+    /// Why nothing may be written or signed: corruption, or a witness that does not match.
+    public private(set) var alarm: String?
+    private let witnesses: WitnessStore
+
+    private init(journal: Journal, locations: Locations, state: DeskState) {
+        self.journal = journal
+        self.locations = locations
+        self.state = state
+        self.witnesses = WitnessStore(directory: locations.stateDirectory)
+    }
+
+    /// Opens the journal at `locations`, reads and verifies it, and checks this user's witness.
+    ///
+    /// `observe` sees every record as it is read, so a caller that lists records needs no second read.
+    public static func open(
+        _ locations: Locations, mode: Journal.Mode = .readWrite, policy: SecurityPolicy = SecurityPolicy(),
+        observe: (Record) -> Void = { _ in }
+    ) throws -> Desk {
+        let journal = try Journal.open(at: locations.journal, mode: mode)
+        let desk = Desk(journal: journal, locations: locations, state: DeskState(policy: policy))
+        try desk.readAll(observe: observe)
+        return desk
+    }
+
+    /// Creates a journal with its first administrator, whose password is set at once.
+    public static func create(
+        _ locations: Locations, administrator id: String, name: String, password: String
+    ) throws -> Desk {
+        let enrolment = try UserAdministration.enrolFirstAdministrator(id, name: name)
+        if let problem = PasswordPolicy.problem(with: password, for: id) {
+            throw ActionRefusal(.rule, gate: "password", problem)
+        }
+        let hash = try PasswordHash.make(password)  // before the journal exists: slow, and may fail
+        let (journal, records) = try Journal.create(at: locations.journal, actor: id, then: [enrolment])
+        try CredentialStore(path: locations.credentials).save([id: hash])
+        let desk = Desk(journal: journal, locations: locations, state: DeskState.replay(records))
+        desk.saveWitness()
+        return desk
+    }
+
+    private func readAll(observe: (Record) -> Void) throws {
+        // The witness is filed under the journal id, so learn the id first and watch the witness's seq
+        // while reading: the check then costs nothing extra.
+        var witness: Witness? = nil
+        if let id = try Journal.identify(at: journal.path) {
+            witness = try witnesses.load(journalID: id)
+            if let witness { journal.watchSeqs = [witness.seq] }
+        }
+        try journal.readNew { record in
+            state.apply(record)
+            observe(record)
+        }
+        if let corruption = journal.corruption {
+            alarm = "the journal is corrupt at \(corruption)"
+            return
+        }
+        if let witness, witness.journalID == journal.journalID,
+            let problem = witness.check(hashAtSeq: journal.watchedHash(seq: witness.seq))
+        {
+            alarm = problem
+            return
+        }
+        saveWitness()
+    }
+
+    /// Records the current head as this user's witness (never moving it backwards).
+    func saveWitness() {
+        guard alarm == nil, !journal.journalID.isEmpty, journal.head.seq > 0 else { return }
+        try? witnesses.save(Witness(journalID: journal.journalID, seq: journal.head.seq, hash: journal.head.hash))
+    }
+
+    /// Reads records others appended and folds them in.
+    public func refresh() throws {
+        try journal.readNew { state.apply($0) }
+        if let corruption = journal.corruption, alarm == nil { alarm = "the journal is corrupt at \(corruption)" }
+    }
+
+    /// Performs `action` atomically: under the lock, with state refreshed, `decide` returns the records to
+    /// write or throws a refusal. A refusal is journaled as `action.refused` and then thrown.
+    @discardableResult
+    public func perform(
+        _ action: String, by actor: String, _ decide: (DeskState) throws(ActionRefusal) -> [RecordDraft]
+    ) throws -> [Record] {
+        if let alarm { throw DeskError.alarm(alarm) }
+        var refusal: ActionRefusal? = nil
+        let (_, written) = try journal.append { observed throws in
+            for record in observed { state.apply(record) }
+            do throws(ActionRefusal) {
+                return try decide(state)
+            } catch {
+                refusal = error
+                return [Self.refusalDraft(action, by: actor, error)]
+            }
+        }
+        for record in written { state.apply(record) }
+        if let refusal { throw refusal }
+        return written
+    }
+
+    static func refusalDraft(_ action: String, by actor: String, _ refusal: ActionRefusal) -> RecordDraft {
+        let who = UserIdentity.problem(withID: actor) == nil ? actor : UserIdentity.systemActor
+        var body: [String: JSONValue] = [
+            "action": .string(action), "gate": .string(refusal.gate), "category": .string(refusal.category.rawValue),
+            "message": .string(refusal.message),
+        ]
+        if who != actor { body["claimed_user"] = .string(actor) }
+        return RecordDraft(kind: "action.refused", actor: who, body: body)
+    }
+
+    /// Signs `user` in with `password`: a failure is journaled and counts towards the lock-out; a success
+    /// after failures clears them. Returns the account, or throws a permission refusal.
+    public func signIn(user: String, password: String, with authenticator: Authenticator, channel: String) throws
+        -> UserAccount
+    {
+        if alarm != nil {
+            // Read-only: the password is still checked (people must be able to read the evidence), but
+            // nothing can be journaled, so a failure does not count towards the lock-out.
+            guard let account = state.users[user], !account.isLocked,
+                try authenticator.verify(user: user, password: password)
+            else {
+                throw ActionRefusal(.permission, gate: "authentication", "user id or password is wrong, or the account is locked")
+            }
+            return account
+        }
+        try refresh()
+        if let account = state.users[user], account.isLocked {
+            try journal.append { observed in
+                for record in observed { state.apply(record) }
+                return [
+                    RecordDraft(
+                        kind: RecordKind.signInFailed, actor: UserIdentity.systemActor,
+                        body: ["user": .string(user), "channel": .string(channel), "cause": "account-locked"])
+                ]
+            }.written.forEach { state.apply($0) }
+            throw ActionRefusal(
+                .permission, gate: "account-locked",
+                "the account \(user) is locked (\(account.lockReason ?? "by an administrator")); an administrator must unlock it")
+        }
+        let known = state.users[user] != nil
+        let accepted = try authenticator.verify(user: user, password: password) && known
+        var lockedNow = false
+        let (_, written) = try journal.append { observed in
+            for record in observed { state.apply(record) }
+            if accepted { return UserAdministration.signInSucceeded(user, channel: channel, in: state) }
+            let drafts = UserAdministration.signInFailed(user, channel: channel, in: state)
+            lockedNow = drafts.contains { $0.kind == RecordKind.userLocked }
+            return drafts
+        }
+        for record in written { state.apply(record) }
+        guard accepted, let account = state.users[user] else {
+            let suffix = lockedNow ? "; the account is now locked after \(state.policy.maxFailedSignIns) failures" : ""
+            throw ActionRefusal(.permission, gate: "authentication", "user id or password is wrong\(suffix)")
+        }
+        return account
+    }
+}
+
+/// Why the desk will not act.
+public enum DeskError: Error, Equatable, CustomStringConvertible {
+    /// Integrity alarm: corruption or changed history. Read-only; every signature refused.
+    case alarm(String)
+
+    public var description: String {
+        switch self {
+        case .alarm(let why): return "integrity alarm: \(why). The journal is read-only until an administrator acts"
+        }
+    }
+}
+
+extension Desk {
+    /// Enrols a user and sets the initial password, atomically under the journal lock: the credential file
+    /// is written only when the rule allows the enrolment, and restored if the record cannot be written.
+    @discardableResult
+    public func enrol(
+        _ id: String, name: String, roles: Set<Role>, password: String, reason: String?, by actor: String
+    ) throws -> [Record] {
+        if let problem = PasswordPolicy.problem(with: password, for: id) {
+            throw ActionRefusal(.rule, gate: "password", problem)
+        }
+        let hash = try PasswordHash.make(password)
+        return try performWithCredentials("user.enrol", by: actor, user: id, hash: hash) { state throws(ActionRefusal) in
+            try UserAdministration.enrol(id, name: name, roles: roles, reason: reason, by: actor, in: state)
+        }
+    }
+
+    /// Sets the password of `user` (by the user or an administrator), atomically with its record.
+    @discardableResult
+    public func changePassword(of user: String, to password: String, reason: String, by actor: String) throws -> [Record] {
+        if let problem = PasswordPolicy.problem(with: password, for: user) {
+            throw ActionRefusal(.rule, gate: "password", problem)
+        }
+        let hash = try PasswordHash.make(password)
+        return try performWithCredentials("user.passwd", by: actor, user: user, hash: hash) { state throws(ActionRefusal) in
+            try UserAdministration.credentialChanged(user, reason: reason, by: actor, in: state)
+        }
+    }
+
+    private func performWithCredentials(
+        _ action: String, by actor: String, user: String, hash: PasswordHash,
+        _ decide: (DeskState) throws(ActionRefusal) -> [RecordDraft]
+    ) throws -> [Record] {
+        if let alarm { throw DeskError.alarm(alarm) }
+        let store = CredentialStore(path: locations.credentials)
+        var refusal: ActionRefusal? = nil
+        var previous: [String: PasswordHash]? = nil
+        do {
+            let (_, written) = try journal.append { observed throws in
+                for record in observed { state.apply(record) }
+                let drafts: [RecordDraft]
+                do throws(ActionRefusal) {
+                    drafts = try decide(state)
+                } catch {
+                    refusal = error
+                    return [Self.refusalDraft(action, by: actor, error)]
+                }
+                // Under the lock, so two administrators cannot overwrite each other's changes.
+                let current = try store.load()
+                var next = current
+                next[user] = hash
+                try store.save(next)
+                previous = current
+                return drafts
+            }
+            for record in written { state.apply(record) }
+            if let refusal { throw refusal }
+            return written
+        } catch let error as JournalError {
+            if let previous { try? store.save(previous) }
+            throw error
+        }
+    }
+
+    /// Saves this user's witness at the current head. Call when a command or session ends.
+    public func checkpoint() {
+        saveWitness()
+    }
+}
