@@ -24,9 +24,11 @@ enum DemoJournal {
         let locations = Locations(
             journal: journal, credentials: CredentialStore.path(forJournal: journal), stateDirectory: directory + "/state")
         do {
-            _ = try DemoSite.build(sampleData: sampleData, at: locations)
+            _ = try DemoSite.build(sampleData: sampleData, at: locations, now: Journal.systemClock())
         } catch let problem as DemoSite.InputProblem {
             throw Failure(.dataError, problem.description)
+        } catch let problems as ImportProblems {
+            throw Failure(.dataError, "the sample data does not import: " + problems.problems.map(\.description).joined(separator: "; "))
         }
         StandardError.write("releasedesk: demo journal built at \(journal)\n")
         return locations

@@ -31,7 +31,7 @@ struct Failure: Error {
             throw error
         } catch {
             let failure = Failure.from(error)
-            StandardError.write("releasedesk: " + DisplayText.sanitize(failure.message, layout: .singleLine) + "\n")
+            StandardError.write("releasedesk: " + DisplayText.sanitize(failure.message, layout: .multiline) + "\n")
             throw ExitCode(failure.status.rawValue)
         }
     }
@@ -54,6 +54,12 @@ struct Failure: Error {
                 if call.isPermissionDenied { return Failure(.notPermitted, journal.description) }
                 return Failure(.ioError, journal.description)
             }
+        case let problems as ImportProblems:
+            return Failure(
+                .dataError,
+                "import refused, nothing was written (\(problems.problems.count) problem(s)):\n"
+                    + problems.problems.map { "  " + $0.description }.joined(separator: "\n"))
+        case let missing as ImportFileMissing: return Failure(.noInput, missing.description)
         case let credentials as CredentialError: return Failure(.ioError, credentials.description)
         case let witness as WitnessError: return Failure(.ioError, witness.description)
         case let location as LocationError: return Failure(.configuration, location.description)

@@ -18,7 +18,8 @@ struct ReleaseDesk: ParsableCommand {
             """,
         version: version,
         subcommands: [
-            InitCommand.self, UserCommand.self, VerifyCommand.self, AuditCommand.self, InfoCommand.self,
+            InitCommand.self, UserCommand.self, ImportCommand.self, QueueCommand.self, ReviewCommand.self, ReportCommand.self,
+            VerifyCommand.self, AuditCommand.self, InfoCommand.self,
             SampleCommand.self, DiagnosticsCommand.self,
         ]
     )

@@ -17,6 +17,26 @@ public struct DeskState: Sendable, Equatable {
     public var recordCounts: [String: Int] = [:]
     /// The security settings in force.
     public var policy: SecurityPolicy
+    /// Products and their current specification, by id.
+    public var products: [String: Product] = [:]
+    /// Sites and their quality agreements, by id.
+    public var sites: [String: Site] = [:]
+    /// Every batch, by id.
+    public var batches: [String: BatchRecord] = [:]
+    /// Batch ids by `product|site`, in arrival order (for trends).
+    public var seriesIndex: [String: [String]] = [:]
+    /// Records of an import whose `import.committed` has not been read yet.
+    public var stagedImport: (id: String, records: [Record])? = nil
+    /// Committed imports: id, seq of the commit, and its files.
+    public var imports: [(id: String, seq: Int64, files: [JSONValue])] = []
+
+    public static func == (a: DeskState, b: DeskState) -> Bool {
+        a.journalID == b.journalID && a.lastSeq == b.lastSeq && a.lastAt == b.lastAt && a.users == b.users
+            && a.recordCounts == b.recordCounts && a.policy == b.policy && a.products == b.products && a.sites == b.sites
+            && a.batches == b.batches && a.seriesIndex == b.seriesIndex && a.stagedImport?.id == b.stagedImport?.id
+            && a.stagedImport?.records == b.stagedImport?.records && a.imports.map(\.id) == b.imports.map(\.id)
+            && a.imports.map(\.seq) == b.imports.map(\.seq)
+    }
 
     /// An empty state under `policy`.
     public init(policy: SecurityPolicy = SecurityPolicy()) {
@@ -29,7 +49,27 @@ public struct DeskState: Sendable, Equatable {
         lastAt = record.at
         recordCounts[record.kind, default: 0] += 1
         let body = record.body
+        if RecordKind.importParts.contains(record.kind), let importID = body["import_id"]?.stringValue {
+            // Parts of an import take effect together, when its commit record is read.
+            if stagedImport?.id != importID { stagedImport = (importID, []) }
+            stagedImport!.records.append(record)
+            return
+        }
         switch record.kind {
+        case RecordKind.importCommitted:
+            guard let importID = body["import_id"]?.stringValue, let staged = stagedImport, staged.id == importID else { return }
+            stagedImport = nil
+            for part in staged.records { applyData(part) }
+            imports.append((importID, record.seq, body["files"]?.arrayValue ?? []))
+        case RecordKind.productSpecified, RecordKind.siteRegistered, RecordKind.batchImported, RecordKind.qcResultsRecorded,
+            RecordKind.custodyEventsRecorded:
+            applyData(record)
+        case RecordKind.batchReviewed:
+            guard let id = body["batch"]?.stringValue, batches[id] != nil else { return }
+            batches[id]!.review = Review.decode(body)
+            batches[id]!.reviewSeq = record.seq
+            batches[id]!.reviewedAt = record.at
+            batches[id]!.recordSeqs.append(record.seq)
         case RecordKind.journalCreated:
             journalID = body["journal_id"]?.stringValue
         case RecordKind.userEnrolled:
@@ -118,4 +158,92 @@ public struct ActionRefusal: Error, Equatable, CustomStringConvertible {
     }
 
     public var description: String { message }
+}
+
+extension DeskState {
+    /// Applies one record of data (product, site, batch, QC results, custody events).
+    mutating func applyData(_ record: Record) {
+        let body = record.body
+        switch record.kind {
+        case RecordKind.productSpecified:
+            guard let value = body["product"], let product = try? Product.decode(value, path: "product") else { return }
+            products[product.id] = product
+        case RecordKind.siteRegistered:
+            guard let value = body["site"], let site = try? Site.decode(value, path: "site") else { return }
+            sites[site.id] = site
+        case RecordKind.batchImported:
+            guard let value = body["batch"], let batch = try? Batch.decode(value, path: "batch") else { return }
+            if var existing = batches[batch.id] {
+                existing.changes += Self.changes(from: existing.batch, to: batch, record: record)
+                existing.batch = batch
+                existing.lastDataSeq = record.seq
+                existing.recordSeqs.append(record.seq)
+                batches[batch.id] = existing
+            } else {
+                batches[batch.id] = BatchRecord(
+                    batch: batch, firstSeq: record.seq, firstAt: record.at, lastDataSeq: record.seq, recordSeqs: [record.seq])
+                seriesIndex[batch.product + "|" + batch.site, default: []].append(batch.id)
+            }
+        case RecordKind.qcResultsRecorded:
+            guard let id = body["batch"]?.stringValue, var existing = batches[id] else { return }
+            for (index, item) in (body["results"]?.arrayValue ?? []).enumerated() {
+                guard var fields = try? Fields(item, path: "results[\(index)]"),
+                    let result = try? QCResult.decode(&fields)
+                else { continue }
+                if let at = existing.batch.qc.firstIndex(where: { $0.id == result.id }) {
+                    let old = existing.batch.qc[at]
+                    if old.value != result.value || old.status != result.status {
+                        existing.changes.append(
+                            ValueChange(
+                                field: "QC \(result.id) \(result.attribute)", old: old.status == "pending" ? "pending" : old.value,
+                                new: result.status == "pending" ? "pending" : result.value, seq: record.seq, at: record.at,
+                                actor: record.actor, reason: item["correction_reason"]?.stringValue ?? body["reason"]?.stringValue))
+                    }
+                    existing.batch.qc[at] = result
+                } else {
+                    existing.batch.qc.append(result)
+                }
+            }
+            existing.lastDataSeq = record.seq
+            existing.recordSeqs.append(record.seq)
+            batches[id] = existing
+        case RecordKind.custodyEventsRecorded:
+            guard let id = body["batch"]?.stringValue, var existing = batches[id] else { return }
+            for (index, item) in (body["events"]?.arrayValue ?? []).enumerated() {
+                guard var fields = try? Fields(item, path: "events[\(index)]"),
+                    let event = try? CustodyEvent.decode(&fields)
+                else { continue }
+                if !existing.batch.custody.contains(where: { $0.id == event.id }) { existing.batch.custody.append(event) }
+            }
+            existing.lastDataSeq = record.seq
+            existing.recordSeqs.append(record.seq)
+            batches[id] = existing
+        default:
+            break
+        }
+    }
+
+    /// The values of a batch record that a new version changes.
+    static func changes(from old: Batch, to new: Batch, record: Record) -> [ValueChange] {
+        var out: [ValueChange] = []
+        func compare(_ field: String, _ a: String?, _ b: String?) {
+            if a != b {
+                out.append(
+                    ValueChange(
+                        field: field, old: a ?? "—", new: b ?? "—", seq: record.seq, at: record.at, actor: record.actor,
+                        reason: record.body["reason"]?.stringValue))
+            }
+        }
+        compare("coi", old.coi, new.coi)
+        compare("patient_weight_kg", old.patientWeightKg?.text, new.patientWeightKg?.text)
+        compare("expiry", old.expiry.description, new.expiry.description)
+        compare("planned_infusion", old.plannedInfusion?.description, new.plannedInfusion?.description)
+        compare("manufacture_end", old.manufactureEnd?.description, new.manufactureEnd?.description)
+        for result in new.qc {
+            if let before = old.qc.first(where: { $0.id == result.id }) {
+                compare("QC \(result.id) \(result.attribute)", before.value, result.value)
+            }
+        }
+        return out
+    }
 }

@@ -91,4 +91,17 @@ public enum RecordKind {
     public static let signInFailed = "user.sign_in_failed"
     public static let signInSucceeded = "user.sign_in_succeeded"
     public static let syntheticRecorded = "synthetic.recorded"
+    public static let actionRefused = "action.refused"
+    public static let productSpecified = "product.specified"
+    public static let siteRegistered = "site.registered"
+    public static let batchImported = "batch.imported"
+    public static let qcResultsRecorded = "qc.results_recorded"
+    public static let custodyEventsRecorded = "custody.events_recorded"
+    public static let importCommitted = "import.committed"
+    public static let batchReviewed = "batch.reviewed"
+
+    /// Kinds that belong to an import and take effect only with its `import.committed`.
+    public static let importParts: Set<String> = [
+        productSpecified, siteRegistered, batchImported, qcResultsRecorded, custodyEventsRecorded,
+    ]
 }

@@ -67,6 +67,65 @@ public struct Timestamp: Sendable, Hashable, Comparable, CustomStringConvertible
         return days * 86_400_000 + hour * 3_600_000 + minute * 60_000 + second * 1000 + milli
     }
 
+    /// Parses ISO 8601 as input files write it: `YYYY-MM-DDTHH:MM[:SS[.fff]]` followed by `Z` or `±HH:MM`,
+    /// or a date alone (`YYYY-MM-DD`, midnight UTC). Fractions beyond milliseconds are cut.
+    public init?(iso8601 text: String) {
+        let b = Array(text.utf8)
+        func num(_ from: Int, _ count: Int) -> Int64? {
+            guard from + count <= b.count else { return nil }
+            var v: Int64 = 0
+            for i in from..<(from + count) {
+                guard b[i] >= 0x30, b[i] <= 0x39 else { return nil }
+                v = v * 10 + Int64(b[i] - 0x30)
+            }
+            return v
+        }
+        guard b.count >= 10, let year = num(0, 4), b[4] == UInt8(ascii: "-"), let month = num(5, 2), b[7] == UInt8(ascii: "-"),
+            let day = num(8, 2), month >= 1, month <= 12, day >= 1, day <= Self.daysInMonth(year: year, month: month)
+        else { return nil }
+        var ms = Self.daysFromCivil(year: year, month: month, day: day) * 86_400_000
+        if b.count == 10 {
+            self.millisecondsSinceEpoch = ms
+            return
+        }
+        guard b.count >= 17, b[10] == UInt8(ascii: "T"), let hour = num(11, 2), b[13] == UInt8(ascii: ":"),
+            let minute = num(14, 2), hour < 24, minute < 60
+        else { return nil }
+        ms += hour * 3_600_000 + minute * 60_000
+        var i = 16
+        if i < b.count, b[i] == UInt8(ascii: ":") {
+            guard let second = num(i + 1, 2), second < 60 else { return nil }
+            ms += second * 1000
+            i += 3
+            if i < b.count, b[i] == UInt8(ascii: ".") {
+                i += 1
+                var digits = 0
+                var fraction: Int64 = 0
+                while i < b.count, b[i] >= 0x30, b[i] <= 0x39 {
+                    if digits < 3 { fraction = fraction * 10 + Int64(b[i] - 0x30) }
+                    digits += 1
+                    i += 1
+                }
+                guard digits > 0 else { return nil }
+                for _ in digits..<3 where digits < 3 { fraction *= 10 }
+                ms += fraction
+            }
+        }
+        guard i < b.count else { return nil }
+        if b[i] == UInt8(ascii: "Z") {
+            guard i + 1 == b.count else { return nil }
+        } else if b[i] == UInt8(ascii: "+") || b[i] == UInt8(ascii: "-") {
+            guard i + 6 == b.count, let oh = num(i + 1, 2), b[i + 3] == UInt8(ascii: ":"), let om = num(i + 4, 2), oh < 24,
+                om < 60
+            else { return nil }
+            let offset = oh * 3_600_000 + om * 60_000
+            ms += b[i] == UInt8(ascii: "+") ? -offset : offset
+        } else {
+            return nil
+        }
+        self.millisecondsSinceEpoch = ms
+    }
+
     /// Calendar fields of this instant in UTC.
     public var civil: (year: Int64, month: Int64, day: Int64, hour: Int64, minute: Int64, second: Int64) {
         let ms = millisecondsSinceEpoch

@@ -64,15 +64,40 @@ public enum DemoSite {
         return result
     }
 
-    /// Creates a journal at `locations` holding the sample site. Returns the open desk.
-    public static func build(sampleData directory: String, at locations: Locations) throws -> Desk {
+    /// The files of the sample site: one import of the site's data, then a later LIMS correction.
+    public static let dataFiles = [["master-data.json", "batches.json", "qc-results.csv", "custody-events.csv"], ["qc-corrections.csv"]]
+
+    /// Creates a journal at `locations` holding the sample site: users, then the data files imported by the
+    /// first QA user, with every time moved so that the sample's reference day (`anchor` in `users.json`) is
+    /// today. Returns the open desk.
+    public static func build(sampleData directory: String, at locations: Locations, now: Timestamp) throws -> Desk {
         let users = try users(in: directory)
         let admin = users[0]
         let desk = try Desk.create(locations, administrator: admin.id, name: admin.name, password: admin.password)
         for user in users.dropFirst() {
             try desk.enrol(user.id, name: user.name, roles: user.roles, password: user.password, reason: "demo user", by: admin.id)
         }
+        if let importer = users.first(where: { $0.roles.contains(.qa) }) {
+            let anchor = try anchorDay(in: directory)
+            let today = now.millisecondsSinceEpoch / 86_400_000 * 86_400_000
+            for group in dataFiles {
+                let files = group.map { directory + "/" + $0 }.filter { FileBytes.exists($0) }
+                guard !files.isEmpty else { continue }
+                try desk.importFiles(
+                    files, by: importer.id, reason: "sample site for the demo", now: { now },
+                    shiftingTimesBy: today - anchor.millisecondsSinceEpoch)
+            }
+        }
         desk.checkpoint()
         return desk
+    }
+
+    /// The sample's reference day: the `anchor` date of `users.json`.
+    static func anchorDay(in directory: String) throws -> Timestamp {
+        let file = directory + "/users.json"
+        guard let bytes = try FileBytes.read(file), let root = try? InputJSONReader.parse(bytes),
+            case .string(let text)? = root["anchor"]?.value, let day = Timestamp(iso8601: text)
+        else { throw InputProblem(file: file, line: 1, field: "anchor", reason: "must be the sample's reference date, YYYY-MM-DD") }
+        return day
     }
 }

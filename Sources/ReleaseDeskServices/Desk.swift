@@ -12,7 +12,7 @@ public final class Desk {
     /// Where the files are.
     public let locations: Locations
     /// The state the journal folds to.
-    public private(set) var state: DeskState
+    public internal(set) var state: DeskState
     /// Why nothing may be written or signed: corruption, or a witness that does not match.
     public private(set) var alarm: String?
     private let witnesses: WitnessStore

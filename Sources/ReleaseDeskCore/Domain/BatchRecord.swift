@@ -1,0 +1,150 @@
+import CanonicalJSON
+
+/// A value that changed after it was first entered, with when and by which record.
+public struct ValueChange: Sendable, Hashable {
+    /// What changed (`qc RES-1 viability`, `planned_infusion`).
+    public var field: String
+    public var old: String
+    public var new: String
+    public var seq: Int64
+    public var at: Timestamp
+    public var actor: String
+    public var reason: String?
+}
+
+/// A batch as the journal knows it: its data, when it arrived, its latest review, and what changed.
+public struct BatchRecord: Sendable, Hashable {
+    public var batch: Batch
+    public var firstSeq: Int64
+    public var firstAt: Timestamp
+    /// The last record that brought data for this batch.
+    public var lastDataSeq: Int64
+    public var review: Review?
+    public var reviewSeq: Int64?
+    public var reviewedAt: Timestamp?
+    public var changes: [ValueChange] = []
+    /// Every record about this batch, by seq (for its audit trail).
+    public var recordSeqs: [Int64] = []
+
+    /// Whether data arrived after the last review.
+    public var needsReview: Bool { reviewSeq.map { $0 < lastDataSeq } ?? true }
+}
+
+/// Where a batch stands in the queue.
+public enum BatchStatus: String, Sendable, CaseIterable {
+    /// Open exceptions need judgement.
+    case flagged
+    /// No exception, but picked by quiet-batch sampling for full review.
+    case fullReview = "full-review"
+    /// No open exception: the QP may review it.
+    case readyForQP = "ready-for-qp"
+    /// New data since the last review, or never reviewed.
+    case awaitingReview = "awaiting-review"
+    /// Still being made: exceptions so far are shown, release is not yet in question.
+    case inManufacture = "in-manufacture"
+    /// Infused before the journal's time (history imported for trending); not in the working queue.
+    case infused
+
+    /// Glyph and word, so colour never carries the meaning alone.
+    public var label: String {
+        switch self {
+        case .flagged: return "⚑ flagged"
+        case .fullReview: return "◎ full review"
+        case .readyForQP: return "✔ ready for QP"
+        case .awaitingReview: return "… awaiting review"
+        case .inManufacture: return "⚙ in manufacture"
+        case .infused: return "✓ infused"
+        }
+    }
+}
+
+/// One row of the batch queue, with its patient clock.
+public struct QueueEntry: Sendable, Hashable {
+    public var id: String
+    public var product: String
+    public var site: String
+    public var coi: String?
+    public var status: BatchStatus
+    public var open: [Severity: Int]
+    public var pendingTests: Int
+    public var apheresisAt: Timestamp?
+    public var expiry: Timestamp
+    public var plannedInfusion: Timestamp?
+    public var quietReason: String?
+
+    /// Hours since apheresis at `now`.
+    public func hoursSinceApheresis(at now: Timestamp) -> Int64? {
+        apheresisAt.map { (now.millisecondsSinceEpoch - $0.millisecondsSinceEpoch) / 3_600_000 }
+    }
+
+    /// Hours of shelf life left at `now` (negative once expired).
+    public func shelfLifeHours(at now: Timestamp) -> Int64 {
+        (expiry.millisecondsSinceEpoch - now.millisecondsSinceEpoch) / 3_600_000
+    }
+
+    /// The moment that makes this batch urgent: the planned infusion, else the expiry.
+    public var deadline: Timestamp { plannedInfusion.map { min($0, expiry) } ?? expiry }
+}
+
+extension DeskState {
+    /// The batch queue, most urgent first: earliest deadline (planned infusion or expiry), then critical
+    /// exceptions first, then batch id. Infused batches (history) only when `includeInfused`.
+    public func queue(includeInfused: Bool = false) -> [QueueEntry] {
+        batches.values.map(queueEntry).filter { includeInfused || $0.status != .infused }.sorted { a, b in
+            if a.deadline != b.deadline { return a.deadline < b.deadline }
+            let ac = a.open[.critical, default: 0]
+            let bc = b.open[.critical, default: 0]
+            if ac != bc { return ac > bc }
+            return a.id < b.id
+        }
+    }
+
+    /// The queue row of one batch.
+    public func queueEntry(_ record: BatchRecord) -> QueueEntry {
+        var open: [Severity: Int] = [:]
+        var pending = 0
+        for exception in record.review?.exceptions ?? [] {
+            open[exception.severity, default: 0] += 1
+            if exception.rule == "PENDING" { pending += 1 }
+        }
+        let status: BatchStatus
+        if record.batch.custody.contains(where: { $0.event == "infused" }) {
+            status = .infused
+        } else if record.batch.manufactureEnd == nil {
+            status = .inManufacture
+        } else if record.needsReview {
+            status = .awaitingReview
+        } else if !(record.review?.exceptions.isEmpty ?? true) {
+            status = .flagged
+        } else if record.review?.quietSample == true {
+            status = .fullReview
+        } else {
+            status = .readyForQP
+        }
+        let b = record.batch
+        return QueueEntry(
+            id: b.id, product: b.product, site: b.site, coi: b.coi, status: status, open: open, pendingTests: pending,
+            apheresisAt: b.apheresisAt, expiry: b.expiry, plannedInfusion: b.plannedInfusion,
+            quietReason: record.review?.quietReason)
+    }
+
+    /// Earlier batches of the same product and site as `batch` (by manufacture start), oldest first.
+    public func earlierBatches(than batch: Batch, limit: Int = 20) -> [Batch] {
+        let series = seriesIndex[batch.product + "|" + batch.site] ?? []
+        let earlier = series.compactMap { batches[$0]?.batch }.filter {
+            $0.manufactureStart < batch.manufactureStart
+                || ($0.manufactureStart == batch.manufactureStart && $0.id < batch.id)
+        }
+        return Array(earlier.sorted { ($0.manufactureStart, $0.id) < ($1.manufactureStart, $1.id) }.suffix(limit))
+    }
+
+    /// Reviews `batchID` against the current state at `now`.
+    public func review(_ batchID: String, now: Timestamp, quietPerMille: Int = 100) -> Review? {
+        guard let record = batches[batchID], let product = products[record.batch.product],
+            let site = sites[record.batch.site]
+        else { return nil }
+        let context = ReviewEngine.Context(
+            product: product, site: site, earlier: earlierBatches(than: record.batch), now: now, quietPerMille: quietPerMille)
+        return ReviewEngine.review(record.batch, in: context)
+    }
+}

@@ -1,0 +1,361 @@
+import CanonicalJSON
+
+/// A problem with an import file, naming file, line and field.
+public struct ImportProblem: Error, Equatable, CustomStringConvertible {
+    public var file: String
+    public var line: Int
+    public var field: String
+    public var message: String
+
+    public init(file: String, line: Int, field: String, message: String) {
+        self.file = file
+        self.line = line
+        self.field = field
+        self.message = message
+    }
+
+    public var description: String {
+        DisplayText.sanitize("\(file):\(line): \(field.isEmpty ? "" : "field \(field): ")\(message)")
+    }
+}
+
+/// Every problem found in import files.
+public struct ImportProblems: Error, Equatable {
+    public var problems: [ImportProblem]
+
+    public init(_ problems: [ImportProblem]) {
+        self.problems = problems
+    }
+}
+
+func failed(_ problems: [ImportProblem]) -> Result<ParsedImport, ImportProblems> { .failure(ImportProblems(problems)) }
+
+/// One thing an import file brings.
+public enum ImportItem: Sendable, Hashable {
+    case product(Product)
+    case site(Site)
+    case batch(Batch)
+    case qcResult(batch: String, result: QCResult, correctionReason: String?)
+    case custodyEvent(batch: String, event: CustodyEvent)
+}
+
+/// An item with the place in its file it came from.
+public struct LocatedItem: Sendable, Hashable {
+    public var file: String
+    public var line: Int
+    public var path: String
+    public var item: ImportItem
+}
+
+/// An import file, read and decoded.
+public struct ParsedImport: Sendable {
+    public var file: String
+    public var sha256: String
+    /// `master-data`, `batch-records`, `qc-results`, `custody-events`.
+    public var format: String
+    public var items: [LocatedItem]
+}
+
+/// Reads import files: batch records (JSON), products and sites (JSON), QC results (CSV), custody events (CSV
+/// or JSON). Pure: the caller reads the bytes. Formats are documented in `docs/import-formats.md`.
+public enum ImportParser {
+    /// Parses one file; every problem found is returned (not only the first).
+    public static func parse(file: String, sha256: String, bytes: [UInt8]) -> Result<ParsedImport, ImportProblems> {
+        if bytes.starts(with: [0xFF, 0xFE]) || bytes.starts(with: [0xFE, 0xFF]) {
+            return failed([ImportProblem(file: file, line: 1, field: "", message: "the file is UTF-16; imports are UTF-8")])
+        }
+        if bytes.isEmpty { return failed([ImportProblem(file: file, line: 1, field: "", message: "the file is empty")]) }
+        let lower = file.lowercased()
+        if lower.hasSuffix(".csv") { return parseCSV(file: file, sha256: sha256, bytes: bytes) }
+        if lower.hasSuffix(".json") { return parseJSON(file: file, sha256: sha256, bytes: bytes) }
+        return failed([ImportProblem(file: file, line: 1, field: "", message: "unknown file type: imports are .json or .csv")])
+    }
+
+    // MARK: - JSON
+
+    static func parseJSON(file: String, sha256: String, bytes: [UInt8]) -> Result<ParsedImport, ImportProblems> {
+        let root: InputNode
+        do {
+            root = try InputJSONReader.parse(bytes)
+        } catch {
+            return failed([ImportProblem(file: file, line: error.line, field: "", message: error.reason)])
+        }
+        var lines: [String: Int] = [:]
+        let value: JSONValue
+        do {
+            value = try convert(root, path: "", lines: &lines)
+        } catch {
+            return failed([ImportProblem(file: file, line: lines[error.path] ?? root.line, field: error.path, message: error.message)])
+        }
+        guard case .object(let top) = value else {
+            return failed([ImportProblem(file: file, line: root.line, field: "", message: "the file must hold a JSON object")])
+        }
+        func line(_ path: String) -> Int {
+            var p = path
+            while !p.isEmpty {
+                if let l = lines[p] { return l }
+                if let cut = p.lastIndex(where: { $0 == "." || $0 == "[" }) { p = String(p[..<cut]) } else { break }
+            }
+            return root.line
+        }
+        var items: [LocatedItem] = []
+        var problems: [ImportProblem] = []
+        func fail(_ error: FieldError) {
+            problems.append(ImportProblem(file: file, line: line(error.path), field: error.path, message: error.message))
+        }
+        var format = ""
+        for key in top.keys.sorted() {
+            switch key {
+            case "products", "sites":
+                format = "master-data"
+                guard case .array(let entries) = top[key]! else {
+                    fail(FieldError(key, "must be an array"))
+                    continue
+                }
+                for (index, entry) in entries.enumerated() {
+                    let path = "\(key)[\(index)]"
+                    do {
+                        let item: ImportItem =
+                            key == "products" ? .product(try Product.decode(entry, path: path)) : .site(try Site.decode(entry, path: path))
+                        items.append(LocatedItem(file: file, line: line(path), path: path, item: item))
+                    } catch {
+                        fail(error)
+                    }
+                }
+            case "batches":
+                format = "batch-records"
+                guard case .array(let entries) = top[key]! else {
+                    fail(FieldError(key, "must be an array"))
+                    continue
+                }
+                for (index, entry) in entries.enumerated() {
+                    let path = "batches[\(index)]"
+                    do {
+                        items.append(LocatedItem(file: file, line: line(path), path: path, item: .batch(try Batch.decode(entry, path: path))))
+                    } catch {
+                        fail(error)
+                    }
+                }
+            case "custody":
+                format = "custody-events"
+                guard case .array(let entries) = top[key]! else {
+                    fail(FieldError(key, "must be an array"))
+                    continue
+                }
+                for (index, entry) in entries.enumerated() {
+                    let path = "custody[\(index)]"
+                    do {
+                        var f = try Fields(entry, path: path)
+                        let batch = try f.identifier("batch")
+                        var rest = entry.objectValue ?? [:]
+                        rest["batch"] = nil
+                        var eventFields = try Fields(.object(rest), path: path)
+                        _ = f
+                        let event = try CustodyEvent.decode(&eventFields)
+                        items.append(LocatedItem(file: file, line: line(path), path: path, item: .custodyEvent(batch: batch, event: event)))
+                    } catch {
+                        fail(error)
+                    }
+                }
+            case "about":
+                continue  // free text describing the file
+            default:
+                fail(FieldError(key, "is not a known section (products, sites, batches, custody)"))
+            }
+        }
+        if format.isEmpty && problems.isEmpty {
+            problems.append(ImportProblem(file: file, line: root.line, field: "", message: "the file has no products, sites, batches or custody"))
+        }
+        return problems.isEmpty ? .success(ParsedImport(file: file, sha256: sha256, format: format, items: items)) : failed(problems)
+    }
+
+    /// Converts an input node to a journal value (decimals become strings, exactly as written), recording the
+    /// line of every path.
+    static func convert(_ node: InputNode, path: String, lines: inout [String: Int]) throws(FieldError) -> JSONValue {
+        lines[path] = node.line
+        switch node.value {
+        case .null: return .null
+        case .bool(let b): return .bool(b)
+        case .integer(let i): return .int(i)
+        case .decimal(let text): return .string(text)
+        case .string(let s): return .string(s)
+        case .array(let elements):
+            var out: [JSONValue] = []
+            for (index, element) in elements.enumerated() {
+                out.append(try convert(element, path: "\(path)[\(index)]", lines: &lines))
+            }
+            return .array(out)
+        case .object(let members):
+            var out: [String: JSONValue] = [:]
+            for (key, child) in members {
+                let childPath = path.isEmpty ? key : "\(path).\(key)"
+                guard CanonicalJSON.isValidKey(key) else {
+                    lines[childPath] = child.line
+                    throw FieldError(childPath, "field names are lower-case a-z, 0-9 and _")
+                }
+                out[key] = try convert(child, path: childPath, lines: &lines)
+            }
+            return .object(out)
+        }
+    }
+
+    // MARK: - CSV
+
+    static let qcColumns = ["batch", "result_id", "attribute", "value", "unit", "tested_at"]
+    static let qcOptional = ["status", "correction_reason"]
+    static let custodyColumns = ["batch", "event_id", "event", "at", "location", "holder"]
+    static let custodyOptional = ["temperature_c", "coi"]
+
+    static func parseCSV(file: String, sha256: String, bytes: [UInt8]) -> Result<ParsedImport, ImportProblems> {
+        let rows: [CSVReader.Row]
+        do {
+            rows = try CSVReader.parse(bytes)
+        } catch {
+            return failed([ImportProblem(file: file, line: error.line, field: "", message: error.message)])
+        }
+        guard let header = rows.first else {
+            return failed([ImportProblem(file: file, line: 1, field: "", message: "the file has no header row")])
+        }
+        let names = header.cells.map { $0.trimmingSpaces }
+        let format: String
+        let required: [String]
+        let optional: [String]
+        if Set(qcColumns).isSubset(of: names) {
+            (format, required, optional) = ("qc-results", qcColumns, qcOptional)
+        } else if Set(custodyColumns).isSubset(of: names) {
+            (format, required, optional) = ("custody-events", custodyColumns, custodyOptional)
+        } else {
+            return failed([
+                ImportProblem(
+                    file: file, line: header.line, field: "",
+                    message: "the header is neither QC results (\(qcColumns.joined(separator: ","))) nor custody events "
+                        + "(\(custodyColumns.joined(separator: ",")))")
+            ])
+        }
+        var problems: [ImportProblem] = []
+        for name in names where !required.contains(name) && !optional.contains(name) {
+            problems.append(ImportProblem(file: file, line: header.line, field: name, message: "is not a known column"))
+        }
+        if Set(names).count != names.count {
+            problems.append(ImportProblem(file: file, line: header.line, field: "", message: "a column name appears twice"))
+        }
+        guard problems.isEmpty else { return failed(problems) }
+        var items: [LocatedItem] = []
+        for row in rows.dropFirst() {
+            if row.cells.count == 1 && row.cells[0].isEmpty { continue }  // blank line
+            guard row.cells.count == names.count else {
+                problems.append(
+                    ImportProblem(
+                        file: file, line: row.line, field: "",
+                        message: "has \(row.cells.count) cells where the header has \(names.count)"))
+                continue
+            }
+            var object: [String: JSONValue] = [:]
+            for (name, cell) in zip(names, row.cells) where !cell.isEmpty { object[name] = .string(cell) }
+            let path = "row \(row.line)"
+            do {
+                var f = try Fields(.object(object), path: "")
+                let batch = try f.identifier("batch")
+                if format == "qc-results" {
+                    let reason = try f.optionalString("correction_reason")
+                    var rest = object
+                    rest["batch"] = nil
+                    rest["correction_reason"] = nil
+                    var rf = try Fields(.object(rest), path: "")
+                    let result = try QCResult.decode(&rf)
+                    items.append(
+                        LocatedItem(
+                            file: file, line: row.line, path: path,
+                            item: .qcResult(batch: batch, result: result, correctionReason: reason)))
+                } else {
+                    var rest = object
+                    rest["batch"] = nil
+                    var rf = try Fields(.object(rest), path: "")
+                    let event = try CustodyEvent.decode(&rf)
+                    items.append(LocatedItem(file: file, line: row.line, path: path, item: .custodyEvent(batch: batch, event: event)))
+                }
+            } catch {
+                problems.append(ImportProblem(file: file, line: row.line, field: error.path, message: error.message))
+            }
+        }
+        return problems.isEmpty ? .success(ParsedImport(file: file, sha256: sha256, format: format, items: items)) : failed(problems)
+    }
+}
+
+/// RFC 4180 CSV with line numbers: quoted cells may hold commas, quotes (doubled) and line ends.
+public enum CSVReader {
+    public struct Row: Sendable {
+        public var line: Int
+        public var cells: [String]
+    }
+
+    public struct Problem: Error {
+        public var line: Int
+        public var message: String
+    }
+
+    public static func parse(_ input: [UInt8]) throws(Problem) -> [Row] {
+        var bytes = input
+        if bytes.starts(with: [0xEF, 0xBB, 0xBF]) { bytes.removeFirst(3) }
+        var rows: [Row] = []
+        var cells: [String] = []
+        var cell: [UInt8] = []
+        var line = 1
+        var rowLine = 1
+        var quoted = false
+        var i = 0
+        func finishCell() throws(Problem) {
+            guard let text = String(validating: cell, as: UTF8.self) else {
+                throw Problem(line: line, message: "a cell is not valid UTF-8 (imports are UTF-8)")
+            }
+            cells.append(text)
+            cell.removeAll(keepingCapacity: true)
+        }
+        while i < bytes.count {
+            let b = bytes[i]
+            if quoted {
+                if b == UInt8(ascii: "\"") {
+                    if i + 1 < bytes.count, bytes[i + 1] == UInt8(ascii: "\"") {
+                        cell.append(b)
+                        i += 2
+                        continue
+                    }
+                    quoted = false
+                    i += 1
+                    guard i >= bytes.count || [UInt8(ascii: ","), 0x0A, 0x0D].contains(bytes[i]) else {
+                        throw Problem(line: line, message: "characters after a closing quote")
+                    }
+                    continue
+                }
+                if b == 0x0A { line += 1 }
+                cell.append(b)
+                i += 1
+                continue
+            }
+            switch b {
+            case UInt8(ascii: "\""):
+                guard cell.isEmpty else { throw Problem(line: line, message: "a quote inside an unquoted cell") }
+                quoted = true
+            case UInt8(ascii: ","):
+                try finishCell()
+            case 0x0D:
+                break
+            case 0x0A:
+                try finishCell()
+                rows.append(Row(line: rowLine, cells: cells))
+                cells = []
+                line += 1
+                rowLine = line
+            default:
+                cell.append(b)
+            }
+            i += 1
+        }
+        if quoted { throw Problem(line: line, message: "the file ends inside a quoted cell") }
+        if !cell.isEmpty || !cells.isEmpty {
+            try finishCell()
+            rows.append(Row(line: rowLine, cells: cells))
+        }
+        return rows
+    }
+}
