@@ -56,7 +56,7 @@ struct AuditCommand: ParsableCommand {
                 if let kind {
                     if let kindPrefix { if !r.kind.hasPrefix(kindPrefix) { return false } } else if r.kind != kind { return false }
                 }
-                if let batch, r.body["batch"]?.stringValue != batch { return false }
+                if let batch, (r.body["batch_id"] ?? r.body["batch"])?.stringValue != batch { return false }
                 if let sinceTime, r.at < sinceTime { return false }
                 if let untilTime, r.at >= untilTime { return false }
                 return true

@@ -187,7 +187,9 @@ extension DeskState {
         case RecordKind.qcResultsRecorded:
             guard let id = body["batch"]?.stringValue, var existing = batches[id] else { return }
             for (index, item) in (body["results"]?.arrayValue ?? []).enumerated() {
-                guard var fields = try? Fields(item, path: "results[\(index)]"),
+                var plain = item.objectValue ?? [:]
+                plain["correction_reason"] = nil
+                guard var fields = try? Fields(.object(plain), path: "results[\(index)]"),
                     let result = try? QCResult.decode(&fields)
                 else { continue }
                 if let at = existing.batch.qc.firstIndex(where: { $0.id == result.id }) {

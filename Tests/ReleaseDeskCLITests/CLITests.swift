@@ -181,4 +181,53 @@ struct CLITests {
         }
         #expect(try cli.run(["verify"]).status == 0)
     }
+
+    static var sampleData: String {
+        var path = #filePath
+        for _ in 0..<3 { path = String(path[..<path.lastIndex(of: "/")!]) }
+        return path + "/SampleData"
+    }
+
+    @Test func badImportExits65NamingFileLineAndFieldAndLeavesTheJournalByteIdentical() throws {
+        let cli = CLI()
+        defer { cli.remove() }
+        try cli.initialised()
+        let master = Self.sampleData + "/master-data.json"
+        let good = try cli.run(["import", master, "--user", "qa.anna", "--password-stdin"], input: "qa-pass-123\n")
+        #expect(good.status == 0, "\(good.stderr)")
+        let before = try String(contentsOfFile: cli.journal, encoding: .utf8)
+        let bad = cli.directory + "/bad.json"
+        try """
+            {"batches": [
+              {"id": "B-1", "product": "KYM-19", "site": "SITE-1", "coi": "COI-1", "patient_weight_kg": "72",
+               "manufacture_start": "2026-01-01T00:00:00Z", "expiry": "2027-01-01",
+               "qc": [{"result_id": "R1", "attribute": "viability", "value": "101.5", "unit": "%", "tested_at": "2026-01-05T00:00:00Z"}]}
+            ]}
+            """.write(toFile: bad, atomically: true, encoding: .utf8)
+        let result = try cli.run(["import", bad, "--user", "qa.anna", "--password-stdin"], input: "qa-pass-123\n")
+        #expect(result.status == 65)
+        #expect(result.stderr.contains("bad.json:4: field batches[0].qc[0]: 101.5 % is not a possible percentage"))
+        #expect(try String(contentsOfFile: cli.journal, encoding: .utf8) == before)
+        let missing = try cli.run(["import", cli.directory + "/nope.csv", "--user", "qa.anna", "--password-stdin"], input: "qa-pass-123\n")
+        #expect(missing.status == 66)
+    }
+
+    @Test func sampleSiteImportsAndTheQueueAndReviewExplainIt() throws {
+        let cli = CLI()
+        defer { cli.remove() }
+        try cli.initialised()
+        let files = ["master-data.json", "batches.json", "qc-results.csv", "custody-events.csv"].map { Self.sampleData + "/" + $0 }
+        let imported = try cli.run(["import"] + files + ["--user", "qa.anna", "--password-stdin"], input: "qa-pass-123\n")
+        #expect(imported.status == 0, "\(imported.stderr)")
+        #expect(cli.lines().contains { $0.contains(#""kind":"import.committed""#) && $0.contains(#""sha256":""#) })
+        let queue = try cli.run(["queue", "--json", "--user", "qa.anna", "--password-stdin"], input: "qa-pass-123\n")
+        #expect(queue.status == 0)
+        let rows = queue.stdout.split(separator: "\n")
+        #expect(rows.count >= 35)
+        let review = try cli.run(["review", "CART-26-0021", "--user", "qa.anna", "--password-stdin"], input: "qa-pass-123\n")
+        #expect(review.stdout.contains("OOS viability 76.5 %"))
+        let report = try cli.run(["report", "CART-26-0021", "--format", "json", "--user", "qa.anna", "--password-stdin"], input: "qa-pass-123\n")
+        #expect(report.status == 0)
+        #expect(try cli.run(["verify"]).status == 0)
+    }
 }

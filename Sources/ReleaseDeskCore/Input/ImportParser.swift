@@ -54,6 +54,19 @@ public struct ParsedImport: Sendable {
     /// `master-data`, `batch-records`, `qc-results`, `custody-events`.
     public var format: String
     public var items: [LocatedItem]
+    /// For JSON files: the line of every value, by path.
+    public var lines: [String: Int] = [:]
+
+    /// The line of `path`, or of its nearest enclosing value.
+    public func line(of path: String, fallback: Int) -> Int {
+        var p = path
+        while !p.isEmpty {
+            if let l = lines[p] { return l }
+            guard let cut = p.lastIndex(where: { $0 == "." || $0 == "[" }) else { break }
+            p = String(p[..<cut])
+        }
+        return fallback
+    }
 }
 
 /// Reads import files: batch records (JSON), products and sites (JSON), QC results (CSV), custody events (CSV
@@ -166,7 +179,8 @@ public enum ImportParser {
         if format.isEmpty && problems.isEmpty {
             problems.append(ImportProblem(file: file, line: root.line, field: "", message: "the file has no products, sites, batches or custody"))
         }
-        return problems.isEmpty ? .success(ParsedImport(file: file, sha256: sha256, format: format, items: items)) : failed(problems)
+        return problems.isEmpty
+            ? .success(ParsedImport(file: file, sha256: sha256, format: format, items: items, lines: lines)) : failed(problems)
     }
 
     /// Converts an input node to a journal value (decimals become strings, exactly as written), recording the

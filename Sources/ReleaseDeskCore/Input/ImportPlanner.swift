@@ -10,8 +10,10 @@ public enum ImportPlanner {
         quietPerMille: Int = 100
     ) -> Result<[RecordDraft], ImportProblems> {
         var problems: [ImportProblem] = []
+        let byName = Dictionary(files.map { ($0.file, $0) }) { first, _ in first }
         func problem(_ item: LocatedItem, _ field: String, _ message: String) {
-            problems.append(ImportProblem(file: item.file, line: item.line, field: field, message: message))
+            let line = byName[item.file]?.line(of: field, fallback: item.line) ?? item.line
+            problems.append(ImportProblem(file: item.file, line: line, field: field, message: message))
         }
         let items = files.flatMap(\.items)
         var products = state.products
