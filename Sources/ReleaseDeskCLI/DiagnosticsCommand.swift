@@ -12,8 +12,51 @@ struct DiagnosticsCommand: ParsableCommand {
         commandName: "diagnostics",
         abstract: "Tools for benchmarks and stress tests of a journal.",
         shouldDisplay: false,
-        subcommands: [Append.self]
+        subcommands: [Append.self, ReviewAll.self]
     )
+
+    struct ReviewAll: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "review-all",
+            abstract: "Time the replay of the journal and a review of every batch by the rule engine (nothing written).",
+            discussion: "Prints one line on standard output: records replayed and seconds, batches reviewed and seconds, "
+                + "exceptions raised."
+        )
+
+        @OptionGroup var global: GlobalOptions
+
+        func run() throws {
+            try Failure.guarded {
+                let locations = try global.locations()
+                let password = try global.passwords().read(prompt: "Password: ")
+                let t0 = Monotonic.seconds()
+                let desk = try Failure.opening(locations)
+                let t1 = Monotonic.seconds()
+                _ = try desk.signIn(
+                    user: global.userID, password: password,
+                    with: LocalAuthenticator(store: CredentialStore(path: locations.credentials)), channel: "cli:diagnostics")
+                let state = desk.state
+                let now = Journal.systemClock()
+                let t2 = Monotonic.seconds()
+                let index = TrendIndex(state: state)
+                var exceptions = 0
+                for id in state.batches.keys {
+                    exceptions += state.review(id, now: now, index: index)?.exceptions.count ?? 0
+                }
+                let t3 = Monotonic.seconds()
+                var out = StandardOutput()
+                out.write(
+                    "replayed \(state.lastSeq) records in \(format(t1 - t0)) s; reviewed \(state.batches.count) batches in "
+                        + "\(format(t3 - t2)) s; \(exceptions) exceptions\n")
+                out.flush()
+            }
+        }
+
+        func format(_ seconds: Double) -> String {
+            let ms = Int((seconds * 1000).rounded())
+            return "\(ms / 1000).\(String(1000 + ms % 1000).dropFirst())"
+        }
+    }
 
     struct Append: ParsableCommand {
         static let configuration = CommandConfiguration(
@@ -50,5 +93,14 @@ struct DiagnosticsCommand: ParsableCommand {
                 StandardError.write("appended \(count) records in \(elapsed) s: \(Int(rate)) records/s\n")
             }
         }
+    }
+}
+
+/// A monotonic clock for measuring durations.
+enum Monotonic {
+    static func seconds() -> Double {
+        var ts = timespec()
+        clock_gettime(CLOCK_MONOTONIC, &ts)
+        return Double(ts.tv_sec) + Double(ts.tv_nsec) / 1e9
     }
 }

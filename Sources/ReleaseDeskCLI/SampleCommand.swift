@@ -6,13 +6,25 @@ import ReleaseDeskServices
 struct SampleCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "sample",
-        abstract: "Generate a synthetic journal of any size, deterministic for a seed.",
+        abstract: "Generate synthetic data of any size, deterministic for a seed: import files and/or a journal.",
         discussion: """
-            Writes DIR/journal.jsonl and its credential file: record 1, an administrator "admin" (password \
-            "sample-admin", for generated data only) and then synthetic.recorded records up to --records in all. \
-            For benchmarks and stress tests; the records carry no GMP meaning.
+            With --batches N: writes DIR/master-data.json (the sample site's products and sites), DIR/batches.json \
+            and DIR/qc-results.csv for N batches, values drawn inside the specification with about 2 % out of it; \
+            with --write-journal as well, also DIR/journal.jsonl holding them imported (1 000 batches per atomic import) \
+            and reviewed, with users "admin" (password "sample-admin") and "qa.sample" ("sample-qa-1").
+
+            With --records N (and no --batches): DIR/journal.jsonl of N records in all: record 1, the administrator \
+            "admin" and synthetic.recorded load records with no GMP meaning.
+
+            Passwords of generated journals are public: for generated data only.
             """
     )
+
+    @Option(name: .long, help: "Batches to generate (import files; with --journal also a journal).")
+    var batches: Int?
+
+    @Flag(name: .customLong("write-journal"), help: "With --batches: also write a journal holding the generated batches.")
+    var journal = false
 
     @Option(name: .long, help: "Directory to write into (created if missing; the journal must not exist).")
     var out: String
@@ -27,7 +39,11 @@ struct SampleCommand: ParsableCommand {
 
     func validate() throws {
         guard records >= 2 else { throw ValidationError("--records must be 2 or more") }
+        if let batches, batches < 1 { throw ValidationError("--batches must be 1 or more") }
+        if journal && batches == nil { throw ValidationError("--write-journal goes with --batches") }
     }
+
+    static let qaPassword = "sample-qa-1"
 
     func run() throws {
         try Failure.guarded {
@@ -35,6 +51,10 @@ struct SampleCommand: ParsableCommand {
                 try FileBytes.makeDirectories(out)
             } catch {
                 throw Failure(.cannotCreate, "cannot create \(out): \(error)")
+            }
+            if let batches {
+                try generateSite(batches)
+                return
             }
             let path = out + "/journal.jsonl"
             if FileBytes.exists(path) { throw Failure(.cannotCreate, "\(path) already exists") }
@@ -56,6 +76,29 @@ struct SampleCommand: ParsableCommand {
             output.write("wrote \(path): \(head.seq) records, head \(head.hash)\n")
             output.flush()
         }
+    }
+
+    func generateSite(_ count: Int) throws {
+        guard let sampleData = DemoJournal.sampleDataDirectory(environment: GlobalOptions.environment) else {
+            throw Failure(.noInput, "cannot find SampleData/ (its master-data.json defines the products and sites)")
+        }
+        let anchor = Timestamp(millisecondsSinceEpoch: Journal.systemClock().millisecondsSinceEpoch / 86_400_000 * 86_400_000)
+        let generator = try SiteGenerator(masterDataPath: sampleData + "/master-data.json", anchor: anchor)
+        for name in ["master-data.json", "batches.json", "qc-results.csv", "journal.jsonl"] where FileBytes.exists(out + "/" + name) {
+            throw Failure(.cannotCreate, "\(out)/\(name) already exists")
+        }
+        try generator.writeImportFiles(count: count, seed: seed, to: out)
+        var output = StandardOutput()
+        output.write("wrote \(out)/master-data.json, batches.json and qc-results.csv: \(count) batches\n")
+        if journal {
+            let path = out + "/journal.jsonl"
+            try CredentialStore(path: CredentialStore.path(forJournal: path)).save([
+                "admin": try PasswordHash.make(Self.adminPassword), "qa.sample": try PasswordHash.make(Self.qaPassword),
+            ])
+            let head = try generator.writeJournal(count: count, seed: seed, to: path, administrator: "admin", importer: "qa.sample")
+            output.write("wrote \(path): \(head.seq) records, head \(head.hash)\n")
+        }
+        output.flush()
     }
 
     /// A version-4 UUID made from the seed, so the same seed gives the same journal byte for byte.

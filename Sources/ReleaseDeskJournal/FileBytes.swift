@@ -9,6 +9,11 @@ public enum FileBytes {
         public var description: String
         /// `errno` of the failing call.
         public var code: Int32
+
+        public init(description: String, code: Int32) {
+            self.description = description
+            self.code = code
+        }
     }
 
     /// The contents of `path`, or `nil` when it does not exist.

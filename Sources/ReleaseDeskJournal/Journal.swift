@@ -81,7 +81,7 @@ public final class Journal {
     /// Creates a new journal at `path` (which must not exist) with `journal.created` by `actor` followed by
     /// `drafts`, all durable before this returns.
     public static func create(
-        at path: String, actor: String, then drafts: [RecordDraft], io: JournalFileIO = SystemFileIO(),
+        at path: String, actor: String, then drafts: [RecordDraft], io: JournalFileIO = Journal.defaultIO(),
         host: String = Journal.hostName(), clock: @escaping @Sendable () -> Timestamp = Journal.systemClock,
         journalID: String = Journal.randomUUID()
     ) throws(JournalError) -> (Journal, [Record]) {
@@ -112,7 +112,7 @@ public final class Journal {
     /// Corruption found while reading does not throw: the records before it are delivered, `corruption`
     /// says where, and the journal is read-only. A final segment without LF is treated as not yet written.
     public static func open(
-        at path: String, mode: Mode = .readWrite, io: JournalFileIO = SystemFileIO(), host: String = Journal.hostName(),
+        at path: String, mode: Mode = .readWrite, io: JournalFileIO = Journal.defaultIO(), host: String = Journal.hostName(),
         clock: @escaping @Sendable () -> Timestamp = Journal.systemClock
     ) throws(JournalError) -> Journal {
         let fd: Int32

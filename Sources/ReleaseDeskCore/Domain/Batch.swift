@@ -12,6 +12,15 @@ public struct QCResult: Sendable, Hashable {
     /// `final`, or `pending` (the test is registered, the result is not in).
     public var status: String
 
+    public init(id: String, attribute: String, value: String, unit: String, testedAt: Timestamp, status: String) {
+        self.id = id
+        self.attribute = attribute
+        self.value = value
+        self.unit = unit
+        self.testedAt = testedAt
+        self.status = status
+    }
+
     /// The result as a number, when it is one.
     public var quantity: Quantity? { Quantity(text: value) }
 
@@ -40,6 +49,13 @@ public struct ParameterReading: Sendable, Hashable {
     public var value: Quantity
     public var unit: String
     public var at: Timestamp
+
+    public init(parameter: String, value: Quantity, unit: String, at: Timestamp) {
+        self.parameter = parameter
+        self.value = value
+        self.unit = unit
+        self.at = at
+    }
 }
 
 /// One step of the executed batch record.
@@ -52,6 +68,19 @@ public struct BatchStep: Sendable, Hashable {
     public var performedAt: Timestamp?
     public var requiresVerification: Bool
     public var verifiedBy: String?
+
+    public init(
+        id: String, name: String, entries: [(field: String, value: String?)], performedBy: String?, performedAt: Timestamp?,
+        requiresVerification: Bool, verifiedBy: String?
+    ) {
+        self.id = id
+        self.name = name
+        self.entries = entries
+        self.performedBy = performedBy
+        self.performedAt = performedAt
+        self.requiresVerification = requiresVerification
+        self.verifiedBy = verifiedBy
+    }
 
     public static func == (a: BatchStep, b: BatchStep) -> Bool {
         a.id == b.id && a.name == b.name && a.performedBy == b.performedBy && a.performedAt == b.performedAt
@@ -120,6 +149,11 @@ public struct EMResult: Sendable, Hashable {
 public struct LabelCheck: Sendable, Hashable {
     public var item: String
     public var coi: String
+
+    public init(item: String, coi: String) {
+        self.item = item
+        self.coi = coi
+    }
 }
 
 /// A deviation the manufacturing site reported with the batch record.
@@ -151,6 +185,31 @@ public struct Batch: Sendable, Hashable {
     public var environment: [EMResult]
     public var labels: [LabelCheck]
     public var deviations: [ReportedDeviation]
+
+    public init(
+        id: String, product: String, site: String, coi: String?, patientWeightKg: Quantity?, apheresisAt: Timestamp?,
+        manufactureStart: Timestamp, manufactureEnd: Timestamp?, expiry: Timestamp, plannedInfusion: Timestamp?,
+        steps: [BatchStep], readings: [ParameterReading], qc: [QCResult], custody: [CustodyEvent], environment: [EMResult],
+        labels: [LabelCheck], deviations: [ReportedDeviation]
+    ) {
+        self.id = id
+        self.product = product
+        self.site = site
+        self.coi = coi
+        self.patientWeightKg = patientWeightKg
+        self.apheresisAt = apheresisAt
+        self.manufactureStart = manufactureStart
+        self.manufactureEnd = manufactureEnd
+        self.expiry = expiry
+        self.plannedInfusion = plannedInfusion
+        self.steps = steps
+        self.readings = readings
+        self.qc = qc
+        self.custody = custody
+        self.environment = environment
+        self.labels = labels
+        self.deviations = deviations
+    }
 
     /// Decodes a batch record. Checks types and physical ranges; references to products and sites are the
     /// importer's to check against state.

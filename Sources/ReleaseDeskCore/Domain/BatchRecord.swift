@@ -128,23 +128,14 @@ extension DeskState {
             quietReason: record.review?.quietReason)
     }
 
-    /// Earlier batches of the same product and site as `batch` (by manufacture start), oldest first.
-    public func earlierBatches(than batch: Batch, limit: Int = 20) -> [Batch] {
-        let series = seriesIndex[batch.product + "|" + batch.site] ?? []
-        let earlier = series.compactMap { batches[$0]?.batch }.filter {
-            $0.manufactureStart < batch.manufactureStart
-                || ($0.manufactureStart == batch.manufactureStart && $0.id < batch.id)
-        }
-        return Array(earlier.sorted { ($0.manufactureStart, $0.id) < ($1.manufactureStart, $1.id) }.suffix(limit))
-    }
-
     /// Reviews `batchID` against the current state at `now`.
     public func review(_ batchID: String, now: Timestamp, quietPerMille: Int = 100) -> Review? {
         guard let record = batches[batchID], let product = products[record.batch.product],
             let site = sites[record.batch.site]
         else { return nil }
         let context = ReviewEngine.Context(
-            product: product, site: site, earlier: earlierBatches(than: record.batch), now: now, quietPerMille: quietPerMille)
+            product: product, site: site, earlier: TrendIndex(state: self).earlier(than: record.batch), now: now,
+            quietPerMille: quietPerMille)
         return ReviewEngine.review(record.batch, in: context)
     }
 }

@@ -45,6 +45,13 @@ public struct LocatedItem: Sendable, Hashable {
     public var line: Int
     public var path: String
     public var item: ImportItem
+
+    public init(file: String, line: Int, path: String, item: ImportItem) {
+        self.file = file
+        self.line = line
+        self.path = path
+        self.item = item
+    }
 }
 
 /// An import file, read and decoded.
@@ -54,6 +61,14 @@ public struct ParsedImport: Sendable {
     /// `master-data`, `batch-records`, `qc-results`, `custody-events`.
     public var format: String
     public var items: [LocatedItem]
+    public init(file: String, sha256: String, format: String, items: [LocatedItem], lines: [String: Int] = [:]) {
+        self.file = file
+        self.sha256 = sha256
+        self.format = format
+        self.items = items
+        self.lines = lines
+    }
+
     /// For JSON files: the line of every value, by path.
     public var lines: [String: Int] = [:]
 

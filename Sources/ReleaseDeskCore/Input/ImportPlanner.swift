@@ -226,8 +226,9 @@ public enum ImportPlanner {
             let id = draft.body["batch_id"]?.stringValue ?? draft.body["batch"]?.stringValue
             if let id, !touched.contains(id) { touched.append(id) }
         }
+        let index = TrendIndex(state: scratch)
         return touched.compactMap { id in
-            guard let review = scratch.review(id, now: now, quietPerMille: quietPerMille) else { return nil }
+            guard let review = scratch.review(id, now: now, quietPerMille: quietPerMille, index: index) else { return nil }
             var body = review.json
             body["batch"] = .string(id)
             return RecordDraft(kind: RecordKind.batchReviewed, actor: UserIdentity.systemActor, body: body)

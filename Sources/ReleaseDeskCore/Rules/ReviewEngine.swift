@@ -27,10 +27,11 @@ public enum ReviewEngine {
     /// Reviews `batch`.
     public static func review(_ batch: Batch, in context: Context) -> Review {
         var found: [ReviewException] = []
-        found += outOfSpecification(batch, context)
-        found += dose(batch, context)
+        let latest = latestFinalResults(batch)
+        found += outOfSpecification(batch, latest, context)
+        found += dose(batch, latest, context)
         found += processParameters(batch, context)
-        found += outOfTrend(batch, context)
+        found += outOfTrend(batch, latest, context)
         found += batchRecord(batch)
         found += chainOfIdentity(batch)
         found += chainOfCustody(batch, context)
@@ -59,9 +60,9 @@ public enum ReviewEngine {
 
     // MARK: - OOS
 
-    static func outOfSpecification(_ batch: Batch, _ context: Context) -> [ReviewException] {
+    static func outOfSpecification(_ batch: Batch, _ latest: [QCResult], _ context: Context) -> [ReviewException] {
         var out: [ReviewException] = []
-        for result in latestFinalResults(batch) {
+        for result in latest {
             guard let attribute = context.product.attribute(result.attribute) else { continue }
             guard !attribute.limit.isMet(by: result) else { continue }
             let observed = unit(result.value, result.unit)
@@ -91,9 +92,9 @@ public enum ReviewEngine {
 
     // MARK: - Dose
 
-    static func dose(_ batch: Batch, _ context: Context) -> [ReviewException] {
+    static func dose(_ batch: Batch, _ latest: [QCResult], _ context: Context) -> [ReviewException] {
         guard let rule = context.product.dose,
-            let result = latestFinalResults(batch).first(where: { $0.attribute == rule.attribute }),
+            let result = latest.first(where: { $0.attribute == rule.attribute }),
             let total = result.quantity
         else { return [] }
         let id = exceptionID(batch, "DOSE", rule.attribute)
@@ -160,15 +161,23 @@ public enum ReviewEngine {
 
     // MARK: - OOT
 
-    static func outOfTrend(_ batch: Batch, _ context: Context) -> [ReviewException] {
+    /// The value of the last final result for `attribute` in `batch`, when it is a number.
+    static func latestValue(_ batch: Batch, _ attribute: String) -> Double? {
+        var best: QCResult? = nil
+        for result in batch.qc where result.attribute == attribute && result.status == "final" {
+            if let current = best, current.testedAt > result.testedAt { continue }
+            best = result
+        }
+        return best?.quantity?.value
+    }
+
+    static func outOfTrend(_ batch: Batch, _ latest: [QCResult], _ context: Context) -> [ReviewException] {
         var out: [ReviewException] = []
-        for result in latestFinalResults(batch) {
+        for result in latest {
             guard let attribute = context.product.attribute(result.attribute), attribute.trended,
                 let x = result.quantity?.value
             else { continue }
-            let history = context.earlier.suffix(20).compactMap { earlier in
-                latestFinalResults(earlier).first { $0.attribute == attribute.id }?.quantity?.value
-            }
+            let history = context.earlier.suffix(20).compactMap { latestValue($0, attribute.id) }
             guard history.count >= 8 else { continue }
             let mean = history.reduce(0, +) / Double(history.count)
             let variance = history.reduce(0) { $0 + ($1 - mean) * ($1 - mean) } / Double(history.count - 1)
@@ -188,9 +197,7 @@ public enum ReviewEngine {
                             + "shift may be starting.", blocking: false))
                 continue
             }
-            let lastEight = context.earlier.suffix(8).compactMap { earlier in
-                latestFinalResults(earlier).first { $0.attribute == attribute.id }?.quantity?.value
-            }
+            let lastEight = Array(history.suffix(8))
             if lastEight.count == 8 {
                 let run = lastEight + [x]
                 if run.allSatisfy({ $0 > mean }) || run.allSatisfy({ $0 < mean }) {
