@@ -33,11 +33,23 @@ let package = Package(
                 .product(name: "_CryptoExtras", package: "swift-crypto"),
             ]
         ),
+        // The app layer of the workstation: UI state, the pure reducer, the key map as data.
+        .target(name: "ReleaseDeskWorkstation", dependencies: ["ReleaseDeskCore"]),
+        // The screen: cell buffer, panes, themes. Rendering is a pure function of state, size and theme.
+        .target(name: "ReleaseDeskScreen", dependencies: ["ReleaseDeskCore", "ReleaseDeskWorkstation"]),
+        // C accessors over ncursesw (curses globals and macros stay on the C side).
+        .target(name: "CNCursesShim", linkerSettings: [.linkedLibrary("ncursesw")]),
+        // The terminal backend: the only code that imports the curses shim.
+        .target(
+            name: "ReleaseDeskTerminal",
+            dependencies: ["CNCursesShim", "ReleaseDeskScreen", "ReleaseDeskWorkstation"]
+        ),
         // The `releasedesk` executable: argument parsing and wiring only.
         .executableTarget(
             name: "ReleaseDeskCLI",
             dependencies: [
                 "CanonicalJSON", "ReleaseDeskCore", "ReleaseDeskJournal", "ReleaseDeskServices",
+                "ReleaseDeskWorkstation", "ReleaseDeskScreen", "ReleaseDeskTerminal",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -47,6 +59,12 @@ let package = Package(
             name: "ReleaseDeskJournalTests",
             dependencies: ["ReleaseDeskJournal", "ReleaseDeskCore", "CanonicalJSON"],
             resources: [.copy("Golden")]
+        ),
+        .testTarget(name: "ReleaseDeskWorkstationTests", dependencies: ["ReleaseDeskWorkstation", "ReleaseDeskCore"]),
+        .testTarget(
+            name: "ReleaseDeskScreenTests",
+            dependencies: ["ReleaseDeskScreen", "ReleaseDeskWorkstation", "ReleaseDeskCore", "CanonicalJSON"],
+            resources: [.copy("Snapshots")]
         ),
         .testTarget(
             name: "ReleaseDeskCLITests",

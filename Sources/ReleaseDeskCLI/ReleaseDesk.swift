@@ -1,5 +1,6 @@
 import ArgumentParser
 import ReleaseDeskCore
+import ReleaseDeskWorkstation
 
 @main
 struct ReleaseDesk: ParsableCommand {
@@ -26,18 +27,24 @@ struct ReleaseDesk: ParsableCommand {
 
     @OptionGroup var global: GlobalOptions
 
-    @Option(name: .long, help: "Theme of the workstation (a file in Themes/).")
-    var theme: String?
+    @Option(name: .long, help: "Theme of the workstation: default, high-contrast, colorblind, monochrome, or a file name in a themes folder.")
+    var theme = "default"
+
+    @Option(name: .long, help: "Colour: auto (off when NO_COLOR is set), always or never.")
+    var color = "auto"
 
     @Flag(name: .long, help: "Open the workstation read-only.")
     var readonly = false
 
     func run() throws {
         try Failure.guarded {
-            throw Failure(
-                .unavailable,
-                "the workstation is not built yet in this version; use the subcommands (releasedesk --help), "
-                    + "for example: releasedesk --demo --user admin --password-stdin audit")
+            do {
+                try MainActor.assumeIsolated {
+                    try WorkstationRunner(global: global, themeName: theme, color: color, readOnly: readonly).run()
+                }
+            } catch ExitCodeFailure.signal(let signal) {
+                throw ExitCode(128 + signal)
+            }
         }
     }
 }

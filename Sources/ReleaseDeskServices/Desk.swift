@@ -85,8 +85,17 @@ public final class Desk {
     }
 
     /// Reads records others appended and folds them in.
+    /// Called with every record folded in after opening (read from others, or written here), in `seq` order.
+    public var onRecord: ((Record) -> Void)?
+
+    /// Folds one record into the state and tells `onRecord`.
+    func fold(_ record: Record) {
+        state.apply(record)
+        onRecord?(record)
+    }
+
     public func refresh() throws {
-        try journal.readNew { state.apply($0) }
+        try journal.readNew { fold($0) }
         if let corruption = journal.corruption, alarm == nil { alarm = "the journal is corrupt at \(corruption)" }
     }
 
@@ -99,7 +108,7 @@ public final class Desk {
         if let alarm { throw DeskError.alarm(alarm) }
         var refusal: ActionRefusal? = nil
         let (_, written) = try journal.append { observed throws in
-            for record in observed { state.apply(record) }
+            for record in observed { fold(record) }
             do throws(ActionRefusal) {
                 return try decide(state)
             } catch {
@@ -107,7 +116,7 @@ public final class Desk {
                 return [Self.refusalDraft(action, by: actor, error)]
             }
         }
-        for record in written { state.apply(record) }
+        for record in written { fold(record) }
         if let refusal { throw refusal }
         return written
     }
@@ -140,13 +149,13 @@ public final class Desk {
         try refresh()
         if let account = state.users[user], account.isLocked {
             try journal.append { observed in
-                for record in observed { state.apply(record) }
+                for record in observed { fold(record) }
                 return [
                     RecordDraft(
                         kind: RecordKind.signInFailed, actor: UserIdentity.systemActor,
                         body: ["user": .string(user), "channel": .string(channel), "cause": "account-locked"])
                 ]
-            }.written.forEach { state.apply($0) }
+            }.written.forEach { self.fold($0) }
             throw ActionRefusal(
                 .permission, gate: "account-locked",
                 "the account \(user) is locked (\(account.lockReason ?? "by an administrator")); an administrator must unlock it")
@@ -155,13 +164,13 @@ public final class Desk {
         let accepted = try authenticator.verify(user: user, password: password) && known
         var lockedNow = false
         let (_, written) = try journal.append { observed in
-            for record in observed { state.apply(record) }
+            for record in observed { fold(record) }
             if accepted { return UserAdministration.signInSucceeded(user, channel: channel, in: state) }
             let drafts = UserAdministration.signInFailed(user, channel: channel, in: state)
             lockedNow = drafts.contains { $0.kind == RecordKind.userLocked }
             return drafts
         }
-        for record in written { state.apply(record) }
+        for record in written { fold(record) }
         guard accepted, let account = state.users[user] else {
             let suffix = lockedNow ? "; the account is now locked after \(state.policy.maxFailedSignIns) failures" : ""
             throw ActionRefusal(.permission, gate: "authentication", "user id or password is wrong\(suffix)")
@@ -220,7 +229,7 @@ extension Desk {
         var previous: [String: PasswordHash]? = nil
         do {
             let (_, written) = try journal.append { observed throws in
-                for record in observed { state.apply(record) }
+                for record in observed { fold(record) }
                 let drafts: [RecordDraft]
                 do throws(ActionRefusal) {
                     drafts = try decide(state)
@@ -236,7 +245,7 @@ extension Desk {
                 previous = current
                 return drafts
             }
-            for record in written { state.apply(record) }
+            for record in written { fold(record) }
             if let refusal { throw refusal }
             return written
         } catch let error as JournalError {

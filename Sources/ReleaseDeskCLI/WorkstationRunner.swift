@@ -1,0 +1,186 @@
+import ReleaseDeskCore
+import ReleaseDeskJournal
+import ReleaseDeskScreen
+import ReleaseDeskServices
+import ReleaseDeskTerminal
+import ReleaseDeskWorkstation
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+/// Wires the workstation: opens the desk, runs the loop of keys → reducer → effects → frames, and gives the
+/// terminal back on every way out. No rule and no drawing lives here.
+@MainActor
+struct WorkstationRunner {
+    var global: GlobalOptions
+    var themeName: String
+    var color: String
+    var readOnly: Bool
+
+    /// How often records appended by other processes are looked for.
+    static let pollMilliseconds = 500.0
+
+    func run() throws {
+        let environment = GlobalOptions.environment
+        let theme = try Self.loadTheme(themeName, environment: environment)
+        guard isatty(0) == 1, isatty(1) == 1 else {
+            throw Failure(.unavailable, "the workstation needs a terminal; for scripts use the subcommands (releasedesk --help)")
+        }
+        do {
+            try NcursesTerminal.check()
+        } catch {
+            throw Failure(.unavailable, "cannot open the workstation: \(error.description); the subcommands still work (releasedesk --help)")
+        }
+        let noColor: Bool
+        switch color {
+        case "always": noColor = false
+        case "never": noColor = true
+        case "auto": noColor = !(environment["NO_COLOR"] ?? "").isEmpty
+        default: throw Failure(.usage, "--color must be auto, always or never")
+        }
+        let unicode = Self.localeIsUTF8(environment)
+
+        let locations = try global.locations()
+        var demoUsers: [DemoUserHint] = []
+        if global.demo, let directory = DemoJournal.sampleDataDirectory(environment: environment) {
+            demoUsers = (try? DemoSite.users(in: directory))?.map {
+                DemoUserHint(id: $0.id, roles: $0.roles.sorted().map(\.rawValue).joined(separator: "+"), password: $0.password)
+            } ?? []
+        }
+        var pending: [Record] = []
+        var initial: [Record] = []
+        let desk = try Failure.opening(locations, mode: readOnly ? .readOnly : .readWrite, observe: { initial.append($0) })
+        desk.onRecord = { pending.append($0) }
+
+        let terminal: NcursesTerminal
+        do {
+            terminal = try NcursesTerminal(theme: theme, noColor: noColor)
+        } catch {
+            throw Failure(.unavailable, "cannot open the workstation: \(error.description)")
+        }
+        defer { terminal.stop() }
+
+        var state = WorkstationState(
+            size: terminal.size, now: Journal.systemClock(), desk: desk.state, records: initial,
+            chain: Self.chain(desk), journalName: DisplayText.sanitize(locations.journal),
+            signIn: SignInForm(user: global.user ?? GlobalOptions.loginName(), demoUsers: demoUsers),
+            readOnly: readOnly || desk.alarm != nil)
+        initial = []
+        var lastPoll = Monotonic.seconds()
+
+        func deliver(_ action: Action) -> [Effect] { Workstation.reduce(&state, action) }
+
+        loop: while NcursesTerminal.pendingSignal == 0 {
+            let size = terminal.size
+            if size != state.size { _ = deliver(.resized(size)) }
+            terminal.draw(Screen.render(state, unicode: unicode))
+            var effects: [Effect] = []
+            if let key = terminal.readKey(timeoutMilliseconds: 200) {
+                effects = deliver(.keyPressed(key))
+            }
+            _ = deliver(.tick(Journal.systemClock()))
+            let now = Monotonic.seconds()
+            if state.user != nil, (now - lastPoll) * 1000 >= Self.pollMilliseconds {
+                lastPoll = now
+                effects.append(.reload)
+            }
+            while !effects.isEmpty {
+                let effect = effects.removeFirst()
+                switch effect {
+                case .quit:
+                    break loop
+                case .redraw:
+                    terminal.redrawAll()
+                case .reload:
+                    do {
+                        try desk.refresh()
+                    } catch {
+                        effects += deliver(.journalReadFailed(DisplayText.sanitize(Failure.from(error).message)))
+                    }
+                case .signIn(let user, let password):
+                    terminal.draw(Screen.render(state, unicode: unicode))  // shows "Checking…" while scrypt runs
+                    let authenticator = LocalAuthenticator(store: CredentialStore(path: locations.credentials))
+                    do {
+                        let account = try desk.signIn(user: user, password: password, with: authenticator, channel: "tui")
+                        effects += deliver(.signInSucceeded(account))
+                    } catch {
+                        effects += deliver(.signInFailed(DisplayText.sanitize(Failure.from(error).message)))
+                    }
+                }
+                if !pending.isEmpty || Self.chain(desk) != state.chain {
+                    let fresh = pending
+                    pending = []
+                    effects += deliver(.journalUpdated(desk.state, newRecords: fresh, chain: Self.chain(desk)))
+                }
+            }
+        }
+        terminal.stop()
+        if state.user != nil { desk.checkpoint() }
+        if NcursesTerminal.pendingSignal != 0 {
+            throw ExitCodeFailure.signal(NcursesTerminal.pendingSignal)
+        }
+    }
+
+    static func chain(_ desk: Desk) -> ChainStatus {
+        ChainStatus(seq: desk.journal.head.seq, headHash: desk.journal.head.hash, alarm: desk.alarm.map { DisplayText.sanitize($0) })
+    }
+
+    static func localeIsUTF8(_ environment: [String: String]) -> Bool {
+        let locale = [environment["LC_ALL"], environment["LC_CTYPE"], environment["LANG"]].compactMap { $0 }.first { !$0.isEmpty } ?? ""
+        let lower = locale.lowercased()
+        return lower.contains("utf-8") || lower.contains("utf8")
+    }
+
+    /// Themes come from `$RELEASEDESK_THEMES`, `$XDG_CONFIG_HOME/releasedesk/themes`, `Themes/` of the
+    /// working directory, then the `Themes/` shipped beside the program.
+    static func themeDirectories(_ environment: [String: String]) -> [String] {
+        var dirs: [String] = []
+        if let configured = environment["RELEASEDESK_THEMES"], !configured.isEmpty { dirs.append(configured) }
+        if let config = environment["XDG_CONFIG_HOME"], config.hasPrefix("/") {
+            dirs.append(config + "/releasedesk/themes")
+        } else if let home = environment["HOME"], home.hasPrefix("/") {
+            dirs.append(home + "/.config/releasedesk/themes")
+        }
+        dirs.append("Themes")
+        if let executable = DemoJournal.executableDirectory() {
+            dirs += [executable + "/../../Themes", executable + "/../../../Themes", executable + "/../share/releasedesk/Themes"]
+        }
+        return dirs
+    }
+
+    static func loadTheme(_ name: String, environment: [String: String]) throws -> Theme {
+        guard !name.isEmpty, name.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "-" || $0 == "_" }) else {
+            throw Failure(.configuration, "theme name \"\(name)\" is not valid (letters, digits, - and _)")
+        }
+        let dirs = themeDirectories(environment)
+        do {
+            let theme = try ThemeLoader.load(name) { n in
+                for dir in dirs {
+                    let path = dir + "/" + n + ".toml"
+                    if let bytes = try? FileBytes.read(path) {
+                        guard let text = String(validating: bytes, as: UTF8.self) else {
+                            throw ThemeError(file: path, line: 0, reason: "is not UTF-8")
+                        }
+                        return (text, path)
+                    }
+                }
+                return nil
+            }
+            if !theme.missingRoles.isEmpty {
+                throw ThemeError(
+                    file: name, line: 0,
+                    reason: "does not define " + theme.missingRoles.map(\.rawValue).joined(separator: ", ")
+                        + " (add them or inherit from a theme that does)")
+            }
+            return theme
+        } catch let error as ThemeError {
+            throw Failure(.configuration, "theme: \(error.description)")
+        }
+    }
+}
+
+/// Ending because a signal asked: the terminal is restored first, then the usual 128 + signal status.
+enum ExitCodeFailure: Error {
+    case signal(Int32)
+}

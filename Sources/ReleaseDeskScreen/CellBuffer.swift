@@ -1,0 +1,122 @@
+import ReleaseDeskCore
+import ReleaseDeskWorkstation
+
+/// One terminal cell: its text (a character with any combining marks; empty for the right half of a wide
+/// character) and its role.
+public struct Cell: Equatable, Sendable {
+    public var text: String
+    public var role: StyleRole
+
+    public init(_ text: String = " ", _ role: StyleRole = .text) {
+        self.text = text
+        self.role = role
+    }
+}
+
+/// A grid of cells: what one frame shows. Everything written is sanitised first, so no path from data can
+/// put a control character on the terminal; outside UTF-8 locales it is written in ASCII.
+public struct CellBuffer: Equatable, Sendable {
+    public let width: Int
+    public let height: Int
+    public private(set) var cells: [Cell]
+    /// Whether non-ASCII may be shown.
+    public let unicode: Bool
+
+    public init(width: Int, height: Int, unicode: Bool = true) {
+        self.width = max(0, width)
+        self.height = max(0, height)
+        self.unicode = unicode
+        cells = Array(repeating: Cell(), count: self.width * self.height)
+    }
+
+    public subscript(x: Int, y: Int) -> Cell {
+        get { cells[y * width + x] }
+        set { cells[y * width + x] = newValue }
+    }
+
+    /// Fills a rectangle with spaces of `role`.
+    public mutating func fill(_ rect: Rect, _ role: StyleRole) {
+        let x0 = max(0, rect.x)
+        let x1 = min(width, rect.x + rect.width)
+        let y0 = max(0, rect.y)
+        let y1 = min(height, rect.y + rect.height)
+        guard x0 < x1, y0 < y1 else { return }
+        for y in y0..<y1 {
+            for x in x0..<x1 { cells[y * width + x] = Cell(" ", role) }
+        }
+    }
+
+    /// Writes `text` at (`x`, `y`) in `role`, clipped to `maxWidth` columns (and the buffer); returns the
+    /// columns used. Wide characters take two cells; combining marks join the cell before them.
+    @discardableResult
+    public mutating func put(_ text: String, x: Int, y: Int, maxWidth: Int = Int.max, _ role: StyleRole) -> Int {
+        guard y >= 0, y < height, x < width, maxWidth > 0 else { return 0 }
+        var safe = DisplayText.sanitize(text)
+        if !unicode { safe = Self.ascii(safe) }
+        let limit = min(width, x + min(maxWidth, width))
+        var col = x
+        var last = -1
+        for scalar in safe.unicodeScalars {
+            let w = DisplayWidth.of(scalar)
+            if w == 0 {
+                if last >= 0 { cells[y * width + last].text.unicodeScalars.append(scalar) }
+                continue
+            }
+            if col + w > limit { break }
+            if col >= 0 {
+                cells[y * width + col] = Cell(String(scalar), role)
+                if w == 2 { cells[y * width + col + 1] = Cell("", role) }
+                last = col
+            }
+            col += w
+        }
+        // A wide character cut at the edge must not leave half a character behind.
+        return col - x
+    }
+
+    /// Writes `text` padded or truncated (with `…`) to exactly `columns` columns.
+    @discardableResult
+    public mutating func putCell(_ text: String, x: Int, y: Int, columns: Int, _ role: StyleRole) -> Int {
+        guard columns > 0 else { return 0 }
+        let safe = unicode ? DisplayText.sanitize(text) : Self.ascii(DisplayText.sanitize(text))
+        let fitted = DisplayWidth.pad(DisplayWidth.truncate(safe, to: columns), to: columns)
+        put(fitted, x: x, y: y, maxWidth: columns, role)
+        return columns
+    }
+
+    /// ASCII stand-ins for the glyphs the panes use; any other non-ASCII becomes `?` or a `<U+XXXX>` form.
+    static let asciiGlyphs: [Character: String] = [
+        "‼": "!!", "⚠": "!", "•": "-", "✔": "OK", "✓": "ok", "⚑": "F", "◎": "o", "…": "...", "⚙": "*", "▶": ">",
+        "▼": "v", "▲": "^", "→": "->", "·": "-", "⧗": "~", "▏": "|", "─": "-", "│": "|",
+    ]
+
+    /// `text` in ASCII: known glyphs by their stand-ins, the rest by `DisplayText.asciiFallback`.
+    public static func ascii(_ text: String) -> String {
+        var out = ""
+        for ch in text {
+            if let stand = asciiGlyphs[ch] { out += stand } else { out.append(ch) }
+        }
+        return DisplayText.asciiFallback(out)
+    }
+
+    /// Sets the role of cells without changing their text.
+    public mutating func paint(_ rect: Rect, _ role: StyleRole) {
+        let x0 = max(0, rect.x)
+        let x1 = min(width, rect.x + rect.width)
+        let y0 = max(0, rect.y)
+        let y1 = min(height, rect.y + rect.height)
+        guard x0 < x1, y0 < y1 else { return }
+        for y in y0..<y1 {
+            for x in x0..<x1 { cells[y * width + x].role = role }
+        }
+    }
+
+    /// The screen as text, one line per row (right halves of wide characters omitted), trailing spaces kept.
+    public var lines: [String] {
+        (0..<height).map { y in
+            var line = ""
+            for x in 0..<width { line += cells[y * width + x].text }
+            return line
+        }
+    }
+}

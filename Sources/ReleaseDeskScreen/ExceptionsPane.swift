@@ -1,0 +1,51 @@
+import ReleaseDeskCore
+import ReleaseDeskWorkstation
+
+/// Open exceptions of the selected batch, each with its rule and what was observed.
+enum ExceptionsPane {
+    static func title(_ state: WorkstationState) -> [(String, StyleRole)] {
+        guard let id = state.selectedBatchID else { return [("Exceptions", .title)] }
+        let all = state.desk.batches[id]?.review?.exceptions.count ?? 0
+        var parts: [(String, StyleRole)] = [("Exceptions · \(id) (\(all) open)", .title)]
+        if let filter = state.filters[.exceptions], !filter.isEmpty {
+            parts.append((" · filter: \(filter) (\(state.exceptionRows.count)/\(all))", .match))
+        }
+        return parts
+    }
+
+    static func draw(_ state: WorkstationState, in rect: Rect, focused: Bool, into buffer: inout CellBuffer) {
+        let inner = Rect(x: rect.x + 1, y: rect.y + 1, width: rect.innerWidth, height: rect.innerHeight)
+        let rows = state.exceptionRows
+        guard !rows.isEmpty else {
+            let text: String
+            if state.selectedBatchID == nil {
+                text = "Select a batch in the queue."
+            } else if state.filters[.exceptions] != nil {
+                text = "No exception matches the filter (Esc clears it)."
+            } else if let entry = state.selectedQueueEntry, entry.status == .awaitingReview {
+                text = "Not reviewed since its last data arrived."
+            } else {
+                text = "No open exceptions."
+            }
+            buffer.put(text, x: inner.x + 2, y: inner.y, maxWidth: inner.width - 2, .dim)
+            return
+        }
+        let cursor = state.cursor(.exceptions)
+        for row in 0..<inner.height {
+            let index = cursor.offset + row
+            guard index < rows.count else { break }
+            let exception = rows[index]
+            let y = inner.y + row
+            let selected = index == cursor.selected
+            if selected { buffer.put("▶", x: inner.x, y: y, .selection) }
+            var x = inner.x + 2
+            x += buffer.putCell(Glyphs.severity(exception.severity), x: x, y: y, columns: 10, StyleRole.of(exception.severity)) + 1
+            x += buffer.putCell(exception.rule, x: x, y: y, columns: 7, .label) + 1
+            let text = exception.title + " — " + exception.observed
+            buffer.putCell(text, x: x, y: y, columns: max(0, inner.x + inner.width - x), .text)
+            if selected {
+                buffer.paint(Rect(x: inner.x, y: y, width: inner.width, height: 1), focused ? .selection : .selectionUnfocused)
+            }
+        }
+    }
+}

@@ -1,0 +1,104 @@
+import ReleaseDeskCore
+import ReleaseDeskWorkstation
+
+/// The batch queue: one row per batch, most urgent first (or as sorted), with counts and the patient clock.
+enum QueuePane {
+    struct Column {
+        var name: String
+        var width: Int
+        var sort: QueueSortColumn?
+    }
+
+    static func title(_ state: WorkstationState) -> [(String, StyleRole)] {
+        let arrow = state.sortReversed ? "▲" : "▼"
+        var parts: [(String, StyleRole)] = [
+            ("Queue (\(state.visibleQueue.count))", .title), (" · sort: \(state.sortColumn.rawValue) \(arrow)", .dim),
+        ]
+        if let filter = state.filters[.queue], !filter.isEmpty {
+            parts.append((" · filter: \(filter) (\(state.visibleQueue.count)/\(state.queueRows.count))", .match))
+        }
+        return parts
+    }
+
+    /// Columns that fit `width`, in display order.
+    static func columns(width: Int) -> [Column] {
+        let all: [(Column, Int)] = [
+            (Column(name: "Batch", width: 13, sort: .batch), 0),
+            (Column(name: "Status", width: 18, sort: .status), 1),
+            (Column(name: "Product", width: 7, sort: .product), 3),
+            (Column(name: "Site", width: 7, sort: .site), 3),
+            (Column(name: "CoI", width: 11, sort: nil), 4),
+            (Column(name: "Open", width: 11, sort: .exceptions), 0),
+            (Column(name: "Tests", width: 5, sort: nil), 2),
+            (Column(name: "Due", width: 6, sort: .urgency), 0),
+        ]
+        var chosen = all.map { $0 }
+        func total(_ cols: [(Column, Int)]) -> Int { 2 + cols.reduce(0) { $0 + $1.0.width + 1 } }
+        for priority in [4, 3, 2, 1] where total(chosen) > width {
+            chosen.removeAll { $0.1 == priority }
+            if priority == 1 && total(chosen) > width { break }
+        }
+        return chosen.map(\.0)
+    }
+
+    static func draw(_ state: WorkstationState, in rect: Rect, focused: Bool, into buffer: inout CellBuffer) {
+        let inner = Rect(x: rect.x + 1, y: rect.y + 1, width: rect.innerWidth, height: rect.innerHeight)
+        guard inner.height > 0 else { return }
+        let cols = columns(width: inner.width)
+        var x = inner.x + 2
+        for col in cols {
+            var name = col.name
+            if col.sort == state.sortColumn { name += state.sortReversed ? "▲" : "▼" }
+            buffer.putCell(name, x: x, y: inner.y, columns: col.width, .header)
+            x += col.width + 1
+        }
+        let rows = inner.height - 1
+        let cursor = state.cursor(.queue)
+        if state.visibleQueue.isEmpty {
+            let text = state.filters[.queue] != nil ? "No batch matches the filter (Esc clears it)." : "No batches in the queue."
+            buffer.put(text, x: inner.x + 2, y: inner.y + 1, maxWidth: inner.width - 2, .dim)
+            return
+        }
+        for row in 0..<rows {
+            let index = cursor.offset + row
+            guard index < state.visibleQueue.count else { break }
+            let entry = state.queueRow(index)
+            let y = inner.y + 1 + row
+            let selected = index == cursor.selected
+            if selected { buffer.put("▶", x: inner.x, y: y, focused ? .selection : .selectionUnfocused) }
+            var x = inner.x + 2
+            for col in cols {
+                switch col.name {
+                case "Batch": buffer.putCell(entry.id, x: x, y: y, columns: col.width, .text)
+                case "Status":
+                    buffer.putCell(entry.status.label, x: x, y: y, columns: col.width, StyleRole.of(entry.status))
+                case "Product": buffer.putCell(entry.product, x: x, y: y, columns: col.width, .text)
+                case "Site": buffer.putCell(entry.site, x: x, y: y, columns: col.width, .text)
+                case "CoI": buffer.putCell(entry.coi ?? "—", x: x, y: y, columns: col.width, .dim)
+                case "Open": drawCounts(entry, x: x, y: y, width: col.width, into: &buffer)
+                case "Tests":
+                    buffer.putCell(entry.pendingTests > 0 ? "⧗\(entry.pendingTests)" : "", x: x, y: y, columns: col.width, .soon)
+                default:
+                    let hours = (entry.deadline.millisecondsSinceEpoch - state.now.millisecondsSinceEpoch) / 3_600_000
+                    let role: StyleRole = hours < 0 ? .overdue : hours < 48 ? .soon : .text
+                    buffer.putCell(Clock.cell(hours: hours), x: x, y: y, columns: col.width, role)
+                }
+                x += col.width + 1
+            }
+            if selected {
+                buffer.paint(Rect(x: inner.x, y: y, width: inner.width, height: 1), focused ? .selection : .selectionUnfocused)
+            }
+        }
+    }
+
+    static func drawCounts(_ entry: QueueEntry, x: Int, y: Int, width: Int, into buffer: inout CellBuffer) {
+        var cx = x
+        let end = x + width
+        for severity in Severity.allCases.reversed() {
+            let n = entry.open[severity, default: 0]
+            guard n > 0 else { continue }
+            cx += buffer.put("\(Glyphs.severityGlyph(severity))\(n) ", x: cx, y: y, maxWidth: end - cx, StyleRole.of(severity))
+        }
+        if cx == x { buffer.put("–", x: x, y: y, maxWidth: width, .dim) }
+    }
+}

@@ -1,0 +1,101 @@
+import ReleaseDeskCore
+import ReleaseDeskWorkstation
+
+/// Draws a frame. `render` is a pure function of the state and the options: no terminal, no clock.
+public enum Screen {
+    public static func render(_ state: WorkstationState, unicode: Bool = true) -> CellBuffer {
+        var buffer = CellBuffer(width: state.size.width, height: state.size.height, unicode: unicode)
+        let box = BoxChars(unicode: unicode)
+        if state.size.isTooSmall {
+            TooSmallView.draw(state, into: &buffer)
+            return buffer
+        }
+        if state.user == nil {
+            SignInView.draw(state, into: &buffer, box: box)
+            return buffer
+        }
+        let layout = state.layout
+        for (pane, rect) in layout.panes.sorted(by: { $0.key.rawValue < $1.key.rawValue }) {
+            let focused = state.focus == pane
+            let title: [(String, StyleRole)]
+            switch pane {
+            case .queue:
+                title = QueuePane.title(state)
+                drawBox(rect, focused: focused, title: title, box: box, into: &buffer)
+                QueuePane.draw(state, in: rect, focused: focused, into: &buffer)
+            case .exceptions:
+                title = ExceptionsPane.title(state)
+                drawBox(rect, focused: focused, title: title, box: box, into: &buffer)
+                ExceptionsPane.draw(state, in: rect, focused: focused, into: &buffer)
+            case .detail:
+                title = DetailPane.title(state)
+                drawBox(rect, focused: focused, title: title, box: box, into: &buffer)
+                DetailPane.draw(state, in: rect, into: &buffer)
+            case .audit:
+                title = AuditPane.title(state)
+                drawBox(rect, focused: focused, title: title, box: box, into: &buffer)
+                AuditPane.draw(state, in: rect, focused: focused, into: &buffer)
+            }
+        }
+        StatusLine.draw(state, in: layout.statusLine, into: &buffer)
+        switch state.mode {
+        case .help(let pane): HelpView.draw(pane, state: state, into: &buffer, box: box)
+        case .sortMenu: SortMenuView.draw(state, into: &buffer, box: box)
+        default: break
+        }
+        return buffer
+    }
+
+    /// A border with a title in its top edge.
+    static func drawBox(_ rect: Rect, focused: Bool, title: [(String, StyleRole)], box: BoxChars, into buffer: inout CellBuffer) {
+        guard rect.width >= 2, rect.height >= 2 else { return }
+        let role: StyleRole = focused ? .borderFocused : .border
+        let right = rect.x + rect.width - 1
+        let bottom = rect.y + rect.height - 1
+        buffer.put(box.topLeft + String(repeating: box.horizontal, count: rect.width - 2) + box.topRight, x: rect.x, y: rect.y, role)
+        for y in rect.y + 1..<bottom {
+            buffer.put(box.vertical, x: rect.x, y: y, role)
+            buffer.put(box.vertical, x: right, y: y, role)
+        }
+        buffer.put(
+            box.bottomLeft + String(repeating: box.horizontal, count: rect.width - 2) + box.bottomRight, x: rect.x, y: bottom,
+            role)
+        var x = rect.x + 1
+        let limit = rect.x + rect.width - 1
+        for (i, (text, textRole)) in title.enumerated() {
+            let piece = (i == 0 ? " " : "") + text + (i == title.count - 1 ? " " : "")
+            let titleRole: StyleRole = textRole == .title && focused ? .titleFocused : textRole
+            x += buffer.put(piece, x: x, y: rect.y, maxWidth: limit - x, titleRole)
+        }
+    }
+
+    /// Draws a centred dialog box and returns its inner rectangle.
+    static func dialog(width: Int, height: Int, title: String, in size: Size, box: BoxChars, into buffer: inout CellBuffer) -> Rect {
+        let w = min(width, size.width - 2)
+        let h = min(height, size.height - 2)
+        let rect = Rect(x: (size.width - w) / 2, y: (size.height - h) / 2, width: w, height: h)
+        buffer.fill(rect, .dialog)
+        drawBox(rect, focused: true, title: [(title, .dialogTitle)], box: box, into: &buffer)
+        buffer.paint(Rect(x: rect.x, y: rect.y, width: rect.width, height: 1), .dialog)
+        buffer.paint(Rect(x: rect.x, y: rect.y + rect.height - 1, width: rect.width, height: 1), .dialog)
+        buffer.paint(Rect(x: rect.x, y: rect.y, width: 1, height: rect.height), .dialog)
+        buffer.paint(Rect(x: rect.x + rect.width - 1, y: rect.y, width: 1, height: rect.height), .dialog)
+        return Rect(x: rect.x + 2, y: rect.y + 1, width: max(0, w - 4), height: max(0, h - 2))
+    }
+}
+
+/// Line-drawing characters, or their ASCII stand-ins outside UTF-8 locales.
+struct BoxChars {
+    let topLeft, topRight, bottomLeft, bottomRight, horizontal, vertical: String
+    let selected, sortDown, sortUp, chainOK, chainAlarm, ellipsis: String
+
+    init(unicode: Bool) {
+        if unicode {
+            (topLeft, topRight, bottomLeft, bottomRight, horizontal, vertical) = ("┌", "┐", "└", "┘", "─", "│")
+            (selected, sortDown, sortUp, chainOK, chainAlarm, ellipsis) = ("▶", "▼", "▲", "✓", "‼", "…")
+        } else {
+            (topLeft, topRight, bottomLeft, bottomRight, horizontal, vertical) = ("+", "+", "+", "+", "-", "|")
+            (selected, sortDown, sortUp, chainOK, chainAlarm, ellipsis) = (">", "v", "^", "OK", "!!", "...")
+        }
+    }
+}

@@ -1,0 +1,95 @@
+import ReleaseDeskWorkstation
+
+/// How many colours the terminal can show.
+public enum ColorMode: Sendable, Equatable {
+    case none, basic8, basic16, indexed256
+
+    /// The mode for a terminal reporting `colors` colours.
+    public static func forTerminal(colors: Int) -> ColorMode {
+        colors >= 256 ? .indexed256 : colors >= 16 ? .basic16 : colors >= 8 ? .basic8 : .none
+    }
+
+    /// The terminal colour number for `color` (-1: the terminal's default).
+    public func number(for color: ThemeColor) -> Int {
+        switch (self, color) {
+        case (.none, _), (_, .default): return -1
+        case (.basic8, .ansi(let n)): return n % 8
+        case (_, .ansi(let n)): return n
+        case (.indexed256, .rgb(let r, let g, let b)): return Self.nearest256(Int(r), Int(g), Int(b))
+        case (.basic16, .rgb(let r, let g, let b)): return Self.nearestBasic(Int(r), Int(g), Int(b), count: 16)
+        case (.basic8, .rgb(let r, let g, let b)): return Self.nearestBasic(Int(r), Int(g), Int(b), count: 8)
+        }
+    }
+
+    /// The xterm palette's 16 basic colours.
+    static let basic: [(Int, Int, Int)] = [
+        (0, 0, 0), (205, 0, 0), (0, 205, 0), (205, 205, 0), (0, 0, 238), (205, 0, 205), (0, 205, 205), (229, 229, 229),
+        (127, 127, 127), (255, 0, 0), (0, 255, 0), (255, 255, 0), (92, 92, 255), (255, 0, 255), (0, 255, 255),
+        (255, 255, 255),
+    ]
+
+    static func distance(_ a: (Int, Int, Int), _ b: (Int, Int, Int)) -> Int {
+        let dr = a.0 - b.0
+        let dg = a.1 - b.1
+        let db = a.2 - b.2
+        return dr * dr + dg * dg + db * db
+    }
+
+    static func nearestBasic(_ r: Int, _ g: Int, _ b: Int, count: Int) -> Int {
+        (0..<count).min { distance(basic[$0], (r, g, b)) < distance(basic[$1], (r, g, b)) }!
+    }
+
+    /// Nearest of the 6×6×6 cube (16–231) and the grey ramp (232–255).
+    static func nearest256(_ r: Int, _ g: Int, _ b: Int) -> Int {
+        let levels = [0, 95, 135, 175, 215, 255]
+        func level(_ v: Int) -> Int { (0..<6).min { abs(levels[$0] - v) < abs(levels[$1] - v) }! }
+        let (cr, cg, cb) = (level(r), level(g), level(b))
+        let cube = 16 + 36 * cr + 6 * cg + cb
+        let cubeDistance = distance((levels[cr], levels[cg], levels[cb]), (r, g, b))
+        let grey = min(23, max(0, ((r + g + b) / 3 - 8 + 5) / 10))
+        let greyValue = 8 + 10 * grey
+        let greyDistance = distance((greyValue, greyValue, greyValue), (r, g, b))
+        return greyDistance < cubeDistance ? 232 + grey : cube
+    }
+}
+
+/// What the workstation needs from a terminal. The ncurses backend is one; `MemoryTerminal` is another.
+@MainActor
+public protocol TerminalBackend: AnyObject {
+    /// The current size in cells.
+    var size: Size { get }
+    /// Shows `buffer` (only what changed since the last frame needs to be sent).
+    func draw(_ buffer: CellBuffer)
+    /// The next key, waiting at most `timeoutMilliseconds`; `nil` when none came.
+    func readKey(timeoutMilliseconds: Int) -> Key?
+    /// Repaints everything on the next draw.
+    func redrawAll()
+    /// Gives the terminal back as it was.
+    func stop()
+}
+
+/// A terminal in memory: keys come from a list, frames are kept. For tests and measurements.
+@MainActor
+public final class MemoryTerminal: TerminalBackend {
+    public var size: Size
+    public var keys: [Key]
+    public private(set) var frames: [CellBuffer] = []
+    public private(set) var stopped = false
+    public private(set) var redraws = 0
+
+    public init(size: Size, keys: [Key] = []) {
+        self.size = size
+        self.keys = keys
+    }
+
+    public func draw(_ buffer: CellBuffer) { frames.append(buffer) }
+
+    public func readKey(timeoutMilliseconds: Int) -> Key? { keys.isEmpty ? nil : keys.removeFirst() }
+
+    public func redrawAll() { redraws += 1 }
+
+    public func stop() { stopped = true }
+
+    /// The last frame as text.
+    public var screen: [String] { frames.last?.lines ?? [] }
+}

@@ -1,0 +1,140 @@
+import CNCursesShim
+import ReleaseDeskScreen
+import ReleaseDeskWorkstation
+
+/// The terminal through ncursesw. The only code that calls curses; every call happens on the main actor.
+@MainActor
+public final class NcursesTerminal: TerminalBackend {
+    /// Why the terminal cannot be used.
+    public enum Unusable: Error, CustomStringConvertible {
+        case unknownTerminal, cannotAddressCursor, cannotStart
+
+        public var description: String {
+            switch self {
+            case .unknownTerminal: return "the terminal type (TERM) is not set or not known to this system"
+            case .cannotAddressCursor: return "this terminal (TERM=dumb or similar) cannot move the cursor"
+            case .cannotStart: return "the terminal could not be initialised"
+            }
+        }
+    }
+
+    private let theme: Theme
+    public let colorMode: ColorMode
+    private var previous: CellBuffer?
+    private var pairs: [Style: Int32] = [:]
+    private var nextPair: Int32 = 1
+    private let maxPairs: Int32
+    private var running = true
+
+    /// Checks the terminal, then enters curses mode; `noColor` removes colour (attributes remain).
+    public init(theme: Theme, noColor: Bool) throws(Unusable) {
+        try Self.check()
+        guard rd_start() == 0 else { throw .cannotStart }
+        let mode = noColor ? ColorMode.none : ColorMode.forTerminal(colors: Int(rd_colors()))
+        colorMode = mode
+        self.theme = mode == .none ? theme.withoutColor : theme
+        maxPairs = rd_color_pairs()
+    }
+
+    /// Checks that the terminal named by `TERM` is known and can address the cursor.
+    public nonisolated static func check() throws(Unusable) {
+        switch rd_check_terminal() {
+        case 0: return
+        case -2: throw .cannotAddressCursor
+        default: throw .unknownTerminal
+        }
+    }
+
+    /// The signal (SIGTERM, SIGHUP) that asked the program to end, or 0.
+    public static var pendingSignal: Int32 { rd_pending_signal() }
+
+    public var size: Size { Size(width: Int(rd_cols()), height: Int(rd_lines())) }
+
+    public func draw(_ buffer: CellBuffer) {
+        let reuse = previous.map { $0.width == buffer.width && $0.height == buffer.height } ?? false
+        var text: [wchar_t] = []
+        text.reserveCapacity(buffer.width * 2)
+        for y in 0..<buffer.height {
+            let start = y * buffer.width
+            let end = start + buffer.width
+            if reuse, let previous, previous.cells[start..<end] == buffer.cells[start..<end] { continue }
+            var x = 0
+            while x < buffer.width {
+                let role = buffer.cells[start + x].role
+                var runEnd = x
+                text.removeAll(keepingCapacity: true)
+                while runEnd < buffer.width, buffer.cells[start + runEnd].role == role {
+                    for scalar in buffer.cells[start + runEnd].text.unicodeScalars { text.append(wchar_t(bitPattern: scalar.value)) }
+                    runEnd += 1
+                }
+                let style = theme.style(role)
+                text.withUnsafeBufferPointer { p in
+                    rd_put(Int32(y), Int32(x), p.baseAddress, Int32(p.count), pair(for: style), attributes(style.modifiers))
+                }
+                x = runEnd
+            }
+        }
+        previous = buffer
+        rd_refresh()
+    }
+
+    private func attributes(_ m: Modifiers) -> Int32 {
+        var a: Int32 = 0
+        if m.contains(.bold) { a |= Int32(RD_ATTR_BOLD) }
+        if m.contains(.dim) { a |= Int32(RD_ATTR_DIM) }
+        if m.contains(.italic) { a |= Int32(RD_ATTR_ITALIC) }
+        if m.contains(.underlined) { a |= Int32(RD_ATTR_UNDERLINE) }
+        if m.contains(.reversed) { a |= Int32(RD_ATTR_REVERSE) }
+        return a
+    }
+
+    private func pair(for style: Style) -> Int32 {
+        guard colorMode != .none, style.fg != .default || style.bg != .default else { return 0 }
+        let key = Style(fg: style.fg, bg: style.bg)
+        if let known = pairs[key] { return known }
+        guard nextPair < maxPairs else { return 0 }
+        let number = nextPair
+        nextPair += 1
+        _ = rd_define_pair(number, Int32(colorMode.number(for: style.fg)), Int32(colorMode.number(for: style.bg)))
+        pairs[key] = number
+        return number
+    }
+
+    public func readKey(timeoutMilliseconds: Int) -> Key? {
+        var value: Int32 = 0
+        switch rd_read_key(Int32(timeoutMilliseconds), &value) {
+        case Int32(RD_KEY_CHAR):
+            return Key.fromScalar(UInt32(bitPattern: value))
+        case Int32(RD_KEY_SPECIAL):
+            switch value {
+            case Int32(RD_SPECIAL_UP): return .up
+            case Int32(RD_SPECIAL_DOWN): return .down
+            case Int32(RD_SPECIAL_LEFT): return .left
+            case Int32(RD_SPECIAL_RIGHT): return .right
+            case Int32(RD_SPECIAL_HOME): return .home
+            case Int32(RD_SPECIAL_END): return .end
+            case Int32(RD_SPECIAL_PAGE_UP): return .pageUp
+            case Int32(RD_SPECIAL_PAGE_DOWN): return .pageDown
+            case Int32(RD_SPECIAL_BACK_TAB): return .backTab
+            case Int32(RD_SPECIAL_ENTER): return .enter
+            case Int32(RD_SPECIAL_BACKSPACE): return .backspace
+            case Int32(RD_SPECIAL_DELETE): return .delete
+            case Int32(RD_SPECIAL_F1): return .f1
+            default: return nil  // resize and unknown keys: the caller reads the size again
+            }
+        default:
+            return nil
+        }
+    }
+
+    public func redrawAll() {
+        previous = nil
+        rd_clear_all()
+    }
+
+    public func stop() {
+        guard running else { return }
+        running = false
+        rd_stop()
+    }
+}

@@ -1,0 +1,208 @@
+import ReleaseDeskCore
+
+/// How a piece of the detail pane is meant to look; the screen maps it to a theme role.
+public enum TextStyle: Equatable, Sendable {
+    case plain, heading, label, dim, severity(Severity), status(BatchStatus), overdue, soon
+}
+
+/// One line of the detail pane, in styled segments. Texts are already sanitised and fit the width.
+public struct StyledLine: Equatable, Sendable {
+    public var segments: [(style: TextStyle, text: String)]
+
+    public init(_ segments: [(style: TextStyle, text: String)]) { self.segments = segments }
+
+    public static func == (a: StyledLine, b: StyledLine) -> Bool {
+        a.segments.count == b.segments.count
+            && zip(a.segments, b.segments).allSatisfy { $0.style == $1.style && $0.text == $1.text }
+    }
+}
+
+/// The contents of the detail pane: the selected exception with its explanation, then the batch with its
+/// clocks. A pure function of the state and the pane's width.
+public enum DetailContent {
+    public static func lines(_ state: WorkstationState, width: Int) -> [StyledLine] {
+        guard let id = state.selectedBatchID, let record = state.desk.batches[id] else {
+            return [StyledLine([(.dim, "No batch selected.")])]
+        }
+        var out: [StyledLine] = []
+        let labelWidth = 11
+        func field(_ label: String, _ value: String, _ style: TextStyle = .plain) {
+            let wrapped = Wrap.lines(DisplayText.sanitize(value), width: max(1, width - labelWidth))
+            for (i, line) in wrapped.enumerated() {
+                let l = i == 0 ? DisplayWidth.pad(label, to: labelWidth) : String(repeating: " ", count: labelWidth)
+                out.append(StyledLine([(.label, l), (style, line)]))
+            }
+        }
+        if let exception = state.selectedException {
+            out.append(
+                StyledLine([
+                    (.severity(exception.severity), Glyphs.severity(exception.severity)),
+                    (.heading, " · " + exception.rule + " v\(exception.ruleVersion)" + (exception.blocking ? " · blocking" : "")),
+                ]))
+            for line in Wrap.lines(DisplayText.sanitize(exception.title), width: width) {
+                out.append(StyledLine([(.heading, line)]))
+            }
+            field("Limit", exception.limit)
+            field("Observed", exception.observed, .severity(exception.severity))
+            field("Source", exception.source)
+            field("Why", exception.why)
+            field("Exception", exception.id, .dim)
+            out.append(StyledLine([]))
+        }
+        let entry = state.desk.queueEntry(record)
+        let batch = record.batch
+        out.append(StyledLine([(.heading, "Batch " + DisplayText.sanitize(batch.id))]))
+        field("Status", Glyphs.status(entry.status), .status(entry.status))
+        if let reason = entry.quietReason, entry.status == .fullReview { field("Sampled", reason) }
+        let product = state.desk.products[batch.product]?.name ?? batch.product
+        field("Product", batch.product + " · " + product)
+        let site = state.desk.sites[batch.site]
+        field("Site", batch.site + (site.map { " · \($0.name) (\($0.kind))" } ?? ""))
+        if let coi = batch.coi { field("CoI code", coi) }
+        if let weight = batch.patientWeightKg { field("Weight", "\(weight) kg") }
+        if let hours = entry.hoursSinceApheresis(at: state.now) {
+            field("Apheresis", Clock.format(batch.apheresisAt!) + " (" + Clock.duration(hours: hours) + " ago)")
+        }
+        if let infusion = batch.plannedInfusion {
+            let left = (infusion.millisecondsSinceEpoch - state.now.millisecondsSinceEpoch) / 3_600_000
+            field("Infusion", Clock.format(infusion) + " (" + Clock.relative(hours: left) + ")", Clock.style(hours: left))
+        }
+        let shelf = entry.shelfLifeHours(at: state.now)
+        field("Expiry", Clock.format(batch.expiry) + " (" + Clock.relative(hours: shelf) + ")", Clock.style(hours: shelf))
+        field("Open", "\(entry.open.values.reduce(0, +)) exception(s), \(entry.pendingTests) pending test(s)")
+        if let reviewed = record.reviewedAt {
+            field("Reviewed", Clock.format(reviewed) + (record.needsReview ? " · new data since" : ""))
+        }
+        if !batch.deviations.isEmpty {
+            out.append(StyledLine([]))
+            out.append(StyledLine([(.heading, "Deviations reported by the site")]))
+            for deviation in batch.deviations {
+                field(deviation.id, Glyphs.severity(deviation.severity) + " · " + deviation.description,
+                    .severity(deviation.severity))
+            }
+        }
+        if !record.changes.isEmpty {
+            out.append(StyledLine([]))
+            out.append(StyledLine([(.heading, "Values changed after first entry")]))
+            for change in record.changes {
+                field(change.field, "\(change.old) → \(change.new) by \(change.actor), \(Clock.format(change.at))")
+            }
+        }
+        return out
+    }
+
+    /// The largest useful scroll offset of the detail pane.
+    public static func maxOffset(_ state: WorkstationState) -> Int {
+        guard let rect = state.layout.panes[.detail] else { return 0 }
+        return max(0, lines(state, width: rect.innerWidth).count - rect.innerHeight)
+    }
+}
+
+/// Glyph-and-word labels, so colour never carries meaning alone.
+public enum Glyphs {
+    public static func severity(_ severity: Severity) -> String {
+        switch severity {
+        case .critical: return "‼ critical"
+        case .major: return "⚠ major"
+        case .minor: return "• minor"
+        }
+    }
+
+    public static func severityGlyph(_ severity: Severity) -> String {
+        switch severity {
+        case .critical: return "‼"
+        case .major: return "⚠"
+        case .minor: return "•"
+        }
+    }
+
+    public static func status(_ status: BatchStatus) -> String { status.label }
+}
+
+/// Times and durations as the panes show them.
+public enum Clock {
+    /// `2026-11-21 14:02Z`.
+    public static func format(_ t: Timestamp) -> String {
+        let c = t.civil
+        return "\(c.year)-\(two(c.month))-\(two(c.day)) \(two(c.hour)):\(two(c.minute))Z"
+    }
+
+    /// `14:02:11Z` when on the day of `now`, else `2026-11-20 14:02Z`.
+    public static func compact(_ t: Timestamp, now: Timestamp) -> String {
+        let c = t.civil
+        let n = now.civil
+        if c.year == n.year && c.month == n.month && c.day == n.day {
+            return "\(two(c.hour)):\(two(c.minute)):\(two(c.second))Z"
+        }
+        return format(t)
+    }
+
+    /// `3 d 4 h`, `19 h`.
+    public static func duration(hours: Int64) -> String {
+        let h = abs(hours)
+        return h >= 48 ? "\(h / 24) d \(h % 24) h" : "\(h) h"
+    }
+
+    /// `in 3 d 4 h` or `overdue by 5 h`.
+    public static func relative(hours: Int64) -> String {
+        hours >= 0 ? "in " + duration(hours: hours) : duration(hours: hours) + " ago"
+    }
+
+    /// Short form for a table cell: `+3d`, `19h`, `-5h`.
+    public static func cell(hours: Int64) -> String {
+        let h = abs(hours)
+        let body = h >= 48 ? "\(h / 24)d" : "\(h)h"
+        return hours < 0 ? "-" + body : body
+    }
+
+    static func style(hours: Int64) -> TextStyle {
+        hours < 0 ? .overdue : hours < 48 ? .soon : .plain
+    }
+
+    static func two(_ v: Int64) -> String { v < 10 ? "0\(v)" : "\(v)" }
+}
+
+/// Word wrapping by display columns.
+public enum Wrap {
+    public static func lines(_ text: String, width: Int) -> [String] {
+        guard width > 0 else { return [] }
+        var out: [String] = []
+        var line = ""
+        var used = 0
+        for word in text.split(separator: " ", omittingEmptySubsequences: false) {
+            var word = String(word)
+            var w = DisplayWidth.of(word)
+            if used > 0 && used + 1 + w > width {
+                out.append(line)
+                line = ""
+                used = 0
+            }
+            while w > width {
+                // A word longer than the line: cut it by columns.
+                var head = ""
+                var headWidth = 0
+                var rest = Substring(word)
+                while let ch = rest.first, headWidth + DisplayWidth.of(String(ch)) <= width - used - (used > 0 ? 1 : 0) {
+                    head.append(ch)
+                    headWidth += DisplayWidth.of(String(ch))
+                    rest = rest.dropFirst()
+                }
+                if head.isEmpty && used == 0 { head = String(rest.removeFirst()) }
+                out.append(used > 0 ? line + " " + head : head)
+                line = ""
+                used = 0
+                word = String(rest)
+                w = DisplayWidth.of(word)
+            }
+            if used > 0 {
+                line += " " + word
+                used += 1 + w
+            } else {
+                line = word
+                used = w
+            }
+        }
+        if !line.isEmpty || out.isEmpty { out.append(line) }
+        return out
+    }
+}

@@ -1,0 +1,132 @@
+/// What a key asks the workstation to do.
+public enum Command: String, CaseIterable, Sendable {
+    case moveDown, moveUp, top, bottom, pageDown, pageUp, halfPageDown, halfPageUp
+    case nextPane, previousPane, focusQueue, focusExceptions, focusDetail, focusAudit
+    case drillDown, back
+    case search, searchNext, searchPrevious, filter, sort, reverseSort
+    case help, commandLine, redraw, reload, quit
+}
+
+/// One line of the key map: keys, the command, where it applies and how help describes it.
+public struct KeyBinding: Sendable {
+    public var keys: [Key]
+    public var command: Command
+    /// Panes where the binding applies; empty means every pane.
+    public var panes: Set<Pane>
+    /// One line for help and documentation.
+    public var summary: String
+    /// A short word for the status line, when the key matters enough to be shown there.
+    public var hint: String?
+    /// Whether the command changes data (journaled); such keys are upper case.
+    public var changesData: Bool
+    /// Whether the command asks for an electronic signature; such keys are upper case and never Ctrl.
+    public var signs: Bool
+
+    public init(
+        _ keys: [Key], _ command: Command, panes: Set<Pane> = [], _ summary: String, hint: String? = nil,
+        changesData: Bool = false, signs: Bool = false
+    ) {
+        self.keys = keys
+        self.command = command
+        self.panes = panes
+        self.summary = summary
+        self.hint = hint
+        self.changesData = changesData
+        self.signs = signs
+    }
+
+    public func applies(in pane: Pane) -> Bool { panes.isEmpty || panes.contains(pane) }
+}
+
+/// The key map of the workstation, as data: the reducer looks keys up here, `?` help and `docs/keys.md`
+/// are generated from it, and a test checks it for conflicts.
+public enum KeyMap {
+    public static let bindings: [KeyBinding] = [
+        KeyBinding([.char("j"), .down], .moveDown, "move down"),
+        KeyBinding([.char("k"), .up], .moveUp, "move up"),
+        KeyBinding([.char("g"), .home], .top, "first row"),
+        KeyBinding([.char("G"), .end], .bottom, "last row"),
+        KeyBinding([.pageDown], .pageDown, "page down"),
+        KeyBinding([.pageUp], .pageUp, "page up"),
+        KeyBinding([.ctrl("d")], .halfPageDown, "half a page down"),
+        KeyBinding([.ctrl("u")], .halfPageUp, "half a page up"),
+        KeyBinding([.tab], .nextPane, "next pane", hint: "pane"),
+        KeyBinding([.backTab], .previousPane, "previous pane"),
+        KeyBinding([.char("1")], .focusQueue, "go to the batch queue"),
+        KeyBinding([.char("2")], .focusExceptions, "go to the exception list"),
+        KeyBinding([.char("3")], .focusDetail, "go to the detail pane"),
+        KeyBinding([.char("4")], .focusAudit, "go to the audit trail"),
+        KeyBinding([.enter], .drillDown, panes: [.queue, .exceptions], "open the selected item", hint: "open"),
+        KeyBinding([.enter], .drillDown, panes: [.detail, .audit], "zoom the pane (again: back)", hint: "zoom"),
+        KeyBinding([.escape], .back, "back: close, clear the filter, unzoom, previous pane (never quits)"),
+        KeyBinding([.char("/")], .search, panes: [.queue, .exceptions, .audit], "search (incremental)", hint: "search"),
+        KeyBinding([.char("n")], .searchNext, panes: [.queue, .exceptions, .audit], "next match"),
+        KeyBinding([.char("N")], .searchPrevious, panes: [.queue, .exceptions, .audit], "previous match"),
+        KeyBinding(
+            [.char("f"), .char("\\")], .filter, panes: [.queue, .exceptions, .audit], "filter the list (Esc clears)",
+            hint: "filter"),
+        KeyBinding([.char("s")], .sort, panes: [.queue], "sort by a column", hint: "sort"),
+        KeyBinding([.char("S")], .reverseSort, panes: [.queue], "reverse the sort"),
+        KeyBinding([.char("?"), .f1], .help, "help for this pane", hint: "help"),
+        KeyBinding([.char(":")], .commandLine, "command line (Tab completes)"),
+        KeyBinding([.ctrl("l")], .redraw, "redraw the screen"),
+        KeyBinding([.char("R")], .reload, "reload: read new journal records now"),
+        KeyBinding([.char("q"), .ctrl("c")], .quit, "quit", hint: "quit"),
+    ]
+
+    /// The command `key` runs in `pane`, if any.
+    public static func command(for key: Key, in pane: Pane) -> Command? {
+        for binding in bindings where binding.applies(in: pane) && binding.keys.contains(key) {
+            return binding.command
+        }
+        return nil
+    }
+
+    /// The bindings that apply in `pane`, in map order.
+    public static func bindings(in pane: Pane) -> [KeyBinding] {
+        bindings.filter { $0.applies(in: pane) }
+    }
+
+    /// Every way the map contradicts itself: a key bound twice where both apply, or a changing or signing
+    /// action on a lower-case or Ctrl key. Empty when the map is sound.
+    public static func conflicts(in map: [KeyBinding] = bindings) -> [String] {
+        var problems: [String] = []
+        for pane in Pane.allCases {
+            var seen: [Key: Command] = [:]
+            for binding in map where binding.applies(in: pane) {
+                for key in binding.keys {
+                    if let earlier = seen[key], earlier != binding.command {
+                        problems.append("\(key.label) in \(pane.name): \(earlier.rawValue) and \(binding.command.rawValue)")
+                    }
+                    seen[key] = binding.command
+                }
+            }
+        }
+        for binding in map where binding.changesData || binding.signs {
+            for key in binding.keys {
+                switch key {
+                case .char(let c) where c.isUppercase: continue
+                default:
+                    problems.append("\(binding.command.rawValue) changes data but is bound to \(key.label) (upper case only)")
+                }
+            }
+        }
+        return problems
+    }
+
+    /// The key documentation, generated from the map (kept in `docs/keys.md`).
+    public static func markdown() -> String {
+        var out = "# Keys of the workstation\n\n"
+        out += "Generated from the key map (`KeyMap.bindings`); `?` in any pane shows the part that applies there.\n\n"
+        out += "| keys | action | panes |\n| --- | --- | --- |\n"
+        for binding in bindings {
+            let keys = binding.keys.map { "`" + ($0.label == "`" ? "backtick" : $0.label) + "`" }.joined(separator: ", ")
+            let panes =
+                binding.panes.isEmpty
+                ? "all" : Pane.allCases.filter { binding.panes.contains($0) }.map(\.name).joined(separator: ", ")
+            out += "| \(keys) | \(binding.summary) | \(panes) |\n"
+        }
+        out += "\nIn a text field (search, filter, command line, sign-in) keys type text; Enter confirms, Esc cancels.\n"
+        return out
+    }
+}

@@ -1,0 +1,420 @@
+import ReleaseDeskCore
+
+/// Something that happened: a key, a new size, a tick of the clock, or the result of an effect.
+public enum Action: Sendable {
+    case keyPressed(Key)
+    case resized(Size)
+    case tick(Timestamp)
+    case signInSucceeded(UserAccount)
+    case signInFailed(String)
+    /// The journal was read again: the new state, the records added since the last update, the chain.
+    case journalUpdated(DeskState, newRecords: [Record], chain: ChainStatus)
+    case journalReadFailed(String)
+}
+
+/// Work the reducer asks the executable to do; results come back as actions.
+public enum Effect: Equatable, Sendable {
+    /// Check the password; answer with `signInSucceeded` or `signInFailed`.
+    case signIn(user: String, password: String)
+    /// Read records appended since the last read; answer with `journalUpdated`.
+    case reload
+    /// Repaint the whole terminal.
+    case redraw
+    case quit
+}
+
+/// The app layer: one pure function from state and action to new state and effects.
+public enum Workstation {
+    /// Commands of the `:` line, for completion.
+    public static let lineCommands = [
+        "audit", "detail", "exceptions", "filter", "help", "queue", "quit", "reload", "sort",
+    ]
+
+    public static func reduce(_ state: inout WorkstationState, _ action: Action) -> [Effect] {
+        switch action {
+        case .resized(let size):
+            state.size = size
+            for pane in Pane.allCases where pane.isList { keepVisible(&state, pane) }
+            return []
+        case .tick(let now):
+            state.now = now
+            return []
+        case .signInSucceeded(let account):
+            state.user = account
+            state.signIn.busy = false
+            state.signIn.password = ""
+            state.signIn.message = nil
+            state.message = "Signed in as \(account.id). Tab moves between panes, ? shows the keys."
+            return []
+        case .signInFailed(let message):
+            state.signIn.busy = false
+            state.signIn.password = ""
+            state.signIn.field = .password
+            state.signIn.message = message
+            return []
+        case .journalUpdated(let desk, let newRecords, let chain):
+            state.desk = desk
+            state.records.append(contentsOf: newRecords)
+            state.chain = chain
+            if chain.alarm != nil { state.readOnly = true }
+            state.rebuildQueue()
+            for pane in Pane.allCases where pane.isList { keepVisible(&state, pane) }
+            return []
+        case .journalReadFailed(let message):
+            state.message = "Could not read the journal: \(message)"
+            return []
+        case .keyPressed(let key):
+            if state.user == nil { return signInKey(&state, key) }
+            if state.size.isTooSmall {
+                return key == .char("q") || key == .ctrl("c") ? [.quit] : []
+            }
+            return workingKey(&state, key)
+        }
+    }
+
+    // MARK: Sign-in
+
+    static func signInKey(_ state: inout WorkstationState, _ key: Key) -> [Effect] {
+        if key == .ctrl("c") { return [.quit] }
+        if state.signIn.busy { return [] }
+        var form = state.signIn
+        defer { state.signIn = form }
+        switch key {
+        case .tab, .backTab, .up, .down:
+            form.field = form.field == .user ? .password : .user
+        case .escape:
+            form.message = nil
+            if form.field == .password { form.password = "" }
+        case .enter:
+            if form.field == .user {
+                if !form.user.isEmpty { form.field = .password }
+            } else if form.user.isEmpty {
+                form.field = .user
+                form.message = "Enter your user id."
+            } else {
+                let password = form.password
+                form.password = ""
+                form.busy = true
+                form.message = "Checking…"
+                return [.signIn(user: form.user, password: password)]
+            }
+        case .backspace:
+            if form.field == .user { _ = form.user.popLast() } else { _ = form.password.popLast() }
+        case .char(let c):
+            if form.field == .user {
+                if form.user.count < 64 { form.user.append(c) }
+            } else if form.password.count < 1024 {
+                form.password.append(c)
+            }
+        default:
+            break
+        }
+        return []
+    }
+
+    // MARK: Signed in
+
+    static func workingKey(_ state: inout WorkstationState, _ key: Key) -> [Effect] {
+        if key == .ctrl("c") { return [.quit] }
+        switch state.mode {
+        case .help:
+            if [.escape, .char("?"), .char("q"), .enter, .f1].contains(key) { state.mode = .normal }
+            return []
+        case .sortMenu:
+            if case .char(let c) = key, let column = QueueSortColumn.allCases.first(where: { $0.key == c }) {
+                state.sortColumn = column
+                state.mode = .normal
+                state.refilterQueue()
+                state.message = "Sorted by \(column.rawValue)."
+            } else if key == .escape {
+                state.mode = .normal
+            }
+            return []
+        case .search(let pane, let query, let origin):
+            return searchKey(&state, key, pane: pane, query: query, origin: origin)
+        case .filter(let pane, let text):
+            return filterKey(&state, key, pane: pane, text: text)
+        case .command(let text):
+            return commandKey(&state, key, text: text)
+        case .normal:
+            break
+        }
+        guard let command = KeyMap.command(for: key, in: state.focus) else { return [] }
+        state.message = nil
+        return run(&state, command)
+    }
+
+    static func run(_ state: inout WorkstationState, _ command: Command) -> [Effect] {
+        let pane = state.focus
+        let page = pageRows(state, pane)
+        switch command {
+        case .moveDown: move(&state, pane, by: 1)
+        case .moveUp: move(&state, pane, by: -1)
+        case .top: move(&state, pane, to: 0)
+        case .bottom: move(&state, pane, to: Int.max / 2)
+        case .pageDown: move(&state, pane, by: page)
+        case .pageUp: move(&state, pane, by: -page)
+        case .halfPageDown: move(&state, pane, by: max(1, page / 2))
+        case .halfPageUp: move(&state, pane, by: -max(1, page / 2))
+        case .nextPane: focus(&state, Pane(rawValue: (pane.rawValue + 1) % Pane.allCases.count)!)
+        case .previousPane: focus(&state, Pane(rawValue: (pane.rawValue + Pane.allCases.count - 1) % Pane.allCases.count)!)
+        case .focusQueue: focus(&state, .queue)
+        case .focusExceptions: focus(&state, .exceptions)
+        case .focusDetail: focus(&state, .detail)
+        case .focusAudit: focus(&state, .audit)
+        case .drillDown:
+            switch pane {
+            case .queue: focus(&state, .exceptions)
+            case .exceptions: focus(&state, .detail)
+            case .detail, .audit: state.zoomed = state.zoomed == nil ? pane : nil
+            }
+        case .back:
+            if state.zoomed != nil {
+                state.zoomed = nil
+            } else if let filter = state.filters[pane], !filter.isEmpty {
+                setFilter(&state, pane, "")
+            } else {
+                switch pane {
+                case .queue: break
+                case .exceptions, .audit: state.focus = .queue
+                case .detail: state.focus = .exceptions
+                }
+            }
+            for pane in Pane.allCases where pane.isList { keepVisible(&state, pane) }
+        case .search:
+            state.mode = .search(pane, query: "", origin: state.cursor(pane).selected)
+        case .searchNext, .searchPrevious:
+            guard let query = state.lastSearch, !query.isEmpty else {
+                state.message = "No search yet: press / to search."
+                return []
+            }
+            let forward = command == .searchNext
+            let start = state.cursor(pane).selected + (forward ? 1 : -1)
+            if let hit = findMatch(state, pane, query, from: start, forward: forward) {
+                move(&state, pane, to: hit)
+            } else {
+                state.message = "No match for “\(query)”."
+            }
+        case .filter:
+            state.mode = .filter(pane, text: state.filters[pane] ?? "")
+        case .sort:
+            state.mode = .sortMenu
+        case .reverseSort:
+            state.sortReversed.toggle()
+            state.refilterQueue()
+        case .help:
+            state.mode = .help(pane)
+        case .commandLine:
+            state.mode = .command("")
+        case .redraw:
+            return [.redraw]
+        case .reload:
+            state.message = "Reloaded."
+            return [.reload]
+        case .quit:
+            return [.quit]
+        }
+        return []
+    }
+
+    // MARK: Text fields
+
+    static func searchKey(_ state: inout WorkstationState, _ key: Key, pane: Pane, query: String, origin: Int) -> [Effect] {
+        var query = query
+        switch key {
+        case .escape:
+            state.mode = .normal
+            move(&state, pane, to: origin)
+            return []
+        case .enter:
+            state.mode = .normal
+            state.lastSearch = query.isEmpty ? state.lastSearch : query
+            if !query.isEmpty && findMatch(state, pane, query, from: origin, forward: true) == nil {
+                state.message = "No match for “\(query)”."
+            }
+            return []
+        case .backspace:
+            _ = query.popLast()
+        case .char(let c):
+            query.append(c)
+        default:
+            return []
+        }
+        state.mode = .search(pane, query: query, origin: origin)
+        if let hit = findMatch(state, pane, query, from: origin, forward: true) {
+            move(&state, pane, to: hit)
+        }
+        return []
+    }
+
+    static func filterKey(_ state: inout WorkstationState, _ key: Key, pane: Pane, text: String) -> [Effect] {
+        var text = text
+        switch key {
+        case .escape:
+            state.mode = .normal
+            setFilter(&state, pane, "")
+            return []
+        case .enter:
+            state.mode = .normal
+            return []
+        case .backspace:
+            _ = text.popLast()
+        case .char(let c):
+            text.append(c)
+        default:
+            return []
+        }
+        state.mode = .filter(pane, text: text)
+        setFilter(&state, pane, text)
+        return []
+    }
+
+    static func commandKey(_ state: inout WorkstationState, _ key: Key, text: String) -> [Effect] {
+        var text = text
+        switch key {
+        case .escape:
+            state.mode = .normal
+            return []
+        case .tab:
+            let word = text.split(separator: " ", maxSplits: 1).first.map(String.init) ?? ""
+            if !text.contains(" ") {
+                let candidates = lineCommands.filter { $0.hasPrefix(word) }
+                if candidates.count == 1 {
+                    text = candidates[0] + " "
+                } else if !candidates.isEmpty {
+                    state.message = candidates.joined(separator: "  ")
+                }
+            } else if word == "sort" {
+                let rest = String(text.dropFirst(5))
+                let candidates = QueueSortColumn.allCases.map(\.rawValue).filter { $0.hasPrefix(rest) }
+                if candidates.count == 1 { text = "sort " + candidates[0] }
+                else if !candidates.isEmpty { state.message = candidates.joined(separator: "  ") }
+            }
+        case .backspace:
+            _ = text.popLast()
+        case .char(let c):
+            text.append(c)
+        case .enter:
+            state.mode = .normal
+            return execute(&state, text)
+        default:
+            return []
+        }
+        state.mode = .command(text)
+        return []
+    }
+
+    static func execute(_ state: inout WorkstationState, _ line: String) -> [Effect] {
+        let parts = line.split(separator: " ", maxSplits: 1).map(String.init)
+        guard let name = parts.first else { return [] }
+        let argument = parts.count > 1 ? parts[1].trimmingSpaces : ""
+        switch name {
+        case "q", "quit": return [.quit]
+        case "help": state.mode = .help(state.focus)
+        case "reload": return run(&state, .reload)
+        case "queue": focus(&state, .queue)
+        case "exceptions": focus(&state, .exceptions)
+        case "detail": focus(&state, .detail)
+        case "audit": focus(&state, .audit)
+        case "filter":
+            if state.focus.isList { setFilter(&state, state.focus, argument) }
+        case "sort":
+            if let column = QueueSortColumn(rawValue: argument) {
+                state.sortColumn = column
+                state.refilterQueue()
+            } else {
+                state.message = "Sort by one of: " + QueueSortColumn.allCases.map(\.rawValue).joined(separator: ", ") + "."
+            }
+        default:
+            state.message = "Unknown command “\(name)”; Tab completes, :help lists the keys."
+        }
+        return []
+    }
+
+    // MARK: Helpers
+
+    static func pageRows(_ state: WorkstationState, _ pane: Pane) -> Int {
+        max(1, state.layout.listRows(pane))
+    }
+
+    static func focus(_ state: inout WorkstationState, _ pane: Pane) {
+        state.focus = pane
+        if state.zoomed != nil { state.zoomed = pane }
+        keepVisible(&state, pane)
+    }
+
+    static func keepVisible(_ state: inout WorkstationState, _ pane: Pane) {
+        guard pane.isList else { return }
+        var c = state.cursor(pane)
+        c.keepVisible(count: state.rowCount(pane), rows: state.layout.listRows(pane))
+        state.cursors[pane] = c
+    }
+
+    static func move(_ state: inout WorkstationState, _ pane: Pane, by delta: Int) {
+        if pane == .detail {
+            var c = state.cursor(.detail)
+            c.offset = max(0, min(c.offset + delta, DetailContent.maxOffset(state)))
+            state.cursors[.detail] = c
+            return
+        }
+        move(&state, pane, to: state.cursor(pane).selected + delta)
+    }
+
+    static func move(_ state: inout WorkstationState, _ pane: Pane, to index: Int) {
+        if pane == .detail {
+            var c = state.cursor(.detail)
+            c.offset = max(0, min(index, DetailContent.maxOffset(state)))
+            state.cursors[.detail] = c
+            return
+        }
+        var c = state.cursor(pane)
+        c.select(index, count: state.rowCount(pane), rows: state.layout.listRows(pane))
+        state.cursors[pane] = c
+        if pane == .queue { state.syncSelectedBatch() }
+        if pane == .exceptions { state.cursors[.detail] = ListCursor() }
+    }
+
+    static func setFilter(_ state: inout WorkstationState, _ pane: Pane, _ text: String) {
+        state.filters[pane] = text.isEmpty ? nil : text
+        if pane == .queue {
+            state.refilterQueue()
+        } else {
+            var c = state.cursor(pane)
+            c.select(pane == .audit ? Int.max / 2 : 0, count: state.rowCount(pane), rows: state.layout.listRows(pane))
+            state.cursors[pane] = c
+        }
+    }
+
+    /// The first row at or after `start` (before, when not `forward`) whose text contains `query`, wrapping.
+    static func findMatch(_ state: WorkstationState, _ pane: Pane, _ query: String, from start: Int, forward: Bool) -> Int? {
+        let count = state.rowCount(pane)
+        guard count > 0, !query.isEmpty else { return nil }
+        let needle = query.lowercased()
+        let text: (Int) -> String
+        switch pane {
+        case .exceptions:
+            let rows = state.exceptionRows.map(WorkstationState.searchText(of:))
+            text = { rows[$0] }
+        case .audit:
+            let rows = state.auditRows.map(WorkstationState.searchText(of:))
+            text = { rows[$0] }
+        default:
+            text = { state.rowText(pane, $0) }
+        }
+        var index = ((start % count) + count) % count
+        for _ in 0..<count {
+            if text(index).lowercased().contains(needle) { return index }
+            index = forward ? (index + 1) % count : (index + count - 1) % count
+        }
+        return nil
+    }
+}
+
+extension String {
+    var trimmingSpaces: String {
+        var s = Substring(self)
+        while s.first == " " { s = s.dropFirst() }
+        while s.last == " " { s = s.dropLast() }
+        return String(s)
+    }
+}

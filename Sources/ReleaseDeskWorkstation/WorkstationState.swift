@@ -1,0 +1,310 @@
+import ReleaseDeskCore
+
+/// A selection and the first visible row of a list (or the scroll offset of the detail pane).
+public struct ListCursor: Equatable, Sendable {
+    public var selected: Int = 0
+    public var offset: Int = 0
+
+    public init(selected: Int = 0, offset: Int = 0) {
+        self.selected = selected
+        self.offset = offset
+    }
+
+    /// Moves the selection to `index` within `count` rows and scrolls so it stays in `rows` visible rows.
+    mutating func select(_ index: Int, count: Int, rows: Int) {
+        selected = count == 0 ? 0 : min(max(0, index), count - 1)
+        keepVisible(count: count, rows: rows)
+    }
+
+    mutating func keepVisible(count: Int, rows: Int) {
+        let rows = max(1, rows)
+        if count == 0 {
+            selected = 0
+            offset = 0
+            return
+        }
+        selected = min(max(0, selected), count - 1)
+        if selected < offset { offset = selected }
+        if selected >= offset + rows { offset = selected - rows + 1 }
+        offset = min(max(0, offset), max(0, count - rows))
+    }
+}
+
+/// Columns the queue can be sorted by.
+public enum QueueSortColumn: String, CaseIterable, Sendable {
+    case urgency, batch, product, site, status, exceptions, clock
+
+    /// The key that picks this column in the sort menu.
+    public var key: Character {
+        switch self {
+        case .urgency: return "u"
+        case .batch: return "b"
+        case .product: return "p"
+        case .site: return "t"
+        case .status: return "s"
+        case .exceptions: return "e"
+        case .clock: return "c"
+        }
+    }
+}
+
+/// The integrity of the journal as last checked.
+public struct ChainStatus: Equatable, Sendable {
+    /// Records read.
+    public var seq: Int64
+    /// Hash of the last record (hex).
+    public var headHash: String
+    /// Corruption or changed history, when found: the workstation is read-only.
+    public var alarm: String?
+
+    public init(seq: Int64, headHash: String, alarm: String?) {
+        self.seq = seq
+        self.headHash = headHash
+        self.alarm = alarm
+    }
+}
+
+/// A demo user shown on the sign-in screen of `--demo`.
+public struct DemoUserHint: Equatable, Sendable {
+    public var id: String
+    public var roles: String
+    public var password: String
+
+    public init(id: String, roles: String, password: String) {
+        self.id = id
+        self.roles = roles
+        self.password = password
+    }
+}
+
+/// The sign-in form. The password is kept only until it is handed to the authenticator.
+public struct SignInForm: Equatable, Sendable {
+    public enum Field: Equatable, Sendable { case user, password }
+    public var user: String
+    public var password: String = ""
+    public var field: Field
+    public var message: String?
+    public var busy = false
+    public var demoUsers: [DemoUserHint]
+
+    public init(user: String, demoUsers: [DemoUserHint] = []) {
+        self.user = user
+        self.field = user.isEmpty ? .user : .password
+        self.demoUsers = demoUsers
+    }
+}
+
+/// What the keyboard is doing besides navigating.
+public enum InputMode: Equatable, Sendable {
+    case normal
+    /// Incremental search: typed text, and the row selected before the search began (restored on Esc).
+    case search(Pane, query: String, origin: Int)
+    /// Typing a filter for a list.
+    case filter(Pane, text: String)
+    /// Choosing a sort column.
+    case sortMenu
+    /// Help for a pane.
+    case help(Pane)
+    /// The `:` command line.
+    case command(String)
+}
+
+/// Everything the screen shows, and nothing else: rendering is a pure function of this, the size and the
+/// theme. Changed only by `Workstation.reduce`.
+public struct WorkstationState: Equatable, Sendable {
+    public var size: Size
+    public var now: Timestamp
+    /// The signed-in user; `nil` while the sign-in form shows (no data is shown before sign-in).
+    public var user: UserAccount?
+    public var signIn: SignInForm
+    public var desk: DeskState
+    /// Journal records by `seq - 1`.
+    public var records: [Record]
+    public var chain: ChainStatus
+    /// Name of the journal (for the title bar), already safe to show.
+    public var journalName: String
+    public var readOnly: Bool
+
+    /// Every queue row, most urgent first.
+    public private(set) var queueRows: [QueueEntry] = []
+    /// Indices into `queueRows` after the filter and sort.
+    public private(set) var visibleQueue: [Int] = []
+
+    public var focus: Pane = .queue
+    public var zoomed: Pane?
+    public var cursors: [Pane: ListCursor] = [:]
+    public var filters: [Pane: String] = [:]
+    public var sortColumn: QueueSortColumn = .urgency
+    public var sortReversed = false
+    public var mode: InputMode = .normal
+    public var lastSearch: String?
+    /// A one-line message on the status line (result of the last action).
+    public var message: String?
+    /// Batch whose exceptions, detail and audit trail are shown.
+    public private(set) var selectedBatchID: String?
+
+    public init(
+        size: Size, now: Timestamp, desk: DeskState, records: [Record], chain: ChainStatus, journalName: String,
+        signIn: SignInForm, readOnly: Bool = false
+    ) {
+        self.size = size
+        self.now = now
+        self.desk = desk
+        self.records = records
+        self.chain = chain
+        self.journalName = journalName
+        self.signIn = signIn
+        self.readOnly = readOnly
+        rebuildQueue()
+    }
+
+    public static func == (a: WorkstationState, b: WorkstationState) -> Bool {
+        a.size == b.size && a.now == b.now && a.user == b.user && a.signIn == b.signIn && a.chain == b.chain
+            && a.desk.lastSeq == b.desk.lastSeq && a.records.count == b.records.count && a.focus == b.focus
+            && a.zoomed == b.zoomed && a.cursors == b.cursors && a.filters == b.filters && a.sortColumn == b.sortColumn
+            && a.sortReversed == b.sortReversed && a.mode == b.mode && a.lastSearch == b.lastSearch
+            && a.message == b.message && a.visibleQueue == b.visibleQueue && a.selectedBatchID == b.selectedBatchID
+            && a.readOnly == b.readOnly
+    }
+
+    public var layout: Layout { Layout(size: size, zoomed: zoomed) }
+
+    public func cursor(_ pane: Pane) -> ListCursor { cursors[pane] ?? ListCursor() }
+
+    // MARK: Rows of each pane
+
+    /// The queue row at visible position `index`.
+    public func queueRow(_ index: Int) -> QueueEntry { queueRows[visibleQueue[index]] }
+
+    public var selectedQueueEntry: QueueEntry? {
+        let c = cursor(.queue)
+        return c.selected < visibleQueue.count ? queueRow(c.selected) : nil
+    }
+
+    /// Open exceptions of the selected batch, after the exception filter.
+    public var exceptionRows: [ReviewException] {
+        guard let id = selectedBatchID, let exceptions = desk.batches[id]?.review?.exceptions else { return [] }
+        guard let filter = filters[.exceptions], !filter.isEmpty else { return exceptions }
+        return exceptions.filter { Self.matches(Self.searchText(of: $0), filter) }
+    }
+
+    public var selectedException: ReviewException? {
+        let rows = exceptionRows
+        let c = cursor(.exceptions)
+        return c.selected < rows.count ? rows[c.selected] : nil
+    }
+
+    /// Journal records of the selected batch, oldest first, after the audit filter.
+    public var auditRows: [Record] {
+        guard let id = selectedBatchID, let batch = desk.batches[id] else { return [] }
+        let all = batch.recordSeqs.compactMap { seq -> Record? in
+            let index = Int(seq) - 1
+            return index >= 0 && index < records.count ? records[index] : nil
+        }
+        guard let filter = filters[.audit], !filter.isEmpty else { return all }
+        return all.filter { Self.matches(Self.searchText(of: $0), filter) }
+    }
+
+    /// Number of rows in a list pane.
+    public func rowCount(_ pane: Pane) -> Int {
+        switch pane {
+        case .queue: return visibleQueue.count
+        case .exceptions: return exceptionRows.count
+        case .audit: return auditRows.count
+        case .detail: return 0
+        }
+    }
+
+    // MARK: Matching
+
+    static func matches(_ haystack: String, _ needle: String) -> Bool {
+        needle.isEmpty || haystack.lowercased().contains(needle.lowercased())
+    }
+
+    static func searchText(of entry: QueueEntry) -> String {
+        [entry.id, entry.product, entry.site, entry.coi ?? "", entry.status.rawValue].joined(separator: " ")
+    }
+
+    static func searchText(of exception: ReviewException) -> String {
+        [exception.rule, exception.severity.rawValue, exception.title, exception.observed, exception.limit, exception.why]
+            .joined(separator: " ")
+    }
+
+    static func searchText(of record: Record) -> String {
+        [record.actor, record.kind, AuditText.summary(record)].joined(separator: " ")
+    }
+
+    /// Text searched for row `index` of `pane`.
+    func rowText(_ pane: Pane, _ index: Int) -> String {
+        switch pane {
+        case .queue: return Self.searchText(of: queueRow(index))
+        case .exceptions: return Self.searchText(of: exceptionRows[index])
+        case .audit: return Self.searchText(of: auditRows[index])
+        case .detail: return ""
+        }
+    }
+
+    // MARK: Keeping derived rows true
+
+    /// Recomputes the queue from the desk state, keeping the selected batch selected.
+    mutating func rebuildQueue() {
+        queueRows = desk.queue()
+        refilterQueue()
+    }
+
+    /// Re-applies the queue filter and sort, keeping the selected batch selected when it is still shown.
+    mutating func refilterQueue() {
+        let keep = selectedBatchID
+        var indices = Array(queueRows.indices)
+        if let filter = filters[.queue], !filter.isEmpty {
+            let needle = filter.lowercased()
+            indices = indices.filter { Self.searchText(of: queueRows[$0]).lowercased().contains(needle) }
+        }
+        if sortColumn != .urgency {
+            let rows = queueRows
+            let column = sortColumn
+            let now = self.now
+            indices.sort { a, b in
+                let x = rows[a]
+                let y = rows[b]
+                switch column {
+                case .urgency: return a < b
+                case .batch: return x.id < y.id
+                case .product: return (x.product, a) < (y.product, b)
+                case .site: return (x.site, a) < (y.site, b)
+                case .status:
+                    return (BatchStatus.allCases.firstIndex(of: x.status)!, a)
+                        < (BatchStatus.allCases.firstIndex(of: y.status)!, b)
+                case .exceptions: return (-Self.weight(x), a) < (-Self.weight(y), b)
+                case .clock: return (x.hoursSinceApheresis(at: now) ?? -1, b) > (y.hoursSinceApheresis(at: now) ?? -1, a)
+                }
+            }
+        }
+        if sortReversed { indices.reverse() }
+        visibleQueue = indices
+        var c = cursor(.queue)
+        if let keep, let position = visibleQueue.firstIndex(where: { queueRows[$0].id == keep }) {
+            c.selected = position
+        }
+        c.keepVisible(count: visibleQueue.count, rows: layout.listRows(.queue))
+        cursors[.queue] = c
+        syncSelectedBatch()
+    }
+
+    static func weight(_ entry: QueueEntry) -> Int {
+        entry.open[.critical, default: 0] * 10_000 + entry.open[.major, default: 0] * 100 + entry.open[.minor, default: 0]
+    }
+
+    /// Follows the queue selection; a different batch starts its other panes at the top.
+    mutating func syncSelectedBatch() {
+        let id = selectedQueueEntry?.id
+        if id != selectedBatchID {
+            selectedBatchID = id
+            cursors[.exceptions] = ListCursor()
+            cursors[.detail] = ListCursor()
+            var audit = ListCursor()
+            audit.select(Int.max, count: auditRows.count, rows: layout.listRows(.audit))
+            cursors[.audit] = audit
+        }
+    }
+}
