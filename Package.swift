@@ -60,11 +60,10 @@ let package = Package(
             dependencies: ["ReleaseDeskJournal", "ReleaseDeskCore", "CanonicalJSON"],
             resources: [.copy("Golden")]
         ),
-        .testTarget(name: "ReleaseDeskWorkstationTests", dependencies: ["ReleaseDeskWorkstation", "ReleaseDeskCore"]),
+        // Reducer, key map, render snapshots and themes: the workstation without a terminal.
         .testTarget(
-            name: "ReleaseDeskScreenTests",
-            dependencies: ["ReleaseDeskScreen", "ReleaseDeskWorkstation", "ReleaseDeskCore", "CanonicalJSON"],
-            resources: [.copy("Snapshots")]
+            name: "ReleaseDeskWorkstationTests",
+            dependencies: ["ReleaseDeskWorkstation", "ReleaseDeskScreen", "ReleaseDeskCore", "CanonicalJSON"]
         ),
         .testTarget(
             name: "ReleaseDeskCLITests",

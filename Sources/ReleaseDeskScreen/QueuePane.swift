@@ -20,25 +20,29 @@ enum QueuePane {
         return parts
     }
 
-    /// Columns that fit `width`, in display order.
+    /// Columns that fit `width`, in display order: the widest preset that fits.
     static func columns(width: Int) -> [Column] {
-        let all: [(Column, Int)] = [
-            (Column(name: "Batch", width: 13, sort: .batch), 0),
-            (Column(name: "Status", width: 18, sort: .status), 1),
-            (Column(name: "Product", width: 7, sort: .product), 3),
-            (Column(name: "Site", width: 7, sort: .site), 3),
-            (Column(name: "CoI", width: 11, sort: nil), 4),
-            (Column(name: "Open", width: 11, sort: .exceptions), 0),
-            (Column(name: "Tests", width: 5, sort: nil), 2),
-            (Column(name: "Due", width: 6, sort: .urgency), 0),
+        let batch = Column(name: "Batch", width: 13, sort: .batch)
+        let status = Column(name: "Status", width: 18, sort: .status)
+        let product = Column(name: "Product", width: 7, sort: .product)
+        let site = Column(name: "Site", width: 7, sort: .site)
+        let coi = Column(name: "CoI", width: 11, sort: nil)
+        let open = Column(name: "Open", width: 11, sort: .exceptions)
+        let tests = Column(name: "Tests", width: 5, sort: nil)
+        let due = Column(name: "Due", width: 6, sort: .urgency)
+        let presets: [[Column]] = [
+            [batch, status, product, site, coi, open, tests, due],
+            [batch, status, product, site, open, tests, due],
+            [batch, status, product, site, open, due],
+            [batch, status, product, open, due],
+            [batch, status, open, due],
+            [
+                Column(name: "Batch", width: 12, sort: .batch), Column(name: "State", width: 9, sort: .status),
+                Column(name: "Open", width: 7, sort: .exceptions), Column(name: "Due", width: 4, sort: .urgency),
+            ],
         ]
-        var chosen = all.map { $0 }
-        func total(_ cols: [(Column, Int)]) -> Int { 2 + cols.reduce(0) { $0 + $1.0.width + 1 } }
-        for priority in [4, 3, 2, 1] where total(chosen) > width {
-            chosen.removeAll { $0.1 == priority }
-            if priority == 1 && total(chosen) > width { break }
-        }
-        return chosen.map(\.0)
+        for preset in presets where 2 + preset.reduce(0, { $0 + $1.width + 1 }) <= width + 1 { return preset }
+        return [Column(name: "Batch", width: 12, sort: .batch), Column(name: "Due", width: 4, sort: .urgency)]
     }
 
     static func draw(_ state: WorkstationState, in rect: Rect, focused: Bool, into buffer: inout CellBuffer) {
@@ -72,6 +76,8 @@ enum QueuePane {
                 case "Batch": buffer.putCell(entry.id, x: x, y: y, columns: col.width, .text)
                 case "Status":
                     buffer.putCell(entry.status.label, x: x, y: y, columns: col.width, StyleRole.of(entry.status))
+                case "State":
+                    buffer.putCell(Glyphs.shortStatus(entry.status), x: x, y: y, columns: col.width, StyleRole.of(entry.status))
                 case "Product": buffer.putCell(entry.product, x: x, y: y, columns: col.width, .text)
                 case "Site": buffer.putCell(entry.site, x: x, y: y, columns: col.width, .text)
                 case "CoI": buffer.putCell(entry.coi ?? "—", x: x, y: y, columns: col.width, .dim)

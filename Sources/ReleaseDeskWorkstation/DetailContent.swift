@@ -117,6 +117,18 @@ public enum Glyphs {
     }
 
     public static func status(_ status: BatchStatus) -> String { status.label }
+
+    /// Glyph and a short word, for narrow columns.
+    public static func shortStatus(_ status: BatchStatus) -> String {
+        switch status {
+        case .flagged: return "⚑ flagged"
+        case .fullReview: return "◎ sample"
+        case .readyForQP: return "✔ ready"
+        case .awaitingReview: return "… review"
+        case .inManufacture: return "⚙ making"
+        case .infused: return "✓ infused"
+        }
+    }
 }
 
 /// Times and durations as the panes show them.

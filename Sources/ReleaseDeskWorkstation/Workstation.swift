@@ -241,9 +241,8 @@ public enum Workstation {
             return []
         }
         state.mode = .search(pane, query: query, origin: origin)
-        if let hit = findMatch(state, pane, query, from: origin, forward: true) {
-            move(&state, pane, to: hit)
-        }
+        // While typing, the selection shows the first match from where the search began, or stays there.
+        move(&state, pane, to: findMatch(state, pane, query, from: origin, forward: true) ?? origin)
         return []
     }
 
