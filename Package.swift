@@ -63,7 +63,8 @@ let package = Package(
         // Reducer, key map, render snapshots and themes: the workstation without a terminal.
         .testTarget(
             name: "ReleaseDeskWorkstationTests",
-            dependencies: ["ReleaseDeskWorkstation", "ReleaseDeskScreen", "ReleaseDeskCore", "CanonicalJSON"]
+            dependencies: ["ReleaseDeskWorkstation", "ReleaseDeskScreen", "ReleaseDeskCore", "CanonicalJSON"],
+            exclude: ["Snapshots"]
         ),
         .testTarget(
             name: "ReleaseDeskCLITests",

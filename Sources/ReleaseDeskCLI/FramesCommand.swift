@@ -10,7 +10,7 @@ struct FramesCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "frames",
         abstract: "Sign in, press keys in an in-memory workstation and time each frame (key → reducer → render).",
-        discussion: "Prints the p50, p99 and worst time of one frame; --print shows the last frame as text."
+        discussion: "Prints the p50, p99 and worst time of one frame after a warm-up round; --print shows the last frame as text."
     )
 
     @OptionGroup var global: GlobalOptions
@@ -21,6 +21,7 @@ struct FramesCommand: ParsableCommand {
     var keys = "j j j PgDn PgDn k G g Tab Tab Tab Tab"
     @Option(help: "How many times the key sequence is pressed.") var rounds = 100
     @Flag(help: "Print the last frame.") var print = false
+    @Option(help: "List each frame slower than this many milliseconds (key, selected batch, focus).") var slow: Double?
     @Flag(help: "Render as outside a UTF-8 locale.") var ascii = false
 
     func run() throws {
@@ -37,7 +38,8 @@ struct FramesCommand: ParsableCommand {
             let sequence = try Self.parse(keys)
             var times: [Double] = []
             var last = Screen.render(state, unicode: !ascii)
-            for _ in 0..<rounds {
+            // Round 0 warms up (first use of each code path and table) and is not counted.
+            for round in 0...rounds {
                 for key in sequence {
                     let t0 = Monotonic.seconds()
                     _ = Workstation.reduce(&state, .keyPressed(key))
@@ -45,7 +47,12 @@ struct FramesCommand: ParsableCommand {
                     let changed = frame != last
                     let t1 = Monotonic.seconds()
                     if changed { last = frame }
-                    times.append(t1 - t0)
+                    if round > 0 { times.append(t1 - t0) }
+                    if round > 0, let slow, (t1 - t0) * 1000 > slow {
+                        StandardError.write(
+                            "slow frame: \(Int((t1 - t0) * 1_000_000)) µs after \(key.label), batch \(state.selectedBatchID ?? "-"), "
+                                + "focus \(state.focus.name)\n")
+                    }
                 }
             }
             var out = StandardOutput()

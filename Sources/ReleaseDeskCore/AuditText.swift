@@ -36,9 +36,42 @@ public enum AuditText {
         case "action.refused":
             let claimed = b["claimed_user"]?.stringValue.map { " (claimed user \(DisplayText.sanitize($0)))" } ?? ""
             return "refused \(text("action")) at gate \(text("gate")): \(text("message"))\(claimed)"
+        case RecordKind.productSpecified:
+            let p = b["product"]?.objectValue ?? [:]
+            return "specified product \(field(p, "id")) \"\(field(p, "name"))\" (spec \(field(p, "spec_version")))\(importNote(b))"
+        case RecordKind.siteRegistered:
+            let site = b["site"]?.objectValue ?? [:]
+            return "registered site \(field(site, "id")) \"\(field(site, "name"))\" (\(field(site, "kind")))\(importNote(b))"
+        case RecordKind.batchImported:
+            let batch = b["batch"]?.objectValue ?? [:]
+            return "imported batch \(field(batch, "id")) of \(field(batch, "product")) from \(field(batch, "site"))"
+                + " (\(batch["steps"]?.arrayValue?.count ?? 0) steps, \(batch["qc"]?.arrayValue?.count ?? 0) QC results)"
+                + importNote(b)
+        case RecordKind.qcResultsRecorded:
+            return "recorded \(b["results"]?.arrayValue?.count ?? 0) QC result(s) for \(text("batch"))\(importNote(b))"
+        case RecordKind.custodyEventsRecorded:
+            return "recorded \(b["events"]?.arrayValue?.count ?? 0) custody event(s) for \(text("batch"))\(importNote(b))"
+        case RecordKind.importCommitted:
+            let files = (b["files"]?.arrayValue ?? []).compactMap { $0.objectValue }.map { field($0, "name") }
+            return "committed import \(text("import_id").prefix(8))… of \(files.joined(separator: ", "))\(reason())"
+        case RecordKind.batchReviewed:
+            let exceptions = b["exceptions"]?.arrayValue ?? []
+            let rules = exceptions.compactMap { $0.objectValue?["rule"]?.stringValue }.map { DisplayText.sanitize($0) }
+            let quiet = b["quiet_sample"]?.boolValue == true ? "; picked for full review" : ""
+            return "reviewed \(text("batch")) with \(text("rule_set")): "
+                + (exceptions.isEmpty ? "no exception" : "\(exceptions.count) exception(s) (\(rules.joined(separator: ", ")))") + quiet
         default:
             return compact(b)
         }
+    }
+
+    static func field(_ object: [String: JSONValue], _ key: String) -> String {
+        DisplayText.sanitize(object[key]?.stringValue ?? "?")
+    }
+
+    static func importNote(_ body: [String: JSONValue]) -> String {
+        guard let id = body["import_id"]?.stringValue else { return "" }
+        return " [import \(DisplayText.sanitize(String(id.prefix(8))))…]"
     }
 
     /// `key=value` pairs of a body, sorted, sanitised, on one line.

@@ -392,17 +392,17 @@ public enum Workstation {
         let text: (Int) -> String
         switch pane {
         case .exceptions:
-            let rows = state.exceptionRows.map(WorkstationState.searchText(of:))
+            let rows = state.exceptionRows.map { WorkstationState.searchText(of: $0).lowercased() }
             text = { rows[$0] }
         case .audit:
-            let rows = state.auditRows.map(WorkstationState.searchText(of:))
+            let rows = state.auditRows.map { WorkstationState.searchText(of: $0).lowercased() }
             text = { rows[$0] }
         default:
             text = { state.rowText(pane, $0) }
         }
         var index = ((start % count) + count) % count
         for _ in 0..<count {
-            if text(index).lowercased().contains(needle) { return index }
+            if text(index).contains(needle) { return index }
             index = forward ? (index + 1) % count : (index + count - 1) % count
         }
         return nil

@@ -127,6 +127,8 @@ public struct WorkstationState: Equatable, Sendable {
 
     /// Every queue row, most urgent first.
     public private(set) var queueRows: [QueueEntry] = []
+    /// Lower-cased search text of each queue row (same order as `queueRows`).
+    private var queueSearch: [String] = []
     /// Indices into `queueRows` after the filter and sort.
     public private(set) var visibleQueue: [Int] = []
 
@@ -234,12 +236,12 @@ public struct WorkstationState: Equatable, Sendable {
         [record.actor, record.kind, AuditText.summary(record)].joined(separator: " ")
     }
 
-    /// Text searched for row `index` of `pane`.
+    /// Text searched for row `index` of `pane` (lower case).
     func rowText(_ pane: Pane, _ index: Int) -> String {
         switch pane {
-        case .queue: return Self.searchText(of: queueRow(index))
-        case .exceptions: return Self.searchText(of: exceptionRows[index])
-        case .audit: return Self.searchText(of: auditRows[index])
+        case .queue: return queueSearch[visibleQueue[index]]
+        case .exceptions: return Self.searchText(of: exceptionRows[index]).lowercased()
+        case .audit: return Self.searchText(of: auditRows[index]).lowercased()
         case .detail: return ""
         }
     }
@@ -249,6 +251,7 @@ public struct WorkstationState: Equatable, Sendable {
     /// Recomputes the queue from the desk state, keeping the selected batch selected.
     mutating func rebuildQueue() {
         queueRows = desk.queue()
+        queueSearch = queueRows.map { Self.searchText(of: $0).lowercased() }
         refilterQueue()
     }
 
@@ -258,7 +261,7 @@ public struct WorkstationState: Equatable, Sendable {
         var indices = Array(queueRows.indices)
         if let filter = filters[.queue], !filter.isEmpty {
             let needle = filter.lowercased()
-            indices = indices.filter { Self.searchText(of: queueRows[$0]).lowercased().contains(needle) }
+            indices = indices.filter { queueSearch[$0].contains(needle) }
         }
         if sortColumn != .urgency {
             let rows = queueRows
