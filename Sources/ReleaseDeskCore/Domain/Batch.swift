@@ -6,7 +6,9 @@ public struct QCResult: Sendable, Hashable {
     public var id: String
     public var attribute: String
     /// The result as reported: a number (`"76.5"`) or a word (`"not detected"`).
-    public var value: String
+    public var value: String {
+        didSet { quantity = Quantity(text: value) }
+    }
     public var unit: String
     public var testedAt: Timestamp
     /// `final`, or `pending` (the test is registered, the result is not in).
@@ -19,10 +21,11 @@ public struct QCResult: Sendable, Hashable {
         self.unit = unit
         self.testedAt = testedAt
         self.status = status
+        quantity = Quantity(text: value)
     }
 
-    /// The result as a number, when it is one.
-    public var quantity: Quantity? { Quantity(text: value) }
+    /// The result as a number, when it is one (parsed once, when the value is set).
+    public private(set) var quantity: Quantity?
 
     static func decode(_ f: inout Fields) throws(FieldError) -> QCResult {
         let id = try f.identifier("result_id")

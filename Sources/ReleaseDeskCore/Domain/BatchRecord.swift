@@ -133,9 +133,6 @@ extension DeskState {
         guard let record = batches[batchID], let product = products[record.batch.product],
             let site = sites[record.batch.site]
         else { return nil }
-        let context = ReviewEngine.Context(
-            product: product, site: site, earlier: TrendIndex(state: self).earlier(than: record.batch), now: now,
-            quietPerMille: quietPerMille)
-        return ReviewEngine.review(record.batch, in: context)
+        return review(batchID, now: now, quietPerMille: quietPerMille, index: TrendIndex(state: self))
     }
 }

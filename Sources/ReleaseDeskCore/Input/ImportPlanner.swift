@@ -220,11 +220,12 @@ public enum ImportPlanner {
         var scratch = state
         var seq = state.lastSeq
         var touched: [String] = []
+        var seen: Set<String> = []
         for draft in drafts {
             seq += 1
             scratch.apply(Record(seq: seq, at: now, actor: draft.actor, host: "-", kind: draft.kind, body: draft.body, prev: Record.zeroHash))
             let id = draft.body["batch_id"]?.stringValue ?? draft.body["batch"]?.stringValue
-            if let id, !touched.contains(id) { touched.append(id) }
+            if let id, seen.insert(id).inserted { touched.append(id) }
         }
         let index = TrendIndex(state: scratch)
         return touched.compactMap { id in

@@ -8,19 +8,29 @@ public enum ReviewEngine {
     public struct Context: Sendable {
         public var product: Product
         public var site: Site
-        /// Earlier batches of the same product and site, oldest first (for trends).
-        public var earlier: [Batch]
+        /// For each trended attribute: its values in up to 20 earlier batches of the same product and site,
+        /// oldest first (batches without a numeric final result left out).
+        public var history: [String: [Double]]
         /// The time of the review.
         public var now: Timestamp
         /// Share of exception-free batches sent to full review anyway, per thousand.
         public var quietPerMille: Int
 
-        public init(product: Product, site: Site, earlier: [Batch], now: Timestamp, quietPerMille: Int = 100) {
+        public init(product: Product, site: Site, history: [String: [Double]], now: Timestamp, quietPerMille: Int = 100) {
             self.product = product
             self.site = site
-            self.earlier = earlier
+            self.history = history
             self.now = now
             self.quietPerMille = quietPerMille
+        }
+
+        /// A context whose trend history comes from `earlier` batches of the same product and site, oldest first.
+        public init(product: Product, site: Site, earlier: [Batch], now: Timestamp, quietPerMille: Int = 100) {
+            var history: [String: [Double]] = [:]
+            for attribute in product.attributes where attribute.trended {
+                history[attribute.id] = earlier.suffix(20).compactMap { ReviewEngine.latestValue($0, attribute.id) }
+            }
+            self.init(product: product, site: site, history: history, now: now, quietPerMille: quietPerMille)
         }
     }
 
@@ -177,7 +187,7 @@ public enum ReviewEngine {
             guard let attribute = context.product.attribute(result.attribute), attribute.trended,
                 let x = result.quantity?.value
             else { continue }
-            let history = context.earlier.suffix(20).compactMap { latestValue($0, attribute.id) }
+            let history = context.history[attribute.id] ?? []
             guard history.count >= 8 else { continue }
             let mean = history.reduce(0, +) / Double(history.count)
             let variance = history.reduce(0) { $0 + ($1 - mean) * ($1 - mean) } / Double(history.count - 1)

@@ -1,12 +1,26 @@
 /// Batches of each product and site in manufacture order, so that a review finds the earlier batches it
 /// trends against by binary search instead of a scan.
 public struct TrendIndex: Sendable {
-    private var series: [String: [Batch]] = [:]
+    struct Series: Sendable {
+        /// Batches in manufacture order.
+        var batches: [Batch]
+        /// For each trended attribute, the value of its last final result in each batch (aligned with `batches`).
+        var values: [String: [Double?]]
+    }
 
-    /// Indexes every batch of `state`.
+    private var series: [String: Series] = [:]
+
+    /// Indexes every batch of `state`, with the values of every trended attribute.
     public init(state: DeskState) {
         for (key, ids) in state.seriesIndex {
-            series[key] = ids.compactMap { state.batches[$0]?.batch }.sorted(by: Self.precedes)
+            let batches = ids.compactMap { state.batches[$0]?.batch }.sorted(by: Self.precedes)
+            var values: [String: [Double?]] = [:]
+            if let product = batches.first.flatMap({ state.products[$0.product] }) {
+                for attribute in product.attributes where attribute.trended {
+                    values[attribute.id] = batches.map { ReviewEngine.latestValue($0, attribute.id) }
+                }
+            }
+            series[key] = Series(batches: batches, values: values)
         }
     }
 
@@ -14,16 +28,30 @@ public struct TrendIndex: Sendable {
         a.manufactureStart != b.manufactureStart ? a.manufactureStart < b.manufactureStart : a.id < b.id
     }
 
-    /// Up to `limit` batches of the same product and site that started before `batch`, oldest first.
-    public func earlier(than batch: Batch, limit: Int = 20) -> [Batch] {
-        guard let list = series[batch.product + "|" + batch.site] else { return [] }
+    /// Position of `batch` in its series: the number of batches that started before it.
+    private func position(of batch: Batch, in list: [Batch]) -> Int {
         var low = 0
         var high = list.count
         while low < high {
             let mid = (low + high) / 2
             if Self.precedes(list[mid], batch) { low = mid + 1 } else { high = mid }
         }
+        return low
+    }
+
+    /// Up to `limit` batches of the same product and site that started before `batch`, oldest first.
+    public func earlier(than batch: Batch, limit: Int = 20) -> [Batch] {
+        guard let list = series[batch.product + "|" + batch.site]?.batches else { return [] }
+        let low = position(of: batch, in: list)
         return Array(list[max(0, low - limit)..<low])
+    }
+
+    /// For each trended attribute, its values in up to `limit` batches of the same product and site that
+    /// started before `batch`, oldest first — what `ReviewEngine.Context.history` holds.
+    public func history(before batch: Batch, limit: Int = 20) -> [String: [Double]] {
+        guard let s = series[batch.product + "|" + batch.site] else { return [:] }
+        let low = position(of: batch, in: s.batches)
+        return s.values.mapValues { $0[max(0, low - limit)..<low].compactMap { $0 } }
     }
 }
 
@@ -33,7 +61,7 @@ extension DeskState {
         guard let record = batches[batchID], let product = products[record.batch.product], let site = sites[record.batch.site]
         else { return nil }
         let context = ReviewEngine.Context(
-            product: product, site: site, earlier: index.earlier(than: record.batch), now: now, quietPerMille: quietPerMille)
+            product: product, site: site, history: index.history(before: record.batch), now: now, quietPerMille: quietPerMille)
         return ReviewEngine.review(record.batch, in: context)
     }
 }
