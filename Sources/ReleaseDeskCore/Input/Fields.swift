@@ -24,7 +24,8 @@ public struct Fields {
     public let members: [String: JSONValue]
     /// The object's path.
     public let path: String
-    private var used: Set<String> = []
+    /// Keys read so far. Objects have a handful of keys, so a list beats hashing every key with a fresh seed.
+    private var used: [String] = []
 
     /// Wraps `value`, which must be an object.
     public init(_ value: JSONValue, path: String) throws(FieldError) {
@@ -36,7 +37,7 @@ public struct Fields {
     func at(_ key: String) -> String { path.isEmpty ? key : "\(path).\(key)" }
 
     mutating func take(_ key: String) -> JSONValue? {
-        used.insert(key)
+        if !used.contains(key) { used.append(key) }
         guard let value = members[key], !value.isNull else { return nil }
         return value
     }
