@@ -48,6 +48,9 @@ struct WorkstationRunner {
                 DemoUserHint(id: $0.id, roles: $0.roles.sorted().map(\.rawValue).joined(separator: "+"), password: $0.password)
             } ?? []
         }
+        let log = WorkstationLog(stateDirectory: locations.stateDirectory)
+        defer { log.close() }
+        log.write("workstation opened on \(locations.journal) (theme \(theme.name), colour \(noColor ? "off" : "on"))")
         var pending: [Record] = []
         var initial: [Record] = []
         let desk = try Failure.opening(locations, mode: readOnly ? .readOnly : .readWrite, observe: { initial.append($0) })
@@ -96,16 +99,21 @@ struct WorkstationRunner {
                     do {
                         try desk.refresh()
                     } catch {
-                        effects += deliver(.journalReadFailed(DisplayText.sanitize(Failure.from(error).message)))
+                        let message = Failure.from(error).message
+                        log.write("reading the journal failed: \(message)")
+                        effects += deliver(.journalReadFailed(DisplayText.sanitize(message)))
                     }
                 case .signIn(let user, let password):
                     terminal.draw(Screen.render(state, unicode: unicode))  // shows "Checking…" while scrypt runs
                     let authenticator = LocalAuthenticator(store: CredentialStore(path: locations.credentials))
                     do {
                         let account = try desk.signIn(user: user, password: password, with: authenticator, channel: "tui")
+                        log.write("signed in as \(account.id)")
                         effects += deliver(.signInSucceeded(account))
                     } catch {
-                        effects += deliver(.signInFailed(DisplayText.sanitize(Failure.from(error).message)))
+                        let message = Failure.from(error).message
+                        log.write("sign-in as \(user) refused: \(message)")
+                        effects += deliver(.signInFailed(DisplayText.sanitize(message)))
                     }
                 }
                 if !pending.isEmpty || Self.chain(desk) != state.chain {
@@ -117,6 +125,7 @@ struct WorkstationRunner {
         }
         terminal.stop()
         if state.user != nil { desk.checkpoint() }
+        log.write(NcursesTerminal.pendingSignal != 0 ? "ended by signal \(NcursesTerminal.pendingSignal)" : "quit")
         if NcursesTerminal.pendingSignal != 0 {
             throw ExitCodeFailure.signal(NcursesTerminal.pendingSignal)
         }

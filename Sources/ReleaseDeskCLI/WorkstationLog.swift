@@ -1,0 +1,27 @@
+import ReleaseDeskCore
+import ReleaseDeskJournal
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+/// The workstation's log: one sanitised line per event in `workstation.log` under the state directory,
+/// never on the screen. Best effort: a log that cannot be written does not stop the work.
+struct WorkstationLog {
+    private let fd: Int32
+
+    init(stateDirectory: String) {
+        try? FileBytes.makeDirectories(stateDirectory, mode: 0o700)
+        fd = open(stateDirectory + "/workstation.log", O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0o600)
+    }
+
+    func write(_ event: String, now: Timestamp = Journal.systemClock()) {
+        guard fd >= 0 else { return }
+        let line = Array("\(now) [\(getpid())] \(DisplayText.sanitize(event))\n".utf8)
+        _ = line.withUnsafeBytes { Glibc.write(fd, $0.baseAddress, $0.count) }
+    }
+
+    func close() {
+        if fd >= 0 { _ = Glibc.close(fd) }
+    }
+}
