@@ -20,6 +20,8 @@ struct ReleaseDesk: ParsableCommand {
         version: version,
         subcommands: [
             InitCommand.self, UserCommand.self, ImportCommand.self, QueueCommand.self, ReviewCommand.self, ReportCommand.self,
+            DispositionCommand.self, DeviationCommand.self, CertifyCommand.self, RejectCommand.self, HoldCommand.self,
+            UnholdCommand.self, RegisterCommand.self,
             VerifyCommand.self, AuditCommand.self, InfoCommand.self,
             SampleCommand.self, DiagnosticsCommand.self,
         ]

@@ -29,13 +29,15 @@ public struct DeskState: Sendable, Equatable {
     public var stagedImport: (id: String, records: [Record])? = nil
     /// Committed imports: id, seq of the commit, and its files.
     public var imports: [(id: String, seq: Int64, files: [JSONValue])] = []
+    /// Dispositions, deviations, holds and QP decisions.
+    public var release = ReleaseLedger()
 
     public static func == (a: DeskState, b: DeskState) -> Bool {
         a.journalID == b.journalID && a.lastSeq == b.lastSeq && a.lastAt == b.lastAt && a.users == b.users
             && a.recordCounts == b.recordCounts && a.policy == b.policy && a.products == b.products && a.sites == b.sites
             && a.batches == b.batches && a.seriesIndex == b.seriesIndex && a.stagedImport?.id == b.stagedImport?.id
             && a.stagedImport?.records == b.stagedImport?.records && a.imports.map(\.id) == b.imports.map(\.id)
-            && a.imports.map(\.seq) == b.imports.map(\.seq)
+            && a.imports.map(\.seq) == b.imports.map(\.seq) && a.release == b.release
     }
 
     /// An empty state under `policy`.
@@ -70,6 +72,9 @@ public struct DeskState: Sendable, Equatable {
             batches[id]!.reviewSeq = record.seq
             batches[id]!.reviewedAt = record.at
             batches[id]!.recordSeqs.append(record.seq)
+        case _ where ReleaseLedger.kinds.contains(record.kind):
+            release.apply(record)
+            if let id = body["batch"]?.stringValue, batches[id] != nil { batches[id]!.recordSeqs.append(record.seq) }
         case RecordKind.journalCreated:
             journalID = body["journal_id"]?.stringValue
         case RecordKind.userEnrolled:

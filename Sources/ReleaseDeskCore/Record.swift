@@ -99,6 +99,18 @@ public enum RecordKind {
     public static let custodyEventsRecorded = "custody.events_recorded"
     public static let importCommitted = "import.committed"
     public static let batchReviewed = "batch.reviewed"
+    public static let exceptionDispositioned = "exception.dispositioned"
+    public static let deviationOpened = "deviation.opened"
+    public static let deviationClassificationApproved = "deviation.classification_approved"
+    public static let deviationInvestigationRecorded = "deviation.investigation_recorded"
+    public static let deviationApproved = "deviation.approved"
+    public static let deviationExtensionRequested = "deviation.extension_requested"
+    public static let deviationExtensionApproved = "deviation.extension_approved"
+    public static let batchCertified = "batch.certified"
+    public static let batchRejected = "batch.rejected"
+    public static let batchHeld = "batch.held"
+    public static let batchHoldReleased = "batch.hold_released"
+    public static let batchCommented = "batch.commented"
 
     /// Kinds that belong to an import and take effect only with its `import.committed`.
     public static let importParts: Set<String> = [

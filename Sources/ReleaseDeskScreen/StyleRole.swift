@@ -29,6 +29,9 @@ public enum StyleRole: String, CaseIterable, Sendable, Hashable {
     case awaitingReview = "status.awaiting-review"
     case inManufacture = "status.in-manufacture"
     case infused = "status.infused"
+    case released = "status.released"
+    case rejected = "status.rejected"
+    case onHold = "status.on-hold"
     case critical = "severity.critical"
     case major = "severity.major"
     case minor = "severity.minor"
@@ -45,6 +48,9 @@ public enum StyleRole: String, CaseIterable, Sendable, Hashable {
         case .awaitingReview: return .awaitingReview
         case .inManufacture: return .inManufacture
         case .infused: return .infused
+        case .released: return .released
+        case .rejected: return .rejected
+        case .onHold: return .onHold
         }
     }
 

@@ -127,6 +127,9 @@ public enum Glyphs {
         case .awaitingReview: return "… review"
         case .inManufacture: return "⚙ making"
         case .infused: return "✓ infused"
+        case .released: return "✔ released"
+        case .rejected: return "✘ rejected"
+        case .onHold: return "⏸ on hold"
         }
     }
 }

@@ -44,6 +44,12 @@ public enum BatchStatus: String, Sendable, CaseIterable {
     case inManufacture = "in-manufacture"
     /// Infused before the journal's time (history imported for trending); not in the working queue.
     case infused
+    /// Certified for release by a QP.
+    case released
+    /// Rejected by a QP.
+    case rejected
+    /// Put on hold by a QP.
+    case onHold = "on-hold"
 
     /// Glyph and word, so colour never carries the meaning alone.
     public var label: String {
@@ -54,6 +60,9 @@ public enum BatchStatus: String, Sendable, CaseIterable {
         case .awaitingReview: return "… awaiting review"
         case .inManufacture: return "⚙ in manufacture"
         case .infused: return "✓ infused"
+        case .released: return "✔ released"
+        case .rejected: return "✘ rejected"
+        case .onHold: return "⏸ on hold"
         }
     }
 }
@@ -104,17 +113,23 @@ extension DeskState {
         var open: [Severity: Int] = [:]
         var pending = 0
         for exception in record.review?.exceptions ?? [] {
-            open[exception.severity, default: 0] += 1
             if exception.rule == "PENDING" { pending += 1 }
+            if release.isResolved(exception.id) { continue }
+            open[exception.severity, default: 0] += 1
         }
+        let id = record.batch.id
         let status: BatchStatus
         if record.batch.custody.contains(where: { $0.event == "infused" }) {
             status = .infused
+        } else if let decision = release.decisions[id] {
+            status = decision.kind == .certified ? .released : .rejected
+        } else if release.holds[id] != nil {
+            status = .onHold
         } else if record.batch.manufactureEnd == nil {
             status = .inManufacture
         } else if record.needsReview {
             status = .awaitingReview
-        } else if !(record.review?.exceptions.isEmpty ?? true) {
+        } else if !open.isEmpty {
             status = .flagged
         } else if record.review?.quietSample == true {
             status = .fullReview

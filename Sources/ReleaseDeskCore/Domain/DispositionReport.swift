@@ -7,12 +7,28 @@ public struct DispositionReport: Sendable {
     public let product: Product?
     public let site: Site?
     public let status: BatchStatus
+    /// Every disposition of the batch's exceptions, oldest first (superseded ones included).
+    public let dispositions: [Disposition]
+    public let deviations: [Deviation]
+    public let decision: ReleaseDecision?
+    public let hold: DeviationEvent?
 
     public init(record: BatchRecord, state: DeskState) {
         self.record = record
         self.product = state.products[record.batch.product]
         self.site = state.sites[record.batch.site]
         self.status = state.queueEntry(record).status
+        dispositions = (record.review?.exceptions ?? []).flatMap { state.release.dispositions[$0.id] ?? [] }.sorted { $0.seq < $1.seq }
+        deviations = state.release.deviations(of: record.batch.id)
+        decision = state.release.decisions[record.batch.id]
+        hold = state.release.holds[record.batch.id]
+    }
+
+    static func signatureJSON(_ signature: Signature?, at: Timestamp) -> JSONValue {
+        guard let signature else { return .null }
+        var o = signature.json.objectValue ?? [:]
+        o["manifestation"] = .string(signature.manifestation(at: at))
+        return .object(o)
     }
 
     func changed(_ field: String) -> Bool { record.changes.contains { $0.field == field } }
@@ -60,6 +76,37 @@ public struct DispositionReport: Sendable {
                     ]
                 }),
             "record_seqs": .array(record.recordSeqs.map(JSONValue.int)),
+            "dispositions": .array(
+                dispositions.map { d in
+                    [
+                        "exception": .string(d.exception), "disposition": .string(d.kind.rawValue), "reason": .string(d.reason),
+                        "deviation": d.deviation.map(JSONValue.string) ?? .null, "by": .string(d.by), "at": .string(d.at.description),
+                        "seq": .int(d.seq), "signature": Self.signatureJSON(d.signature, at: d.at),
+                    ]
+                }),
+            "deviations": .array(
+                deviations.map { d in
+                    [
+                        "deviation": .string(d.id), "classification": .string(d.classification.rawValue), "stage": .string(d.stage.rawValue),
+                        "title": .string(d.title), "due": .string(d.due.description),
+                        "root_cause": d.rootCause.map(JSONValue.string) ?? .null,
+                        "steps": .array(
+                            d.history.map { e in
+                                [
+                                    "kind": .string(e.kind), "by": .string(e.by), "at": .string(e.at.description), "seq": .int(e.seq),
+                                    "reason": .string(e.reason), "signature": Self.signatureJSON(e.signature, at: e.at),
+                                ]
+                            }),
+                    ]
+                }),
+            "on_hold": hold.map { h in ["by": .string(h.by), "at": .string(h.at.description), "reason": .string(h.reason)] } ?? .null,
+            "decision": decision.map { d in
+                [
+                    "decision": .string(d.kind.rawValue), "by": .string(d.by), "at": .string(d.at.description), "seq": .int(d.seq),
+                    "reason": .string(d.reason), "signature": Self.signatureJSON(d.signature, at: d.at),
+                    "pending_tests": .array(d.pendingTests.map { .string($0) }),
+                ]
+            } ?? .null,
         ]
     }
 
@@ -90,6 +137,29 @@ public struct DispositionReport: Sendable {
             }
         } else {
             out += "  none\(record.review?.quietSample == true ? " (quiet-batch sample: full review)" : "")\n"
+        }
+        out += "\nDISPOSITIONS\n"
+        if dispositions.isEmpty { out += "  none\n" }
+        let inForce = Dictionary(dispositions.map { ($0.exception, $0.seq) }) { a, b in max(a, b) }
+        for d in dispositions {
+            let superseded = inForce[d.exception] != d.seq ? "  (superseded)" : ""
+            out += "  \(s(d.exception)): \(d.kind.rawValue)\(d.deviation.map { " → \(s($0))" } ?? "") — reason: \"\(s(d.reason))\"\(superseded)\n"
+            if let sig = d.signature { out += "    \(sig.manifestation(at: d.at))\n" }
+        }
+        out += "\nDEVIATIONS\n"
+        if deviations.isEmpty { out += "  none\n" }
+        for d in deviations {
+            out += "  \(s(d.id)) \(d.classification.rawValue) · \(d.stage.rawValue) · due \(d.due) · \(s(d.title))\n"
+            for e in d.history {
+                out += "    \(s(e.kind)) by \(s(e.by)) at \(e.at)\(e.reason.isEmpty ? "" : " — \"\(s(e.reason))\"")\n"
+                if let sig = e.signature { out += "      \(sig.manifestation(at: e.at))\n" }
+            }
+        }
+        if let hold { out += "\nON HOLD since \(hold.at) by \(s(hold.by)) — \"\(s(hold.reason))\"\n" }
+        if let decision {
+            out += "\nDECISION  \(decision.kind.rawValue.uppercased()) by \(s(decision.by)) at \(decision.at) — \"\(s(decision.reason))\"\n"
+            if let sig = decision.signature { out += "  \(sig.manifestation(at: decision.at))\n" }
+            if !decision.pendingTests.isEmpty { out += "  pending at certification: \(decision.pendingTests.map(s).joined(separator: ", "))\n" }
         }
         out += "\nCHANGED SINCE FIRST ENTRY\n"
         if record.changes.isEmpty { out += "  nothing\n" }

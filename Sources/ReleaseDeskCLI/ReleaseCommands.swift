@@ -1,0 +1,421 @@
+import ArgumentParser
+import CanonicalJSON
+import ReleaseDeskCore
+import ReleaseDeskJournal
+import ReleaseDeskServices
+
+/// Runs a signed action from the command line: shows what will be signed, reads the password (user id and
+/// password together are both components of the signature), then performs the action under the journal
+/// lock, refusing if what was shown changed in between.
+enum SignedAction {
+    static func run(
+        _ global: GlobalOptions, action: String,
+        request: (DeskState) throws(ActionRefusal) -> SigningRequest,
+        decide: (DeskState, _ actor: String, _ expected: String?) throws(ActionRefusal) -> [RecordDraft]
+    ) throws {
+        let locations = try global.locations()
+        let desk = try Failure.opening(locations)
+        defer { desk.checkpoint() }
+        let id = global.userID
+        var expected: String? = nil
+        do throws(ActionRefusal) {
+            let shown = try request(desk.state)
+            expected = Signing.digest(shown.content)
+            let name = desk.state.users[id]?.name ?? id
+            StandardError.write(
+                DisplayText.sanitize(
+                    """
+                    You are about to sign:
+                      subject    \(shown.subject)
+                      decision   \(shown.decision)
+                      meaning    \(shown.meaning.rawValue): \(shown.meaning.statement)
+                      signer     \(name) (\(id))
+                      time zone  UTC (the time of signing is recorded in UTC)
+                      digest     sha256 \(expected!.prefix(16))… of exactly this content
+
+                    """, layout: .multiline))
+        } catch {
+            // Not signable as asked: the action below refuses with the same gate, and that refusal is journaled.
+        }
+        let password = try global.passwords().read(prompt: "Password for \(DisplayText.sanitize(id)) (signature): ")
+        let authenticator = LocalAuthenticator(store: CredentialStore(path: locations.credentials))
+        do {
+            _ = try desk.signIn(user: id, password: password, with: authenticator, channel: "cli:\(action)")
+        } catch let error as DeskError {
+            throw Failure(.refused, error.description)
+        }
+        let written = try desk.perform(action, by: id) { state throws(ActionRefusal) in
+            try decide(state, id, expected)
+        }
+        var out = StandardOutput()
+        for record in written {
+            var line = "seq \(record.seq): \(AuditText.summary(record))"
+            if let signature = Signature.decode(record.body["signature"]) { line += "\n  " + signature.manifestation(at: record.at) }
+            out.write(line + "\n")
+        }
+        out.flush()
+    }
+}
+
+struct DispositionCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "disposition",
+        abstract: "Disposition an exception (QA): justify it, or request a re-test. Signed.",
+        discussion: "To link exceptions to a deviation, use 'deviation open'. A later disposition supersedes an earlier "
+            + "one; both stay in the journal and the report."
+    )
+
+    @OptionGroup var global: GlobalOptions
+    @Argument(help: "The batch id.") var batch: String
+    @Argument(help: "The exception id (see 'review BATCH').") var exception: String
+    @Flag(help: "Justify the exception (no impact).") var justify = false
+    @Flag(help: "Request a re-test.") var retest = false
+    @Option(help: "Why (required).") var reason: String
+
+    func validate() throws {
+        guard justify != retest else { throw ValidationError("give exactly one of --justify and --retest") }
+    }
+
+    func run() throws {
+        try Failure.guarded {
+            let kind: DispositionKind = justify ? .justified : .retestRequested
+            try SignedAction.run(global, action: "exception.disposition") { state throws(ActionRefusal) in
+                try ReleaseRules.dispositionRequest(batch: batch, exception: exception, kind: kind, reason: reason, in: state)
+            } decide: { state, actor, expected throws(ActionRefusal) in
+                try ReleaseRules.disposition(
+                    batch: batch, exception: exception, kind: kind, reason: reason, by: actor, expecting: expected,
+                    digest: Signing.digest, in: state)
+            }
+        }
+    }
+}
+
+struct DeviationCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "deviation",
+        abstract: "Open, classify, investigate, approve and extend deviations (QA). Signed.",
+        discussion: "Minor: open, then one approval closes it. Major and critical: open, approve-classification, "
+            + "investigate, approve. Due dates move only by an approved extension.",
+        subcommands: [Open.self, ApproveClassification.self, Investigate.self, Approve.self, Extend.self, ApproveExtension.self, List.self]
+    )
+
+    struct Open: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Open a deviation from one or more exceptions of a batch.")
+        @OptionGroup var global: GlobalOptions
+        @Argument(help: "The batch id.") var batch: String
+        @Option(name: .customLong("exception"), help: "An exception id (repeat for several).") var exceptions: [String]
+        @Option(name: .customLong("class"), help: "minor, major or critical.") var classification: String
+        @Option(help: "A short title.") var title: String
+        @Option(help: "What happened.") var description: String
+        @Option(help: "Why a deviation is opened.") var reason: String
+
+        func run() throws {
+            try Failure.guarded {
+                guard let severity = Severity(rawValue: classification) else {
+                    throw Failure(.usage, "--class must be minor, major or critical")
+                }
+                try SignedAction.run(global, action: "deviation.open") { state throws(ActionRefusal) in
+                    try ReleaseRules.deviationRequest(
+                        batch: batch, exceptions: exceptions, classification: severity, title: title, description: description,
+                        in: state)
+                } decide: { state, actor, expected throws(ActionRefusal) in
+                    try ReleaseRules.openDeviation(
+                        batch: batch, exceptions: exceptions, classification: severity, title: title, description: description,
+                        reason: reason, by: actor, now: Journal.systemClock(), expecting: expected, digest: Signing.digest,
+                        in: state)
+                }
+            }
+        }
+    }
+
+    struct ApproveClassification: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "approve-classification", abstract: "Approve the classification of a major or critical deviation.")
+        @OptionGroup var global: GlobalOptions
+        @Argument(help: "The deviation id.") var deviation: String
+        @Option(name: .customLong("class"), help: "Change the class on approval (major or critical).") var classification: String?
+        @Option(help: "Why.") var reason: String
+
+        func run() throws {
+            try Failure.guarded {
+                let severity = try classification.map { c in
+                    guard let s = Severity(rawValue: c) else { throw Failure(.usage, "--class must be major or critical") }
+                    return s
+                }
+                try SignedAction.run(global, action: "deviation.approve-classification") { state throws(ActionRefusal) in
+                    try ReleaseRules.deviationStepRequest(
+                        deviation, step: .approveClassification,
+                        fields: [
+                            "approved_classification": .string(
+                                (severity ?? state.release.deviations[deviation]?.classification ?? .major).rawValue),
+                            "reason": .string(reason.trimmingSpacesForCLI),
+                        ], in: state)
+                } decide: { state, actor, expected throws(ActionRefusal) in
+                    try ReleaseRules.approveClassification(
+                        deviation, classification: severity, reason: reason, by: actor, expecting: expected, digest: Signing.digest,
+                        in: state)
+                }
+            }
+        }
+    }
+
+    struct Investigate: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Record the investigation of a major or critical deviation.")
+        @OptionGroup var global: GlobalOptions
+        @Argument(help: "The deviation id.") var deviation: String
+        @Option(name: .customLong("root-cause"), help: "The root cause.") var rootCause: String
+        @Option(help: "Impact and risk assessment.") var impact: String
+        @Option(help: "A CAPA reference (repeat for several).") var capa: [String] = []
+        @Option(name: .customLong("no-capa-because"), help: "Why no CAPA is needed (instead of --capa).") var noCapa: String?
+        @Option(help: "How the CAPA's effectiveness will be checked.") var effectiveness: String
+        @Option(help: "Why.") var reason: String
+
+        func run() throws {
+            try Failure.guarded {
+                let investigation = ReleaseRules.Investigation(
+                    rootCause: rootCause, impact: impact, capa: capa, capaRationale: noCapa, effectivenessCheck: effectiveness)
+                try SignedAction.run(global, action: "deviation.investigate") { state throws(ActionRefusal) in
+                    var fields: [String: JSONValue] = [
+                        "root_cause": .string(rootCause.trimmingSpacesForCLI), "impact": .string(impact.trimmingSpacesForCLI),
+                        "capa": .array(capa.map { .string($0) }), "effectiveness_check": .string(effectiveness.trimmingSpacesForCLI),
+                        "reason": .string(reason.trimmingSpacesForCLI),
+                    ]
+                    if let noCapa { fields["capa_rationale"] = .string(noCapa.trimmingSpacesForCLI) }
+                    return try ReleaseRules.deviationStepRequest(deviation, step: .recordInvestigation, fields: fields, in: state)
+                } decide: { state, actor, expected throws(ActionRefusal) in
+                    try ReleaseRules.recordInvestigation(
+                        deviation, investigation, reason: reason, by: actor, expecting: expected, digest: Signing.digest, in: state)
+                }
+            }
+        }
+    }
+
+    struct Approve: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Approve and close a deviation (the single approval of a minor one, the final approval of others).")
+        @OptionGroup var global: GlobalOptions
+        @Argument(help: "The deviation id.") var deviation: String
+        @Option(help: "Why.") var reason: String
+
+        func run() throws {
+            try Failure.guarded {
+                try SignedAction.run(global, action: "deviation.approve") { state throws(ActionRefusal) in
+                    try ReleaseRules.deviationStepRequest(
+                        deviation, step: .approve, fields: ["reason": .string(reason.trimmingSpacesForCLI)], in: state)
+                } decide: { state, actor, expected throws(ActionRefusal) in
+                    try ReleaseRules.approve(deviation, reason: reason, by: actor, expecting: expected, digest: Signing.digest, in: state)
+                }
+            }
+        }
+    }
+
+    struct Extend: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Request a later due date (another QA user approves it).")
+        @OptionGroup var global: GlobalOptions
+        @Argument(help: "The deviation id.") var deviation: String
+        @Option(help: "The new due date, ISO 8601 (e.g. 2026-12-31T17:00:00Z).") var due: String
+        @Option(help: "Why.") var reason: String
+
+        func run() throws {
+            try Failure.guarded {
+                guard let when = Timestamp(iso8601: due) else { throw Failure(.usage, "--due must be ISO 8601 with a zone") }
+                let locations = try global.locations()
+                let (desk, actor) = try global.signedIn(locations, channel: "cli:deviation-extend", passwords: global.passwords())
+                defer { desk.checkpoint() }
+                let written = try desk.perform("deviation.extend", by: actor.id) { state throws(ActionRefusal) in
+                    try ReleaseRules.requestExtension(deviation, due: when, reason: reason, by: actor.id, in: state)
+                }
+                var out = StandardOutput()
+                for record in written { out.write("seq \(record.seq): \(AuditText.summary(record))\n") }
+                out.flush()
+            }
+        }
+    }
+
+    struct ApproveExtension: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "approve-extension", abstract: "Approve the requested due date of a deviation.")
+        @OptionGroup var global: GlobalOptions
+        @Argument(help: "The deviation id.") var deviation: String
+        @Option(help: "Why.") var reason: String
+
+        func run() throws {
+            try Failure.guarded {
+                try SignedAction.run(global, action: "deviation.approve-extension") { state throws(ActionRefusal) in
+                    let due = state.release.deviations[deviation]?.requestedDue?.description ?? "-"
+                    return try ReleaseRules.deviationStepRequest(
+                        deviation, step: .approveExtension,
+                        fields: ["new_due": .string(due), "reason": .string(reason.trimmingSpacesForCLI)], in: state)
+                } decide: { state, actor, expected throws(ActionRefusal) in
+                    try ReleaseRules.approveExtension(
+                        deviation, reason: reason, by: actor, expecting: expected, digest: Signing.digest, in: state)
+                }
+            }
+        }
+    }
+
+    struct List: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "List deviations with their stage and due date.")
+        @OptionGroup var global: GlobalOptions
+        @Option(help: "Only this batch.") var batch: String?
+
+        func run() throws {
+            try Failure.guarded {
+                let (desk, _) = try global.signedIn(try global.locations(), channel: "cli:deviation-list", passwords: global.passwords())
+                var out = StandardOutput()
+                let now = Journal.systemClock()
+                for id in desk.state.release.deviationOrder {
+                    guard let d = desk.state.release.deviations[id], batch == nil || d.batch == batch else { continue }
+                    let hours = (d.due.millisecondsSinceEpoch - now.millisecondsSinceEpoch) / 3_600_000
+                    let clock = d.isOpen ? (hours >= 0 ? "due in \(hours / 24) d \(hours % 24) h" : "OVERDUE by \(-hours) h") : "closed"
+                    out.write(
+                        DisplayText.sanitize("\(d.id)  \(d.batch)  \(d.classification.rawValue)  \(d.stage.rawValue)  \(clock)  \(d.title)")
+                            + "\n")
+                }
+                out.flush()
+            }
+        }
+    }
+}
+
+struct CertifyCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "certify",
+        abstract: "Certify a batch for release (QP). Signed over the compiled disposition record.",
+        discussion: "Answer every Annex 16 checklist item with --answer ITEM=yes: "
+            + ReleaseRules.checklist.map { "\($0.id) (\($0.question))" }.joined(separator: "; ")
+            + ". Refused, naming the gate, while any gate is open; 'certify --gates' lists them without signing."
+    )
+
+    @OptionGroup var global: GlobalOptions
+    @Argument(help: "The batch id.") var batch: String
+    @Option(name: .customLong("answer"), help: "A checklist answer, ITEM=yes or ITEM=no (repeat for every item).") var answers: [String] = []
+    @Option(help: "Why (required).") var reason: String?
+    @Flag(help: "Only list the open gates for the signed-in user; sign nothing.") var gates = false
+
+    func run() throws {
+        try Failure.guarded {
+            if gates {
+                let (desk, actor) = try global.signedIn(try global.locations(), channel: "cli:certify-gates", passwords: global.passwords())
+                let open = ReleaseRules.certificationGates(batch, by: actor.id, now: Journal.systemClock(), in: desk.state)
+                var out = StandardOutput()
+                if open.isEmpty { out.write("no gate is open: \(batch) can be certified by \(actor.id)\n") }
+                for gate in open { out.write(DisplayText.sanitize("\(gate.gate): \(gate.message)") + "\n") }
+                out.flush()
+                if !open.isEmpty { throw Failure(.refused, "\(open.count) gate(s) open") }
+                return
+            }
+            guard let reason else { throw Failure(.usage, "--reason is required") }
+            var parsed: [String: Bool] = [:]
+            for answer in answers {
+                let parts = answer.split(separator: "=", maxSplits: 1).map(String.init)
+                guard parts.count == 2, ReleaseRules.checklist.contains(where: { $0.id == parts[0] }), ["yes", "no"].contains(parts[1])
+                else {
+                    throw Failure(
+                        .usage, "--answer \(answer): use ITEM=yes or ITEM=no with an item of "
+                            + ReleaseRules.checklist.map(\.id).joined(separator: ", "))
+                }
+                parsed[parts[0]] = parts[1] == "yes"
+            }
+            try SignedAction.run(global, action: "batch.certify") { state throws(ActionRefusal) in
+                try ReleaseRules.certificationRequest(batch, in: state)
+            } decide: { state, actor, expected throws(ActionRefusal) in
+                try ReleaseRules.certify(
+                    batch, answers: parsed, reason: reason, by: actor, now: Journal.systemClock(), expecting: expected,
+                    digest: Signing.digest, in: state)
+            }
+        }
+    }
+}
+
+struct DecisionCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "decide", abstract: "Reject, hold or release from hold (QP). Signed.", shouldDisplay: false)
+
+    enum Kind: String { case reject, hold, unhold }
+
+    static func run(_ kind: Kind, _ global: GlobalOptions, batch: String, reason: String) throws {
+        let meaning: SignatureMeaning = kind == .reject ? .rejected : kind == .hold ? .held : .holdReleased
+        try SignedAction.run(global, action: "batch.\(kind.rawValue)") { state throws(ActionRefusal) in
+            try ReleaseRules.decisionRequest(batch, meaning: meaning, in: state)
+        } decide: { state, actor, expected throws(ActionRefusal) in
+            switch kind {
+            case .reject:
+                return try ReleaseRules.reject(batch, reason: reason, by: actor, expecting: expected, digest: Signing.digest, in: state)
+            case .hold, .unhold:
+                return try ReleaseRules.hold(
+                    batch, on: kind == .hold, reason: reason, by: actor, expecting: expected, digest: Signing.digest, in: state)
+            }
+        }
+    }
+}
+
+struct RejectCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "reject", abstract: "Reject a batch (QP). Signed; final.")
+    @OptionGroup var global: GlobalOptions
+    @Argument(help: "The batch id.") var batch: String
+    @Option(help: "Why (required).") var reason: String
+    func run() throws { try Failure.guarded { try DecisionCommand.run(.reject, global, batch: batch, reason: reason) } }
+}
+
+struct HoldCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "hold", abstract: "Put a batch on hold (QP). Signed.")
+    @OptionGroup var global: GlobalOptions
+    @Argument(help: "The batch id.") var batch: String
+    @Option(help: "Why (required).") var reason: String
+    func run() throws { try Failure.guarded { try DecisionCommand.run(.hold, global, batch: batch, reason: reason) } }
+}
+
+struct UnholdCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "unhold", abstract: "Release a batch from hold (QP). Signed.")
+    @OptionGroup var global: GlobalOptions
+    @Argument(help: "The batch id.") var batch: String
+    @Option(help: "Why (required).") var reason: String
+    func run() throws { try Failure.guarded { try DecisionCommand.run(.unhold, global, batch: batch, reason: reason) } }
+}
+
+struct RegisterCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "register", abstract: "The certification register: every certification and rejection, with signatures.")
+    @OptionGroup var global: GlobalOptions
+    @Option(help: "text or json.") var format = "text"
+
+    func run() throws {
+        try Failure.guarded {
+            guard ["text", "json"].contains(format) else { throw Failure(.usage, "--format must be text or json") }
+            let (desk, _) = try global.signedIn(try global.locations(), channel: "cli:register", passwords: global.passwords())
+            var out = StandardOutput()
+            for d in desk.state.release.register {
+                if format == "json" {
+                    let value: JSONValue = [
+                        "batch": .string(d.batch), "decision": .string(d.kind.rawValue), "by": .string(d.by),
+                        "at": .string(d.at.description), "seq": .int(d.seq), "reason": .string(d.reason),
+                        "pending_tests": .array(d.pendingTests.map { .string($0) }),
+                        "signature": d.signature.map { s in
+                            var o = s.json.objectValue ?? [:]
+                            o["manifestation"] = .string(s.manifestation(at: d.at))
+                            return .object(o)
+                        } ?? .null,
+                    ]
+                    out.write(AuditText.safeJSON(value) + "\n")
+                } else {
+                    out.write(
+                        DisplayText.sanitize(
+                            "#\(d.seq)  \(d.batch)  \(d.kind.rawValue.uppercased())  \(d.signature?.manifestation(at: d.at) ?? d.by)"
+                                + "  — \"\(d.reason)\"") + "\n")
+                }
+            }
+            out.flush()
+        }
+    }
+}
+
+extension String {
+    /// Leading and trailing spaces removed, as the rules store reasons.
+    var trimmingSpacesForCLI: String {
+        var s = Substring(self)
+        while s.first == " " { s = s.dropFirst() }
+        while s.last == " " { s = s.dropLast() }
+        return String(s)
+    }
+}

@@ -1,0 +1,216 @@
+import CanonicalJSON
+
+/// How QA disposed of an exception.
+public enum DispositionKind: String, CaseIterable, Sendable, Hashable {
+    /// Assessed and justified: no impact (reason required).
+    case justified
+    /// A re-test was requested; the exception stays open until new data arrive.
+    case retestRequested = "retest-requested"
+    /// A deviation was opened for it; it is resolved when the deviation closes.
+    case deviationOpened = "deviation-opened"
+}
+
+/// One disposition of an exception. A later one supersedes it; both stay visible.
+public struct Disposition: Sendable, Hashable {
+    public var batch: String
+    public var exception: String
+    public var kind: DispositionKind
+    public var reason: String
+    public var deviation: String?
+    public var by: String
+    public var at: Timestamp
+    public var seq: Int64
+    public var signature: Signature?
+}
+
+/// Where a deviation stands.
+public enum DeviationStage: String, Sendable, Hashable {
+    /// Opened; a minor one waits for its single QA approval, a major or critical one for the approval of its
+    /// classification.
+    case open
+    /// Classification approved: the investigation is under way.
+    case investigation
+    /// Investigation recorded: waiting for final QA approval.
+    case awaitingApproval = "awaiting-approval"
+    case closed
+}
+
+/// One step in a deviation's life, with its signature.
+public struct DeviationEvent: Sendable, Hashable {
+    public var kind: String
+    public var by: String
+    public var at: Timestamp
+    public var seq: Int64
+    public var reason: String
+    public var signature: Signature?
+}
+
+/// A deviation: classification, description, investigation, approvals, due date.
+public struct Deviation: Sendable, Hashable {
+    public var id: String
+    public var batch: String
+    public var exceptions: [String]
+    public var classification: Severity
+    public var title: String
+    public var description: String
+    public var stage: DeviationStage
+    public var openedBy: String
+    public var openedAt: Timestamp
+    /// When the investigation must be closed (from the quality agreement, moved only by an approved extension).
+    public var due: Timestamp
+    public var rootCause: String?
+    public var impact: String?
+    /// CAPA references, or empty with `capaRationale` saying why none is needed.
+    public var capa: [String] = []
+    public var capaRationale: String?
+    public var effectivenessCheck: String?
+    /// A requested new due date, until approved.
+    public var requestedDue: Timestamp?
+    public var history: [DeviationEvent] = []
+
+    public var isOpen: Bool { stage != .closed }
+}
+
+/// A QP decision on a batch.
+public struct ReleaseDecision: Sendable, Hashable {
+    public enum Kind: String, Sendable, Hashable { case certified, rejected }
+    public var batch: String
+    public var kind: Kind
+    public var by: String
+    public var at: Timestamp
+    public var seq: Int64
+    public var reason: String
+    public var signature: Signature?
+    /// Tests whose results may follow certification (staged certification), still pending when signed.
+    public var pendingTests: [String]
+    public var checklist: [String: Bool]
+}
+
+/// Everything QA and the QP decided, folded from the journal.
+public struct ReleaseLedger: Sendable, Equatable {
+    /// Dispositions by exception id, oldest first; the last one is in force.
+    public var dispositions: [String: [Disposition]] = [:]
+    public var deviations: [String: Deviation] = [:]
+    /// Deviation ids in the order they were opened.
+    public var deviationOrder: [String] = []
+    public var decisions: [String: ReleaseDecision] = [:]
+    /// Batches on hold: the record that put them there.
+    public var holds: [String: DeviationEvent] = [:]
+    /// Every certification and rejection, in journal order (the register).
+    public var register: [ReleaseDecision] = []
+    /// Users who did QA review of each batch (four-eyes: they may not certify it).
+    public var qaReviewers: [String: Set<String>] = [:]
+    /// Comments by batch.
+    public var comments: [String: [DeviationEvent]] = [:]
+
+    public init() {}
+
+    /// The disposition in force for an exception.
+    public func disposition(of exception: String) -> Disposition? { dispositions[exception]?.last }
+
+    /// Whether an exception no longer needs judgement: justified, or its deviation is closed.
+    public func isResolved(_ exception: String) -> Bool {
+        guard let d = disposition(of: exception) else { return false }
+        switch d.kind {
+        case .justified: return true
+        case .retestRequested: return false
+        case .deviationOpened: return d.deviation.flatMap { deviations[$0] }.map { !$0.isOpen } ?? false
+        }
+    }
+
+    /// Deviations of a batch, in the order opened.
+    public func deviations(of batch: String) -> [Deviation] {
+        deviationOrder.compactMap { deviations[$0] }.filter { $0.batch == batch }
+    }
+
+    mutating func apply(_ record: Record) {
+        let b = record.body
+        let signature = Signature.decode(b["signature"])
+        let reason = b["reason"]?.stringValue ?? ""
+        let event = DeviationEvent(kind: record.kind, by: record.actor, at: record.at, seq: record.seq, reason: reason, signature: signature)
+        switch record.kind {
+        case RecordKind.exceptionDispositioned:
+            guard let batch = b["batch"]?.stringValue, let exception = b["exception"]?.stringValue,
+                let kind = b["disposition"]?.stringValue.flatMap(DispositionKind.init(rawValue:))
+            else { return }
+            dispositions[exception, default: []].append(
+                Disposition(
+                    batch: batch, exception: exception, kind: kind, reason: reason, deviation: b["deviation"]?.stringValue,
+                    by: record.actor, at: record.at, seq: record.seq, signature: signature))
+            qaReviewers[batch, default: []].insert(record.actor)
+        case RecordKind.deviationOpened:
+            guard let id = b["deviation"]?.stringValue, let batch = b["batch"]?.stringValue,
+                let classification = b["classification"]?.stringValue.flatMap(Severity.init(rawValue:)),
+                let due = b["due"]?.stringValue.flatMap(Timestamp.init(journalForm:)), deviations[id] == nil
+            else { return }
+            deviations[id] = Deviation(
+                id: id, batch: batch, exceptions: (b["exceptions"]?.arrayValue ?? []).compactMap(\.stringValue),
+                classification: classification, title: b["title"]?.stringValue ?? "", description: b["description"]?.stringValue ?? "",
+                stage: .open, openedBy: record.actor, openedAt: record.at, due: due, history: [event])
+            deviationOrder.append(id)
+            qaReviewers[batch, default: []].insert(record.actor)
+        case RecordKind.deviationClassificationApproved:
+            guard let id = b["deviation"]?.stringValue, deviations[id] != nil else { return }
+            if let c = b["classification"]?.stringValue.flatMap(Severity.init(rawValue:)) { deviations[id]!.classification = c }
+            deviations[id]!.stage = .investigation
+            deviations[id]!.history.append(event)
+        case RecordKind.deviationInvestigationRecorded:
+            guard let id = b["deviation"]?.stringValue, deviations[id] != nil else { return }
+            deviations[id]!.rootCause = b["root_cause"]?.stringValue
+            deviations[id]!.impact = b["impact"]?.stringValue
+            deviations[id]!.capa = (b["capa"]?.arrayValue ?? []).compactMap(\.stringValue)
+            deviations[id]!.capaRationale = b["capa_rationale"]?.stringValue
+            deviations[id]!.effectivenessCheck = b["effectiveness_check"]?.stringValue
+            deviations[id]!.stage = .awaitingApproval
+            deviations[id]!.history.append(event)
+        case RecordKind.deviationApproved:
+            guard let id = b["deviation"]?.stringValue, deviations[id] != nil else { return }
+            deviations[id]!.stage = .closed
+            deviations[id]!.history.append(event)
+        case RecordKind.deviationExtensionRequested:
+            guard let id = b["deviation"]?.stringValue, deviations[id] != nil,
+                let due = b["due"]?.stringValue.flatMap(Timestamp.init(journalForm:))
+            else { return }
+            deviations[id]!.requestedDue = due
+            deviations[id]!.history.append(event)
+        case RecordKind.deviationExtensionApproved:
+            guard let id = b["deviation"]?.stringValue, deviations[id] != nil,
+                let due = b["due"]?.stringValue.flatMap(Timestamp.init(journalForm:))
+            else { return }
+            deviations[id]!.due = due
+            deviations[id]!.requestedDue = nil
+            deviations[id]!.history.append(event)
+        case RecordKind.batchCertified, RecordKind.batchRejected:
+            guard let batch = b["batch"]?.stringValue else { return }
+            var checklist: [String: Bool] = [:]
+            for item in b["checklist"]?.arrayValue ?? [] {
+                if let o = item.objectValue, let id = o["item"]?.stringValue { checklist[id] = o["answer"]?.boolValue ?? false }
+            }
+            let decision = ReleaseDecision(
+                batch: batch, kind: record.kind == RecordKind.batchCertified ? .certified : .rejected, by: record.actor,
+                at: record.at, seq: record.seq, reason: reason, signature: signature,
+                pendingTests: (b["pending_tests"]?.arrayValue ?? []).compactMap(\.stringValue), checklist: checklist)
+            decisions[batch] = decision
+            register.append(decision)
+        case RecordKind.batchHeld:
+            guard let batch = b["batch"]?.stringValue else { return }
+            holds[batch] = event
+        case RecordKind.batchHoldReleased:
+            guard let batch = b["batch"]?.stringValue else { return }
+            holds[batch] = nil
+        case RecordKind.batchCommented:
+            guard let batch = b["batch"]?.stringValue else { return }
+            comments[batch, default: []].append(event)
+        default:
+            break
+        }
+    }
+
+    /// Kinds this ledger folds.
+    public static let kinds: Set<String> = [
+        RecordKind.exceptionDispositioned, RecordKind.deviationOpened, RecordKind.deviationClassificationApproved,
+        RecordKind.deviationInvestigationRecorded, RecordKind.deviationApproved, RecordKind.deviationExtensionRequested,
+        RecordKind.deviationExtensionApproved, RecordKind.batchCertified, RecordKind.batchRejected, RecordKind.batchHeld,
+        RecordKind.batchHoldReleased, RecordKind.batchCommented,
+    ]
+}
