@@ -23,7 +23,7 @@ struct AuditCommand: ParsableCommand {
 
     @OptionGroup var global: GlobalOptions
 
-    @Option(name: .long, help: "Only records about this batch (body field batch).")
+    @Option(name: .long, help: "Only records about this batch (its data, reviews, dispositions, deviations, decisions).")
     var batch: String?
 
     @Option(name: .long, help: "Only records by this user id.")
@@ -56,7 +56,6 @@ struct AuditCommand: ParsableCommand {
                 if let kind {
                     if let kindPrefix { if !r.kind.hasPrefix(kindPrefix) { return false } } else if r.kind != kind { return false }
                 }
-                if let batch, (r.body["batch_id"] ?? r.body["batch"])?.stringValue != batch { return false }
                 if let sinceTime, r.at < sinceTime { return false }
                 if let untilTime, r.at >= untilTime { return false }
                 return true
@@ -69,6 +68,11 @@ struct AuditCommand: ParsableCommand {
                 if keep(record) { selected.append(record) }
             }
             defer { desk.checkpoint() }
+            if let batch {
+                // Every record about the batch: its data, reviews, dispositions and its deviations' steps.
+                let seqs = Set(desk.state.batches[batch]?.recordSeqs ?? [])
+                selected = selected.filter { seqs.contains($0.seq) || (($0.body["batch_id"] ?? $0.body["batch"])?.stringValue == batch) }
+            }
             if let alarm = desk.alarm {
                 StandardError.write("releasedesk: INTEGRITY ALARM: \(DisplayText.sanitize(alarm)); listing what verified\n")
             }

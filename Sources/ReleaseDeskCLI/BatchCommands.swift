@@ -221,7 +221,9 @@ struct ReportCommand: ParsableCommand {
             var out = StandardOutput()
             switch format {
             case .json: out.write(AuditText.safeJSON(report.json) + "\n")
-            case .text: out.write(report.text)
+            case .text:
+                out.write(report.text)
+                out.write("\nSHA-256 of this record's canonical JSON (what a certification now would sign): \(Signing.digest(report.json))\n")
             }
             out.flush()
         }

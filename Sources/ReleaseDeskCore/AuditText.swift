@@ -60,9 +60,42 @@ public enum AuditText {
             let quiet = b["quiet_sample"]?.boolValue == true ? "; picked for full review" : ""
             return "reviewed \(text("batch")) with \(text("rule_set")): "
                 + (exceptions.isEmpty ? "no exception" : "\(exceptions.count) exception(s) (\(rules.joined(separator: ", ")))") + quiet
+        case RecordKind.exceptionDispositioned:
+            let deviation = b["deviation"]?.stringValue.map { " → \(DisplayText.sanitize($0))" } ?? ""
+            return "\(text("disposition")) \(text("exception"))\(deviation)\(reason())\(signed(record))"
+        case RecordKind.deviationOpened:
+            return "opened \(text("classification")) deviation \(text("deviation")) on \(text("batch")): \"\(text("title"))\""
+                + "\(reason())\(signed(record))"
+        case RecordKind.deviationClassificationApproved:
+            return "approved \(text("deviation")) as \(text("classification"))\(reason())\(signed(record))"
+        case RecordKind.deviationInvestigationRecorded:
+            return "recorded the investigation of \(text("deviation")): root cause \"\(text("root_cause"))\"\(reason())\(signed(record))"
+        case RecordKind.deviationApproved:
+            return "approved and closed \(text("deviation"))\(reason())\(signed(record))"
+        case RecordKind.deviationExtensionRequested:
+            return "asked to move the due date of \(text("deviation")) to \(text("due"))\(reason())"
+        case RecordKind.deviationExtensionApproved:
+            return "approved the due date \(text("due")) for \(text("deviation"))\(reason())\(signed(record))"
+        case RecordKind.batchCertified:
+            let pending = (b["pending_tests"]?.arrayValue ?? []).count
+            return "CERTIFIED \(text("batch")) for release\(pending > 0 ? " with \(pending) test(s) pending" : "")\(reason())\(signed(record))"
+        case RecordKind.batchRejected:
+            return "REJECTED \(text("batch"))\(reason())\(signed(record))"
+        case RecordKind.batchHeld:
+            return "put \(text("batch")) on hold\(reason())\(signed(record))"
+        case RecordKind.batchHoldReleased:
+            return "released \(text("batch")) from hold\(reason())\(signed(record))"
+        case RecordKind.batchCommented:
+            return "commented on \(text("batch")): \"\(text("reason"))\""
         default:
             return compact(b)
         }
+    }
+
+    /// The signature manifestation of a record, when it carries one.
+    static func signed(_ record: Record) -> String {
+        guard let signature = Signature.decode(record.body["signature"]) else { return "" }
+        return " — " + signature.manifestation(at: record.at)
     }
 
     static func field(_ object: [String: JSONValue], _ key: String) -> String {

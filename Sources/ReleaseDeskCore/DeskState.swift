@@ -74,7 +74,8 @@ public struct DeskState: Sendable, Equatable {
             batches[id]!.recordSeqs.append(record.seq)
         case _ where ReleaseLedger.kinds.contains(record.kind):
             release.apply(record)
-            if let id = body["batch"]?.stringValue, batches[id] != nil { batches[id]!.recordSeqs.append(record.seq) }
+            let batch = body["batch"]?.stringValue ?? body["deviation"]?.stringValue.flatMap { release.deviations[$0]?.batch }
+            if let id = batch, batches[id] != nil { batches[id]!.recordSeqs.append(record.seq) }
         case RecordKind.journalCreated:
             journalID = body["journal_id"]?.stringValue
         case RecordKind.userEnrolled:
