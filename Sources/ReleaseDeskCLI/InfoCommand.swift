@@ -17,10 +17,14 @@ struct InfoCommand: ParsableCommand {
         try Failure.guarded {
             let environment = GlobalOptions.environment
             let locations: Locations
-            do {
-                locations = try Locations.resolve(journalOption: global.journal, environment: environment)
-            } catch {
-                throw Failure(.configuration, "\(error)")
+            if global.demo {
+                locations = try global.locations()
+            } else {
+                do {
+                    locations = try Locations.resolve(journalOption: global.journal, environment: environment)
+                } catch {
+                    throw Failure(.configuration, "\(error)")
+                }
             }
             var rows: [[String]] = []
             rows.append(["version", ReleaseDesk.version])
