@@ -103,6 +103,34 @@ struct WorkstationRunner {
                         log.write("reading the journal failed: \(message)")
                         effects += deliver(.journalReadFailed(DisplayText.sanitize(message)))
                     }
+                case .journalRefusal(let action, let refusal):
+                    if let user = state.user {
+                        do {
+                            try desk.perform(action, by: user.id) { _ throws(ActionRefusal) in throw refusal }
+                        } catch {
+                            log.write("refused \(action) for \(user.id): \(refusal.gate)")
+                        }
+                    }
+                case .sign(let action, let content, let password):
+                    guard let user = state.user else { break }
+                    terminal.draw(Screen.render(state, unicode: unicode))  // "Signing…" while the password is checked
+                    let authenticator = LocalAuthenticator(store: CredentialStore(path: locations.credentials))
+                    do {
+                        _ = try desk.signIn(user: user.id, password: password, with: authenticator, channel: "tui:signature")
+                        let expected = Signing.digest(content)
+                        let written = try desk.perform(action.name, by: user.id) { fresh throws(ActionRefusal) in
+                            try action.perform(
+                                by: user.id, now: Journal.systemClock(), expecting: expected, digest: Signing.digest, in: fresh)
+                        }
+                        let first = written.first.map { "#\($0.seq) \($0.kind)" } ?? "nothing"
+                        let manifestation = written.first.flatMap { r in Signature.decode(r.body["signature"])?.manifestation(at: r.at) }
+                        log.write("signed \(action.name) as \(user.id): \(first)")
+                        effects += deliver(.actionSucceeded("Saved \(first): \(manifestation ?? "")"))
+                    } catch {
+                        let message = Failure.from(error).message
+                        log.write("signature for \(action.name) by \(user.id) refused: \(message)")
+                        effects += deliver(.actionRefused(DisplayText.sanitize(message)))
+                    }
                 case .signIn(let user, let password):
                     terminal.draw(Screen.render(state, unicode: unicode))  // shows "Checking…" while scrypt runs
                     let authenticator = LocalAuthenticator(store: CredentialStore(path: locations.credentials))

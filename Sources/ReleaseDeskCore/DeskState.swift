@@ -145,7 +145,7 @@ public struct SecurityPolicy: Sendable, Equatable {
 }
 
 /// An action refused by a rule. The message names the gate.
-public struct ActionRefusal: Error, Equatable, CustomStringConvertible {
+public struct ActionRefusal: Error, Equatable, Sendable, CustomStringConvertible {
     /// Whether a business rule or a permission (role, authentication, lock-out) refused the action.
     public enum Category: String, Sendable { case rule, permission }
 

@@ -41,6 +41,7 @@ public enum Screen {
         switch state.mode {
         case .help(let pane): HelpView.draw(pane, state: state, into: &buffer, box: box)
         case .sortMenu: SortMenuView.draw(state, into: &buffer, box: box)
+        case .dialog(let dialog): DialogView.draw(dialog, state: state, into: &buffer, box: box)
         default: break
         }
         return buffer

@@ -47,6 +47,29 @@ public enum DetailContent {
             field("Source", exception.source)
             field("Why", exception.why)
             field("Exception", exception.id, .dim)
+            let history = state.desk.release.dispositions[exception.id] ?? []
+            for (i, d) in history.enumerated() {
+                let superseded = i < history.count - 1 ? " (superseded)" : ""
+                let target = d.deviation.map { " → \($0)" } ?? ""
+                field(i == history.count - 1 ? "Decision" : "Earlier", "\(d.kind.rawValue)\(target)\(superseded): \(d.reason)")
+                if let signature = d.signature { field("", signature.manifestation(at: d.at), .dim) }
+            }
+            if history.isEmpty { field("Decision", "none yet — J justify · T re-test · D deviation", .soon) }
+            if let id = history.last?.deviation, let deviation = state.desk.release.deviations[id] {
+                out.append(StyledLine([]))
+                out.append(StyledLine([(.heading, "Deviation \(id) · \(deviation.classification.rawValue) · \(deviation.stage.rawValue)")]))
+                field("Title", deviation.title)
+                if deviation.isOpen {
+                    let left = (deviation.due.millisecondsSinceEpoch - state.now.millisecondsSinceEpoch) / 3_600_000
+                    field("Due", Clock.format(deviation.due) + " (" + Clock.relative(hours: left) + ")", Clock.style(hours: left))
+                }
+                if let cause = deviation.rootCause { field("Root cause", cause) }
+                for event in deviation.history {
+                    let step = event.kind.split(separator: ".").last.map(String.init) ?? event.kind
+                    field(String(step.prefix(10)), "\(event.by), \(Clock.format(event.at))\(event.reason.isEmpty ? "" : ": \(event.reason)")")
+                    if let signature = event.signature { field("", signature.manifestation(at: event.at), .dim) }
+                }
+            }
             out.append(StyledLine([]))
         }
         let entry = state.desk.queueEntry(record)
@@ -69,7 +92,14 @@ public enum DetailContent {
         }
         let shelf = entry.shelfLifeHours(at: state.now)
         field("Expiry", Clock.format(batch.expiry) + " (" + Clock.relative(hours: shelf) + ")", Clock.style(hours: shelf))
-        field("Open", "\(entry.open.values.reduce(0, +)) exception(s), \(entry.pendingTests) pending test(s)")
+        field("Open", "\(entry.open.values.reduce(0, +)) exception(s) to disposition, \(entry.pendingTests) pending test(s)")
+        if let decision = state.desk.release.decisions[batch.id] {
+            field("Decision", "\(decision.kind.rawValue) — \(decision.reason)", .status(entry.status))
+            if let signature = decision.signature { field("", signature.manifestation(at: decision.at), .dim) }
+        }
+        if let hold = state.desk.release.holds[batch.id] {
+            field("On hold", "\(hold.by), \(Clock.format(hold.at)): \(hold.reason)", .status(.onHold))
+        }
         if let reviewed = record.reviewedAt {
             field("Reviewed", Clock.format(reviewed) + (record.needsReview ? " · new data since" : ""))
         }

@@ -5,6 +5,7 @@ public enum Command: String, CaseIterable, Sendable {
     case drillDown, back
     case search, searchNext, searchPrevious, filter, sort, reverseSort
     case help, commandLine, redraw, reload, quit
+    case justify, retest, openDeviation, approveDeviation, certify, reject, hold
 }
 
 /// One line of the key map: keys, the command, where it applies and how help describes it.
@@ -72,6 +73,17 @@ public enum KeyMap {
         KeyBinding([.ctrl("l")], .redraw, "redraw the screen"),
         KeyBinding([.char("R")], .reload, "reload: read new journal records now"),
         KeyBinding([.char("q"), .ctrl("c")], .quit, "quit", hint: "quit"),
+        KeyBinding([.char("J")], .justify, panes: [.exceptions, .detail], "justify the exception (QA, signed)", hint: "justify", signs: true),
+        KeyBinding([.char("T")], .retest, panes: [.exceptions, .detail], "request a re-test (QA, signed)", signs: true),
+        KeyBinding(
+            [.char("D")], .openDeviation, panes: [.exceptions, .detail], "open a deviation from the exception (QA, signed)",
+            hint: "deviation", signs: true),
+        KeyBinding(
+            [.char("A")], .approveDeviation, panes: [.exceptions, .detail], "approve the exception's deviation: next step (QA, signed)",
+            signs: true),
+        KeyBinding([.char("C")], .certify, "certify the batch for release (QP, signed)", hint: "certify", signs: true),
+        KeyBinding([.char("X")], .reject, "reject the batch (QP, signed)", signs: true),
+        KeyBinding([.char("H")], .hold, "hold, or release from hold (QP, signed)", signs: true),
     ]
 
     /// The command `key` runs in `pane`, if any.

@@ -1,3 +1,4 @@
+import CanonicalJSON
 import ReleaseDeskCore
 
 /// Something that happened: a key, a new size, a tick of the clock, or the result of an effect.
@@ -10,6 +11,10 @@ public enum Action: Sendable {
     /// The journal was read again: the new state, the records added since the last update, the chain.
     case journalUpdated(DeskState, newRecords: [Record], chain: ChainStatus)
     case journalReadFailed(String)
+    /// A signed action was written; the words to show.
+    case actionSucceeded(String)
+    /// A signed action was refused (wrong password, a gate, the state changed); the words to show.
+    case actionRefused(String)
 }
 
 /// Work the reducer asks the executable to do; results come back as actions.
@@ -21,6 +26,11 @@ public enum Effect: Equatable, Sendable {
     /// Repaint the whole terminal.
     case redraw
     case quit
+    /// Check the password of the signed-in user and perform `action` under the journal lock, expecting the
+    /// digest of `content` (what was shown); answer with `actionSucceeded` or `actionRefused`.
+    case sign(ReleaseAction, content: JSONValue, password: String)
+    /// Journal a refused attempt (a missing role, an open gate) without asking for a signature.
+    case journalRefusal(action: String, refusal: ActionRefusal)
 }
 
 /// The app layer: one pure function from state and action to new state and effects.
@@ -41,6 +51,8 @@ public enum Workstation {
             return []
         case .signInSucceeded(let account):
             state.user = account
+            state.session = SigningSession(
+                user: account.id, startedAt: state.now, idleLimitMilliseconds: state.desk.policy.idleLockMilliseconds)
             state.signIn.busy = false
             state.signIn.password = ""
             state.signIn.message = nil
@@ -62,6 +74,21 @@ public enum Workstation {
             return []
         case .journalReadFailed(let message):
             state.message = "Could not read the journal: \(message)"
+            return []
+        case .actionSucceeded(let words):
+            state.mode = .normal
+            state.session?.signed(at: state.now)
+            state.message = words
+            return []
+        case .actionRefused(let words):
+            if case .dialog(var dialog) = state.mode {
+                dialog.busy = false
+                dialog.message = words
+                if dialog.prompt != nil { dialog.prompt!.password = "" }
+                state.mode = .dialog(dialog)
+            } else {
+                state.message = words
+            }
             return []
         case .keyPressed(let key):
             if state.user == nil { return signInKey(&state, key) }
@@ -116,7 +143,10 @@ public enum Workstation {
 
     static func workingKey(_ state: inout WorkstationState, _ key: Key) -> [Effect] {
         if key == .ctrl("c") { return [.quit] }
+        state.session?.touch(at: state.now)
         switch state.mode {
+        case .dialog(let dialog):
+            return DialogReducer.key(&state, dialog, key)
         case .help:
             if [.escape, .char("?"), .char("q"), .enter, .f1].contains(key) { state.mode = .normal }
             return []
@@ -213,6 +243,8 @@ public enum Workstation {
             return [.reload]
         case .quit:
             return [.quit]
+        case .justify, .retest, .openDeviation, .approveDeviation, .certify, .reject, .hold:
+            return DialogReducer.open(&state, command)
         }
         return []
     }

@@ -107,6 +107,8 @@ public enum InputMode: Equatable, Sendable {
     case help(Pane)
     /// The `:` command line.
     case command(String)
+    /// A dialog that changes something and ends in a signature.
+    case dialog(ActionDialog)
 }
 
 /// Everything the screen shows, and nothing else: rendering is a pure function of this, the size and the
@@ -117,6 +119,8 @@ public struct WorkstationState: Equatable, Sendable {
     /// The signed-in user; `nil` while the sign-in form shows (no data is shown before sign-in).
     public var user: UserAccount?
     public var signIn: SignInForm
+    /// The continuous signing session (21 CFR 11.200), from sign-in.
+    public var session: SigningSession?
     public var desk: DeskState
     /// Journal records by `seq - 1`.
     public var records: [Record]
@@ -166,7 +170,7 @@ public struct WorkstationState: Equatable, Sendable {
             && a.zoomed == b.zoomed && a.cursors == b.cursors && a.filters == b.filters && a.sortColumn == b.sortColumn
             && a.sortReversed == b.sortReversed && a.mode == b.mode && a.lastSearch == b.lastSearch
             && a.message == b.message && a.visibleQueue == b.visibleQueue && a.selectedBatchID == b.selectedBatchID
-            && a.readOnly == b.readOnly
+            && a.readOnly == b.readOnly && a.session == b.session
     }
 
     public var layout: Layout { Layout(size: size, zoomed: zoomed) }

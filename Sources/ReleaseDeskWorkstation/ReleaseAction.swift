@@ -1,0 +1,81 @@
+import CanonicalJSON
+import ReleaseDeskCore
+
+/// A signed decision taken in the workstation: what the dialog collected, ready to be shown for signature
+/// and performed under the journal lock.
+public enum ReleaseAction: Equatable, Sendable {
+    case disposition(batch: String, exception: String, kind: DispositionKind, reason: String)
+    case openDeviation(batch: String, exceptions: [String], classification: Severity, title: String, description: String, reason: String)
+    case approveClassification(deviation: String, reason: String)
+    case approveDeviation(deviation: String, reason: String)
+    case certify(batch: String, answers: [String: Bool], reason: String)
+    case reject(batch: String, reason: String)
+    case hold(batch: String, on: Bool, reason: String)
+
+    /// The journal action name (for refusals).
+    public var name: String {
+        switch self {
+        case .disposition: return "exception.disposition"
+        case .openDeviation: return "deviation.open"
+        case .approveClassification: return "deviation.approve-classification"
+        case .approveDeviation: return "deviation.approve"
+        case .certify: return "batch.certify"
+        case .reject: return "batch.reject"
+        case .hold(_, let on, _): return on ? "batch.hold" : "batch.unhold"
+        }
+    }
+
+    /// What the signer will see and sign.
+    public func request(in state: DeskState) throws(ActionRefusal) -> SigningRequest {
+        switch self {
+        case .disposition(let batch, let exception, let kind, let reason):
+            return try ReleaseRules.dispositionRequest(batch: batch, exception: exception, kind: kind, reason: reason, in: state)
+        case .openDeviation(let batch, let exceptions, let classification, let title, let description, _):
+            return try ReleaseRules.deviationRequest(
+                batch: batch, exceptions: exceptions, classification: classification, title: title, description: description,
+                in: state)
+        case .approveClassification(let id, let reason):
+            let classification = state.release.deviations[id]?.classification ?? .major
+            return try ReleaseRules.deviationStepRequest(
+                id, step: .approveClassification,
+                fields: ["approved_classification": .string(classification.rawValue), "reason": .string(reason.trimmingSpaces)],
+                in: state)
+        case .approveDeviation(let id, let reason):
+            return try ReleaseRules.deviationStepRequest(id, step: .approve, fields: ["reason": .string(reason.trimmingSpaces)], in: state)
+        case .certify(let batch, _, _):
+            return try ReleaseRules.certificationRequest(batch, in: state)
+        case .reject(let batch, _):
+            return try ReleaseRules.decisionRequest(batch, meaning: .rejected, in: state)
+        case .hold(let batch, let on, _):
+            return try ReleaseRules.decisionRequest(batch, meaning: on ? .held : .holdReleased, in: state)
+        }
+    }
+
+    /// The records the action writes, checked against `state` (run under the journal lock).
+    public func perform(
+        by actor: String, now: Timestamp, expecting expected: String?, digest: ReleaseRules.Digest, in state: DeskState
+    ) throws(ActionRefusal) -> [RecordDraft] {
+        switch self {
+        case .disposition(let batch, let exception, let kind, let reason):
+            return try ReleaseRules.disposition(
+                batch: batch, exception: exception, kind: kind, reason: reason, by: actor, expecting: expected, digest: digest,
+                in: state)
+        case .openDeviation(let batch, let exceptions, let classification, let title, let description, let reason):
+            return try ReleaseRules.openDeviation(
+                batch: batch, exceptions: exceptions, classification: classification, title: title, description: description,
+                reason: reason, by: actor, now: now, expecting: expected, digest: digest, in: state)
+        case .approveClassification(let id, let reason):
+            return try ReleaseRules.approveClassification(
+                id, classification: nil, reason: reason, by: actor, expecting: expected, digest: digest, in: state)
+        case .approveDeviation(let id, let reason):
+            return try ReleaseRules.approve(id, reason: reason, by: actor, expecting: expected, digest: digest, in: state)
+        case .certify(let batch, let answers, let reason):
+            return try ReleaseRules.certify(
+                batch, answers: answers, reason: reason, by: actor, now: now, expecting: expected, digest: digest, in: state)
+        case .reject(let batch, let reason):
+            return try ReleaseRules.reject(batch, reason: reason, by: actor, expecting: expected, digest: digest, in: state)
+        case .hold(let batch, let on, let reason):
+            return try ReleaseRules.hold(batch, on: on, reason: reason, by: actor, expecting: expected, digest: digest, in: state)
+        }
+    }
+}
