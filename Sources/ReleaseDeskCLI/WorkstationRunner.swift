@@ -123,9 +123,9 @@ struct WorkstationRunner {
                                 by: user.id, now: Journal.systemClock(), expecting: expected, digest: Signing.digest, in: fresh)
                         }
                         let first = written.first.map { "#\($0.seq) \($0.kind)" } ?? "nothing"
-                        let manifestation = written.first.flatMap { r in Signature.decode(r.body["signature"])?.manifestation(at: r.at) }
+                        let meaning = written.first.flatMap { Signature.decode($0.body["signature"])?.meaning.rawValue } ?? "-"
                         log.write("signed \(action.name) as \(user.id): \(first)")
-                        effects += deliver(.actionSucceeded("Saved \(first): \(manifestation ?? "")"))
+                        effects += deliver(.actionSucceeded("Signed (meaning: \(meaning)) and saved as \(first)."))
                     } catch {
                         let message = Failure.from(error).message
                         log.write("signature for \(action.name) by \(user.id) refused: \(message)")

@@ -62,29 +62,29 @@ public enum AuditText {
                 + (exceptions.isEmpty ? "no exception" : "\(exceptions.count) exception(s) (\(rules.joined(separator: ", ")))") + quiet
         case RecordKind.exceptionDispositioned:
             let deviation = b["deviation"]?.stringValue.map { " → \(DisplayText.sanitize($0))" } ?? ""
-            return "\(text("disposition")) \(text("exception"))\(deviation)\(reason())\(signed(record))"
+            return "\(text("disposition")) \(text("exception"))\(deviation)\(signed(record))\(reason())"
         case RecordKind.deviationOpened:
             return "opened \(text("classification")) deviation \(text("deviation")) on \(text("batch")): \"\(text("title"))\""
-                + "\(reason())\(signed(record))"
+                + "\(signed(record))\(reason())"
         case RecordKind.deviationClassificationApproved:
-            return "approved \(text("deviation")) as \(text("classification"))\(reason())\(signed(record))"
+            return "approved \(text("deviation")) as \(text("classification"))\(signed(record))\(reason())"
         case RecordKind.deviationInvestigationRecorded:
-            return "recorded the investigation of \(text("deviation")): root cause \"\(text("root_cause"))\"\(reason())\(signed(record))"
+            return "recorded the investigation of \(text("deviation")): root cause \"\(text("root_cause"))\"\(signed(record))\(reason())"
         case RecordKind.deviationApproved:
-            return "approved and closed \(text("deviation"))\(reason())\(signed(record))"
+            return "approved and closed \(text("deviation"))\(signed(record))\(reason())"
         case RecordKind.deviationExtensionRequested:
             return "asked to move the due date of \(text("deviation")) to \(text("due"))\(reason())"
         case RecordKind.deviationExtensionApproved:
-            return "approved the due date \(text("due")) for \(text("deviation"))\(reason())\(signed(record))"
+            return "approved the due date \(text("due")) for \(text("deviation"))\(signed(record))\(reason())"
         case RecordKind.batchCertified:
             let pending = (b["pending_tests"]?.arrayValue ?? []).count
-            return "CERTIFIED \(text("batch")) for release\(pending > 0 ? " with \(pending) test(s) pending" : "")\(reason())\(signed(record))"
+            return "CERTIFIED \(text("batch")) for release\(pending > 0 ? " with \(pending) test(s) pending" : "")\(signed(record))\(reason())"
         case RecordKind.batchRejected:
-            return "REJECTED \(text("batch"))\(reason())\(signed(record))"
+            return "REJECTED \(text("batch"))\(signed(record))\(reason())"
         case RecordKind.batchHeld:
-            return "put \(text("batch")) on hold\(reason())\(signed(record))"
+            return "put \(text("batch")) on hold\(signed(record))\(reason())"
         case RecordKind.batchHoldReleased:
-            return "released \(text("batch")) from hold\(reason())\(signed(record))"
+            return "released \(text("batch")) from hold\(signed(record))\(reason())"
         case RecordKind.batchCommented:
             return "commented on \(text("batch")): \"\(text("reason"))\""
         default:
