@@ -40,6 +40,9 @@ struct ChainChecker {
         var length: Int
         var sha256: Digest
         var defect: LineDefect
+        /// For a line that is a well-formed record but breaks the chain (wrong `seq` or `prev`, record-1
+        /// rules): what is reported, unchanged, when no repair record follows it.
+        var rejection: Corruption? = nil
     }
 
     /// Whether the chain starts at the beginning of the file. A chunk of a parallel verification starts
@@ -95,12 +98,48 @@ struct ChainChecker {
         }
         if let fragment = pending {
             guard envelope.special == .tailRepaired, repairNames(fragment, envelope.body) else { throw unrepaired(fragment) }
+        }
+        do {
+            try checkRecord(envelope, offset: offset)
+        } catch {
+            // A repair record must itself continue the chain.
+            if pending != nil { throw error }
+            // A well-formed record that does not chain is, like a line that does not parse, an invalid line
+            // (§4, §5): valid only when the next line is a journal.tail_repaired record naming it. That is
+            // what a writer appends after a complete final segment without LF that does not chain.
+            pending = Fragment(
+                line: lines, offset: offset, length: line.count, sha256: hash,
+                defect: LineDefect(offsetInLine: nil, reason: error.reason, endsEarly: false), rejection: error)
+            return nil
+        }
+        if let fragment = pending {
             repairedFragments.append((fragment.offset, fragment.length))
             warn(
                 line: fragment.line, offset: fragment.offset,
                 "fragment of \(fragment.length) bytes from a torn write, repaired by the record on line \(lines)")
             pending = nil
-        } else if envelope.special == .tailRepaired {
+        }
+        if !anchored && records == 0 { first = (envelope.seq, envelope.prev, envelope.atMilliseconds) }
+        if envelope.seq == 1 { journalID = envelope.body["journal_id"]?.stringValue }
+        if let lastAt, envelope.atMilliseconds < lastAt {
+            warn(
+                line: lines, offset: offset,
+                "time \(Timestamp(millisecondsSinceEpoch: envelope.atMilliseconds)) is earlier than the previous "
+                    + "record's \(Timestamp(millisecondsSinceEpoch: lastAt)) (clock stepped back)")
+        }
+        if !watchSeqs.isEmpty, watchSeqs.contains(envelope.seq) { watchedHashes[envelope.seq] = hash }
+        records += 1
+        nextSeq = envelope.seq + 1
+        lastHash = hash
+        lastAt = envelope.atMilliseconds
+        last = (envelope.seq, hash, envelope.atMilliseconds)
+        return envelope.record
+    }
+
+    /// The rules a well-formed record must meet where it stands: `seq`, `prev`, record 1, and a repair
+    /// record only right after a fragment.
+    private func checkRecord(_ envelope: Envelope, offset: Int64) throws(Corruption) {
+        if pending == nil && envelope.special == .tailRepaired {
             throw Corruption(
                 line: lines, offset: offset,
                 reason: "a journal.tail_repaired record that does not follow the fragment it names")
@@ -115,8 +154,6 @@ struct ChainChecker {
                     reason: "prev does not match the hash of the previous record (\(lastHash.hex.prefix(12))…): "
                         + "a record before it was changed, removed or reordered")
             }
-        } else {
-            first = (envelope.seq, envelope.prev, envelope.atMilliseconds)
         }
         if envelope.seq == 1 {
             guard envelope.special == .created else {
@@ -128,23 +165,9 @@ struct ChainChecker {
             guard envelope.body["format"]?.stringValue == "releasedesk-journal/1" else {
                 throw Corruption(line: lines, offset: offset, reason: "journal.created does not name format releasedesk-journal/1")
             }
-            journalID = id
         } else if envelope.special == .created {
             throw Corruption(line: lines, offset: offset, reason: "journal.created appears again at seq \(envelope.seq)")
         }
-        if let lastAt, envelope.atMilliseconds < lastAt {
-            warn(
-                line: lines, offset: offset,
-                "time \(Timestamp(millisecondsSinceEpoch: envelope.atMilliseconds)) is earlier than the previous "
-                    + "record's \(Timestamp(millisecondsSinceEpoch: lastAt)) (clock stepped back)")
-        }
-        if !watchSeqs.isEmpty, watchSeqs.contains(envelope.seq) { watchedHashes[envelope.seq] = hash }
-        records += 1
-        nextSeq = envelope.seq + 1
-        lastHash = hash
-        lastAt = envelope.atMilliseconds
-        last = (envelope.seq, hash, envelope.atMilliseconds)
-        return envelope.record
     }
 
     /// Fails if an invalid line is still waiting for its repair record.
@@ -170,7 +193,8 @@ struct ChainChecker {
     }
 
     private func unrepaired(_ fragment: Fragment) -> Corruption {
-        Corruption(
+        if let rejection = fragment.rejection { return rejection }
+        return Corruption(
             line: fragment.line, offset: fragment.offset,
             reason: "not a valid record (\(fragment.defect)) and not followed by a journal.tail_repaired record naming it")
     }

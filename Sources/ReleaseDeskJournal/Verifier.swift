@@ -191,7 +191,9 @@ public enum Verifier {
     }
 
     /// Start offsets of `parts` chunks. Each chunk after the first starts at a line that is an ordinary
-    /// record and follows an ordinary record, so chunks join by `seq` and `prev` alone.
+    /// record, follows an ordinary record and is not followed by a repair record (a well-formed record that
+    /// does not chain may be a repaired fragment, which only the line after it shows), so chunks join by
+    /// `seq` and `prev` alone.
     static func splitPoints(_ file: UnsafeBufferPointer<UInt8>, completeEnd: Int, parts: Int) -> [Int] {
         var points = [0]
         guard parts > 1 else { return points }
@@ -206,6 +208,12 @@ public enum Verifier {
             }
             return envelope.special == .other
         }
+        func isRepairRecord(_ range: Range<Int>) -> Bool {
+            guard let envelope = try? LineParser.parse(UnsafeBufferPointer(rebasing: file[range]), build: false) else {
+                return false
+            }
+            return envelope.special == .tailRepaired
+        }
         for k in 1..<parts {
             let target = completeEnd / parts * k
             guard target > points.last!, var previousEnd = lineEnd(from: target) else { continue }
@@ -216,7 +224,8 @@ public enum Verifier {
                 guard let end = lineEnd(from: start) else { break }
                 var previousStart = previousEnd
                 while previousStart > 0 && file[previousStart - 1] != 0x0A { previousStart -= 1 }
-                if isOrdinaryRecord(previousStart..<previousEnd) && isOrdinaryRecord(start..<end) {
+                let nextIsRepair = lineEnd(from: end + 1).map { isRepairRecord((end + 1)..<$0) } ?? false
+                if isOrdinaryRecord(previousStart..<previousEnd) && isOrdinaryRecord(start..<end) && !nextIsRepair {
                     points.append(start)
                     break
                 }

@@ -96,6 +96,68 @@ struct TornTailTests {
         #expect(report.warnings.first?.line == 4)
     }
 
+    /// A final segment without LF that is a whole record but does not chain (here a copy of an earlier
+    /// record) is a fragment (§4). The writer used to append the repair record and then reject its own
+    /// repair ("a journal.tail_repaired record that does not follow the fragment it names"), leaving a file
+    /// that verified before it wrote and was corrupt after. The repair must be accepted by the writer, by
+    /// other readers and by the verifier.
+    @Test func completeTailThatDoesNotChainIsRepairedAndTheRepairVerifies() throws {
+        let scratch = Scratch()
+        defer { scratch.remove() }
+        let path = scratch.file("j.jsonl")
+        try Fixture.journal(at: path, records: 4)
+        let original = Fixture.bytes(path)
+        let starts = Fixture.lineStarts(original)
+        let copied = Array(original[starts[1]..<(starts[2] - 1)])  // record 2, without its LF
+        let damaged = original + copied
+        Fixture.write(damaged, to: path)
+        #expect(try Verifier.verify(path: path).status == .okWithWarnings)
+
+        let (journal, _) = try Fixture.openReadingAll(path)
+        let reader = try Journal.open(at: path, mode: .readOnly)
+        _ = try reader.readNew()
+        let (observed, written) = try journal.append { _ in [Fixture.note(99)] }
+        #expect(journal.corruption == nil)
+        let repair = try #require(observed.last)
+        #expect(repair.kind == RecordKind.tailRepaired)
+        #expect(repair.seq == 5)
+        #expect(repair.body["offset"]?.intValue == Int64(original.count))
+        #expect(repair.body["length"]?.intValue == Int64(copied.count))
+        #expect(repair.body["sha256"]?.stringValue == Digest.sha256(copied).hex)
+        #expect(written.map(\.seq) == [6])
+        #expect(Array(Fixture.bytes(path)[0..<damaged.count]) == damaged)
+
+        let report = try Verifier.verify(path: path)
+        #expect(report.corruption == nil, "\(String(describing: report.corruption))")
+        #expect(report.status == .okWithWarnings)
+        #expect(report.records == 6)
+        #expect(report.warnings.first?.offset == Int64(original.count))
+        // Another process reads the repair as it reads any other.
+        let seen = try reader.readNew()
+        #expect(reader.corruption == nil)
+        #expect(seen.map(\.seq) == [5, 6])
+    }
+
+    /// Without the repair record after it, a whole record that does not chain is still reported as the
+    /// break in the chain it is, at its own line.
+    @Test func recordThatDoesNotChainWithoutRepairIsCorruptionAtItsLine() throws {
+        let scratch = Scratch()
+        defer { scratch.remove() }
+        let path = scratch.file("j.jsonl")
+        try Fixture.journal(at: path, records: 4)
+        let original = Fixture.bytes(path)
+        let starts = Fixture.lineStarts(original)
+        Fixture.write(original + Array(original[starts[1]..<starts[2]]), to: path)
+        let report = try Verifier.verify(path: path)
+        #expect(report.status == .corrupt)
+        #expect(report.corruption?.line == 5)
+        #expect(report.corruption?.offset == Int64(original.count))
+        #expect(report.corruption?.reason.contains("seq is 2 where 5 was expected") == true)
+        let (journal, _) = try Fixture.openReadingAll(path)
+        #expect(throws: JournalError.self) { _ = try journal.append { _ in [Fixture.note(1)] } }
+        #expect(Fixture.bytes(path) == original + Array(original[starts[1]..<starts[2]]))
+    }
+
     @Test func invalidLineWithoutRepairRecordIsCorruption() throws {
         let scratch = Scratch()
         defer { scratch.remove() }

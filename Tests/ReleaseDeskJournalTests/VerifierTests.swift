@@ -137,6 +137,38 @@ struct VerifierTests {
         #expect(damaged.corruption == (try Verifier.verify(path: path, parallelism: 1)).corruption)
     }
 
+    /// A parallel verification must not start a chunk at a repaired fragment that is a whole record
+    /// (one that does not chain): the chunk would take it as its first record and then find a repair record
+    /// that follows no fragment.
+    @Test func parallelSplitNeverSeparatesARepairedRecordFromItsRepair() throws {
+        let scratch = Scratch()
+        defer { scratch.remove() }
+        let path = scratch.file("j.jsonl")
+        try Fixture.journal(at: path, records: 12)
+        let original = Fixture.bytes(path)
+        let starts = Fixture.lineStarts(original)
+        Fixture.write(original + Array(original[starts[3]..<(starts[4] - 1)]), to: path)
+        let (journal, _) = try Fixture.openReadingAll(path)
+        for n in 0..<12 { _ = try journal.append { _ in [Fixture.note(100 + n)] } }
+        let bytes = Fixture.bytes(path)
+        let fragment = original.count
+        #expect(try Verifier.verify(path: path).status == .okWithWarnings)
+        bytes.withUnsafeBufferPointer { file in
+            for parts in 2...64 {
+                let points = Verifier.splitPoints(file, completeEnd: file.count, parts: parts)
+                #expect(!points.contains(fragment), "split at the repaired record with \(parts) parts")
+                // Each split must still join: every chunk, checked on its own, is free of corruption.
+                for (index, start) in points.enumerated() {
+                    let end = index + 1 < points.count ? points[index + 1] : file.count
+                    let chunk = Verifier.checkChunk(file, start..<end, anchored: index == 0, watchSeqs: [])
+                    #expect(
+                        chunk.corruption == nil,
+                        "chunk \(start)..<\(end) of \(parts): \(String(describing: chunk.corruption))")
+                }
+            }
+        }
+    }
+
     @Test func goldenJournalStillVerifies() throws {
         let url = try #require(Bundle.module.url(forResource: "journal-v1", withExtension: "jsonl", subdirectory: "Golden"))
         let report = try Verifier.verify(path: url.path)
