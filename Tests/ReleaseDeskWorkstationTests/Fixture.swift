@@ -26,7 +26,11 @@ enum Fixture {
             seq: 1, at: now, actor: "admin", host: "h", kind: RecordKind.userEnrolled,
             body: ["user": "qa.anna", "name": "Anna Kowalski", "roles": ["qa"]], prev: Record.zeroHash)
         state.apply(enrolment)
-        var records = [enrolment]
+        let qp = Record(
+            seq: 2, at: now, actor: "admin", host: "h", kind: RecordKind.userEnrolled,
+            body: ["user": "qp.maria", "name": "María José Fernández", "roles": ["qp"]], prev: Record.zeroHash)
+        state.apply(qp)
+        var records = [enrolment, qp]
         let drafts = try! ImportPlanner.plan(files, importID: "imp-1", actor: "qa.anna", reason: nil, now: now, state: state).get()
         for draft in drafts {
             let record = Record(
@@ -48,10 +52,10 @@ enum Fixture {
             signIn: SignInForm(user: "qa.anna", demoUsers: [DemoUserHint(id: "qa.anna", roles: "qa", password: "demo-qa-anna")]))
     }
 
-    /// The workstation signed in as qa.anna.
-    static func state(size: Size = Size(width: 120, height: 40)) -> WorkstationState {
+    /// The workstation signed in as `user` (qa.anna unless said).
+    static func state(size: Size = Size(width: 120, height: 40), user: String = "qa.anna") -> WorkstationState {
         var state = signInState(size: size)
-        let account = state.desk.users["qa.anna"]!
+        let account = state.desk.users[user]!
         _ = Workstation.reduce(&state, .signInSucceeded(account))
         state.message = nil
         return state

@@ -70,11 +70,13 @@ struct RenderSnapshotTests {
         Fixture.type("flag", into: &filtered)
         var help = queue
         _ = Workstation.reduce(&help, .keyPressed(.char("?")))
+        var justify = exceptions
+        _ = Workstation.reduce(&justify, .keyPressed(.char("J")))
         var signIn = Fixture.signInState(size: size)
         Fixture.type("secret", into: &signIn)
         return [
             ("queue", queue), ("exceptions", exceptions), ("detail", detail), ("audit", audit), ("audit-zoomed", zoomed),
-            ("queue-filter", filtered), ("help", help), ("sign-in", signIn),
+            ("queue-filter", filtered), ("help", help), ("sign-in", signIn), ("justify-dialog", justify),
         ]
     }
 

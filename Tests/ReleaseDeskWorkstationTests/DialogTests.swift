@@ -1,0 +1,148 @@
+import CanonicalJSON
+import ReleaseDeskCore
+import Testing
+
+@testable import ReleaseDeskWorkstation
+
+@Suite("Signed actions in the workstation")
+struct DialogTests {
+    /// The workstation with CART-26-0021 selected and the exception list focused.
+    static func onFlaggedBatch(user: String = "qa.anna") -> WorkstationState {
+        var state = Fixture.state(user: user)
+        _ = Workstation.reduce(&state, .keyPressed(.char("/")))
+        Fixture.type("0021", into: &state)
+        _ = Workstation.reduce(&state, .keyPressed(.enter))
+        _ = Workstation.reduce(&state, .keyPressed(.enter))
+        return state
+    }
+
+    static func dialog(_ state: WorkstationState) -> ActionDialog? {
+        if case .dialog(let d) = state.mode { return d }
+        return nil
+    }
+
+    @Test func aMissingRoleIsARefusedAttemptThatIsJournaled() {
+        var state = Self.onFlaggedBatch(user: "qp.maria")
+        let effects = Workstation.reduce(&state, .keyPressed(.char("J")))
+        guard case .journalRefusal(let action, let refusal)? = effects.first else {
+            Issue.record("expected a journaled refusal, got \(effects)")
+            return
+        }
+        #expect(action == "exception.disposition")
+        #expect(refusal.gate == "role")
+        #expect(state.mode == .normal)
+        #expect(state.message?.hasPrefix("Refused (role)") == true)
+    }
+
+    @Test func dialogsOpenWithCancelFocusedAndEscCancels() {
+        var state = Self.onFlaggedBatch()
+        #expect(Workstation.reduce(&state, .keyPressed(.char("J"))) == [])
+        #expect(Self.dialog(state)?.focus == ActionDialog.cancelIndex)
+        _ = Workstation.reduce(&state, .keyPressed(.char("q")))  // a letter on a button does nothing; q does not quit
+        #expect(Self.dialog(state) != nil)
+        _ = Workstation.reduce(&state, .keyPressed(.escape))
+        #expect(state.mode == .normal)
+        #expect(state.message == "Cancelled; nothing was signed.")
+        _ = Workstation.reduce(&state, .keyPressed(.char("J")))
+        #expect(Workstation.reduce(&state, .keyPressed(.enter)) == [])
+        #expect(state.mode == .normal)
+    }
+
+    @Test func firstSignatureNeedsUserIDAndPasswordLaterOnlyThePassword() {
+        var state = Self.onFlaggedBatch()
+        let exception = state.selectedException!.id
+        _ = Workstation.reduce(&state, .keyPressed(.char("J")))
+        _ = Workstation.reduce(&state, .keyPressed(.tab))
+        _ = Workstation.reduce(&state, .keyPressed(.enter))  // Sign… with no reason
+        #expect(Self.dialog(state)?.message == "A reason is required.")
+        #expect(Self.dialog(state)?.focusedField == 0)
+        Fixture.type("assessed, no impact", into: &state)
+        _ = Workstation.reduce(&state, .keyPressed(.enter))
+        #expect(Self.dialog(state)?.focus == ActionDialog.signIndex)
+        _ = Workstation.reduce(&state, .keyPressed(.enter))
+        let prompt = Self.dialog(state)?.prompt
+        #expect(prompt?.needsUserID == true)
+        #expect(prompt?.subject == "exception:\(exception)")
+        #expect(prompt?.meaning == .reviewed)
+        #expect(prompt?.printedName == "Anna Kowalski")
+        Fixture.type("qa.ben", into: &state)
+        _ = Workstation.reduce(&state, .keyPressed(.enter))
+        Fixture.type("secret", into: &state)
+        #expect(Workstation.reduce(&state, .keyPressed(.enter)) == [])
+        #expect(Self.dialog(state)?.message == "The user id must be the signed-in user's (qa.anna).")
+        for _ in 0..<6 { _ = Workstation.reduce(&state, .keyPressed(.backspace)) }
+        Fixture.type("qa.anna", into: &state)
+        _ = Workstation.reduce(&state, .keyPressed(.enter))
+        Fixture.type("secret", into: &state)
+        let effects = Workstation.reduce(&state, .keyPressed(.enter))
+        #expect(
+            effects == [
+                .sign(
+                    .disposition(batch: "CART-26-0021", exception: exception, kind: .justified, reason: "assessed, no impact"),
+                    content: prompt!.content, password: "secret")
+            ])
+        #expect(Self.dialog(state)?.prompt?.password == "")
+        #expect(Self.dialog(state)?.busy == true)
+        _ = Workstation.reduce(&state, .actionSucceeded("Signed (meaning: reviewed) and saved as #99 exception.dispositioned."))
+        #expect(state.mode == .normal)
+
+        _ = Workstation.reduce(&state, .keyPressed(.char("T")))
+        _ = Workstation.reduce(&state, .keyPressed(.tab))
+        _ = Workstation.reduce(&state, .keyPressed(.tab))
+        Fixture.type("re-test", into: &state)
+        _ = Workstation.reduce(&state, .keyPressed(.enter))
+        _ = Workstation.reduce(&state, .keyPressed(.enter))
+        #expect(Self.dialog(state)?.prompt?.needsUserID == false)
+        // After the idle limit, both components again.
+        _ = Workstation.reduce(&state, .tick(state.now.adding(milliseconds: 16 * 60_000)))
+        _ = Workstation.reduce(&state, .keyPressed(.escape))
+        _ = Workstation.reduce(&state, .keyPressed(.char("T")))
+        _ = Workstation.reduce(&state, .keyPressed(.tab))
+        _ = Workstation.reduce(&state, .keyPressed(.tab))
+        Fixture.type("re-test", into: &state)
+        _ = Workstation.reduce(&state, .keyPressed(.enter))
+        _ = Workstation.reduce(&state, .keyPressed(.enter))
+        #expect(Self.dialog(state)?.prompt?.needsUserID == true)
+    }
+
+    @Test func aWrongPasswordKeepsTheDialogAndClearsThePassword() {
+        var state = Self.onFlaggedBatch()
+        _ = Workstation.reduce(&state, .keyPressed(.char("J")))
+        _ = Workstation.reduce(&state, .keyPressed(.tab))
+        _ = Workstation.reduce(&state, .keyPressed(.tab))
+        Fixture.type("ok", into: &state)
+        _ = Workstation.reduce(&state, .keyPressed(.enter))
+        _ = Workstation.reduce(&state, .keyPressed(.enter))
+        Fixture.type("qa.anna", into: &state)
+        _ = Workstation.reduce(&state, .keyPressed(.enter))
+        Fixture.type("wrong", into: &state)
+        _ = Workstation.reduce(&state, .keyPressed(.enter))
+        _ = Workstation.reduce(&state, .actionRefused("refused (authentication): user id or password is wrong"))
+        #expect(Self.dialog(state)?.message == "refused (authentication): user id or password is wrong")
+        #expect(Self.dialog(state)?.prompt?.password == "")
+        #expect(Self.dialog(state)?.busy == false)
+    }
+
+    @Test func certifyingWithAnOpenGateIsARefusedAttemptWithoutASignature() {
+        var state = Self.onFlaggedBatch(user: "qp.maria")
+        _ = Workstation.reduce(&state, .keyPressed(.char("C")))
+        let dialog = Self.dialog(state)!
+        #expect(dialog.gates.contains { $0.hasPrefix("undispositioned-exceptions") })
+        #expect(dialog.checklist.count == ReleaseRules.checklist.count)
+        _ = Workstation.reduce(&state, .keyPressed(.tab))
+        _ = Workstation.reduce(&state, .keyPressed(.tab))
+        Fixture.type("ok", into: &state)
+        _ = Workstation.reduce(&state, .keyPressed(.tab))
+        for _ in ReleaseRules.checklist { _ = Workstation.reduce(&state, .keyPressed(.char("y"))) }
+        #expect(Self.dialog(state)?.checklist.allSatisfy { $0.answer == true } == true)
+        _ = Workstation.reduce(&state, .keyPressed(.tab))
+        let effects = Workstation.reduce(&state, .keyPressed(.enter))
+        guard case .journalRefusal(let action, let refusal)? = effects.first else {
+            Issue.record("expected a journaled refusal, got \(effects)")
+            return
+        }
+        #expect(action == "batch.certify")
+        #expect(refusal.gate == "undispositioned-exceptions")
+        #expect(state.mode == .normal)
+    }
+}
