@@ -31,23 +31,15 @@ enum AuditPane {
             buffer.put(text, x: inner.x + 2, y: inner.y, maxWidth: inner.width - 2, .dim)
             return
         }
-        let cursor = state.cursor(.audit)
-        for row in 0..<inner.height {
-            let index = cursor.offset + row
-            guard index < rows.count else { break }
+        ListRows.draw(count: rows.count, cursor: state.cursor(.audit), in: inner, focused: focused, into: &buffer) {
+            index, y, start, buffer in
             let record = rows[index]
-            let y = inner.y + row
-            let selected = index == cursor.selected
-            if selected { buffer.put("▶", x: inner.x, y: y, .selection) }
-            var x = inner.x + 2
+            var x = start
             x += buffer.putCell("#\(record.seq)", x: x, y: y, columns: 7, .dim) + 1
             x += buffer.putCell(Clock.format(record.at), x: x, y: y, columns: 17, .dim) + 1
             x += buffer.putCell(record.actor, x: x, y: y, columns: 10, .label) + 1
             x += buffer.putCell(record.kind, x: x, y: y, columns: 22, .text) + 1
             buffer.putCell(AuditText.summary(record), x: x, y: y, columns: max(0, inner.x + inner.width - x), .text)
-            if selected {
-                buffer.paint(Rect(x: inner.x, y: y, width: inner.width, height: 1), focused ? .selection : .selectionUnfocused)
-            }
         }
     }
 }

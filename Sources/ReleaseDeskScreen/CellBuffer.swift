@@ -36,13 +36,18 @@ public struct CellBuffer: Equatable, Sendable {
 
     /// Fills a rectangle with spaces of `role`.
     public mutating func fill(_ rect: Rect, _ role: StyleRole) {
+        forEachCell(in: rect) { $0 = Cell(" ", role) }
+    }
+
+    /// Runs `body` on every cell of `rect` that lies inside the buffer.
+    private mutating func forEachCell(in rect: Rect, _ body: (inout Cell) -> Void) {
         let x0 = max(0, rect.x)
         let x1 = min(width, rect.x + rect.width)
         let y0 = max(0, rect.y)
         let y1 = min(height, rect.y + rect.height)
         guard x0 < x1, y0 < y1 else { return }
         for y in y0..<y1 {
-            for x in x0..<x1 { cells[y * width + x] = Cell(" ", role) }
+            for x in x0..<x1 { body(&cells[y * width + x]) }
         }
     }
 
@@ -101,14 +106,7 @@ public struct CellBuffer: Equatable, Sendable {
 
     /// Sets the role of cells without changing their text.
     public mutating func paint(_ rect: Rect, _ role: StyleRole) {
-        let x0 = max(0, rect.x)
-        let x1 = min(width, rect.x + rect.width)
-        let y0 = max(0, rect.y)
-        let y1 = min(height, rect.y + rect.height)
-        guard x0 < x1, y0 < y1 else { return }
-        for y in y0..<y1 {
-            for x in x0..<x1 { cells[y * width + x].role = role }
-        }
+        forEachCell(in: rect) { $0.role = role }
     }
 
     /// The screen as text, one line per row (right halves of wide characters omitted), trailing spaces kept.

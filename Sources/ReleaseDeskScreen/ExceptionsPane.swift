@@ -30,22 +30,14 @@ enum ExceptionsPane {
             buffer.put(text, x: inner.x + 2, y: inner.y, maxWidth: inner.width - 2, .dim)
             return
         }
-        let cursor = state.cursor(.exceptions)
-        for row in 0..<inner.height {
-            let index = cursor.offset + row
-            guard index < rows.count else { break }
+        ListRows.draw(count: rows.count, cursor: state.cursor(.exceptions), in: inner, focused: focused, into: &buffer) {
+            index, y, start, buffer in
             let exception = rows[index]
-            let y = inner.y + row
-            let selected = index == cursor.selected
-            if selected { buffer.put("▶", x: inner.x, y: y, .selection) }
-            var x = inner.x + 2
+            var x = start
             x += buffer.putCell(Glyphs.severity(exception.severity), x: x, y: y, columns: 10, StyleRole.of(exception.severity)) + 1
             x += buffer.putCell(exception.rule, x: x, y: y, columns: 7, .label) + 1
             let text = exception.title + " — " + exception.observed
             buffer.putCell(text, x: x, y: y, columns: max(0, inner.x + inner.width - x), .text)
-            if selected {
-                buffer.paint(Rect(x: inner.x, y: y, width: inner.width, height: 1), focused ? .selection : .selectionUnfocused)
-            }
         }
     }
 }

@@ -63,14 +63,11 @@ enum QueuePane {
             buffer.put(text, x: inner.x + 2, y: inner.y + 1, maxWidth: inner.width - 2, .dim)
             return
         }
-        for row in 0..<rows {
-            let index = cursor.offset + row
-            guard index < state.visibleQueue.count else { break }
+        let area = Rect(x: inner.x, y: inner.y + 1, width: inner.width, height: rows)
+        ListRows.draw(count: state.visibleQueue.count, cursor: cursor, in: area, focused: focused, into: &buffer) {
+            index, y, start, buffer in
             let entry = state.queueRow(index)
-            let y = inner.y + 1 + row
-            let selected = index == cursor.selected
-            if selected { buffer.put("▶", x: inner.x, y: y, focused ? .selection : .selectionUnfocused) }
-            var x = inner.x + 2
+            var x = start
             for col in cols {
                 switch col.name {
                 case "Batch": buffer.putCell(entry.id, x: x, y: y, columns: col.width, .text)
@@ -90,9 +87,6 @@ enum QueuePane {
                     buffer.putCell(Clock.cell(hours: hours), x: x, y: y, columns: col.width, role)
                 }
                 x += col.width + 1
-            }
-            if selected {
-                buffer.paint(Rect(x: inner.x, y: y, width: inner.width, height: 1), focused ? .selection : .selectionUnfocused)
             }
         }
     }
