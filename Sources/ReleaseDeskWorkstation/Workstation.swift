@@ -421,6 +421,9 @@ public enum Workstation {
         let count = state.rowCount(pane)
         guard count > 0, !query.isEmpty else { return nil }
         let needle = query.lowercased()
+        if pane == .queue && forward {
+            return state.firstQueueMatch(needle, from: ((start % count) + count) % count)
+        }
         let text: (Int) -> String
         switch pane {
         case .exceptions:

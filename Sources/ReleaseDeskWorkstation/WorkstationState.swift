@@ -132,7 +132,7 @@ public struct WorkstationState: Equatable, Sendable {
     /// Every queue row, most urgent first.
     public private(set) var queueRows: [QueueEntry] = []
     /// Lower-cased search text of each queue row (same order as `queueRows`).
-    private var queueSearch: [String] = []
+    private var queueSearch = SearchIndex()
     /// Indices into `queueRows` after the filter and sort.
     public private(set) var visibleQueue: [Int] = []
 
@@ -240,10 +240,28 @@ public struct WorkstationState: Equatable, Sendable {
         [record.actor, record.kind, AuditText.summary(record)].joined(separator: " ")
     }
 
+    /// The first visible queue row at or after `start` (wrapping) whose text contains `needle` (lower case).
+    func firstQueueMatch(_ needle: String, from start: Int) -> Int? {
+        let bytes = Array(needle.utf8)
+        let count = visibleQueue.count
+        guard count > 0, !bytes.isEmpty else { return nil }
+        if visibleQueue.count == queueRows.count && sortColumn == .urgency && !sortReversed {
+            // Visible order is the index order: one scan of the buffer from the start row, then from the top.
+            return queueSearch.firstRow(containing: bytes, from: start, to: count)
+                ?? queueSearch.firstRow(containing: bytes, from: 0, to: start)
+        }
+        var index = start
+        for _ in 0..<count {
+            if queueSearch.row(visibleQueue[index], contains: bytes) { return index }
+            index = (index + 1) % count
+        }
+        return nil
+    }
+
     /// Text searched for row `index` of `pane` (lower case).
     func rowText(_ pane: Pane, _ index: Int) -> String {
         switch pane {
-        case .queue: return queueSearch[visibleQueue[index]]
+        case .queue: return queueSearch.text(visibleQueue[index])
         case .exceptions: return Self.searchText(of: exceptionRows[index]).lowercased()
         case .audit: return Self.searchText(of: auditRows[index]).lowercased()
         case .detail: return ""
@@ -255,7 +273,7 @@ public struct WorkstationState: Equatable, Sendable {
     /// Recomputes the queue from the desk state, keeping the selected batch selected.
     mutating func rebuildQueue() {
         queueRows = desk.queue()
-        queueSearch = queueRows.map { Self.searchText(of: $0).lowercased() }
+        queueSearch = SearchIndex(queueRows.map { Self.searchText(of: $0).lowercased() })
         refilterQueue()
     }
 
@@ -264,8 +282,8 @@ public struct WorkstationState: Equatable, Sendable {
         let keep = selectedBatchID
         var indices = Array(queueRows.indices)
         if let filter = filters[.queue], !filter.isEmpty {
-            let needle = filter.lowercased()
-            indices = indices.filter { queueSearch[$0].contains(needle) }
+            let needle = Array(filter.lowercased().utf8)
+            indices = indices.filter { queueSearch.row($0, contains: needle) }
         }
         if sortColumn != .urgency {
             let rows = queueRows
