@@ -67,7 +67,7 @@ struct WorkstationRunner {
         var state = WorkstationState(
             size: terminal.size, now: Journal.systemClock(), desk: desk.state, records: initial,
             chain: Self.chain(desk), journalName: DisplayText.sanitize(locations.journal),
-            signIn: SignInForm(user: global.user ?? GlobalOptions.loginName(), demoUsers: demoUsers),
+            signIn: SignInForm(user: Self.prefilledUser(global, demoUsers: demoUsers), demoUsers: demoUsers),
             readOnly: readOnly || desk.alarm != nil)
         initial = []
         var lastPoll = Monotonic.seconds()
@@ -157,6 +157,15 @@ struct WorkstationRunner {
         if NcursesTerminal.pendingSignal != 0 {
             throw ExitCodeFailure.signal(NcursesTerminal.pendingSignal)
         }
+    }
+
+    /// The user id the sign-in form starts with: `--user`, else the login name, except in the demo when the
+    /// login name is not a demo user (then the field starts empty, with the demo users listed below it).
+    static func prefilledUser(_ global: GlobalOptions, demoUsers: [DemoUserHint]) -> String {
+        if let user = global.user, !user.isEmpty { return user }
+        let login = GlobalOptions.loginName()
+        if global.demo && !demoUsers.contains(where: { $0.id == login }) { return "" }
+        return login
     }
 
     static func chain(_ desk: Desk) -> ChainStatus {
