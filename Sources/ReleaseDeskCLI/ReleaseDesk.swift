@@ -35,7 +35,7 @@ struct ReleaseDesk: ParsableCommand {
     @Option(name: .long, help: "Colour: auto (off when NO_COLOR is set), always or never.")
     var color = "auto"
 
-    @Flag(name: .long, help: "Open the workstation read-only.")
+    @Flag(name: .long, help: "Open the workstation read-only: nothing is signed from it (sign-ins are still journaled).")
     var readonly = false
 
     func run() throws {

@@ -53,7 +53,9 @@ struct WorkstationRunner {
         log.write("workstation opened on \(locations.journal) (theme \(theme.name), colour \(noColor ? "off" : "on"))")
         var pending: [Record] = []
         var initial: [Record] = []
-        let desk = try Failure.opening(locations, mode: readOnly ? .readOnly : .readWrite, observe: { initial.append($0) })
+        // Opened for writing even with --readonly: sign-in attempts are journaled (and counted for the lock-out);
+        // --readonly only means no decision is signed from this workstation.
+        let desk = try Failure.opening(locations, mode: .readWrite, observe: { initial.append($0) })
         desk.onRecord = { pending.append($0) }
 
         let terminal: NcursesTerminal
