@@ -26,10 +26,9 @@ struct FramesCommand: ParsableCommand {
 
     func run() throws {
         try Failure.guarded {
-            let (desk, account) = try global.signedIn(try global.locations(), channel: "cli:diagnostics", passwords: global.passwords())
             var records: [Record] = []
-            records.reserveCapacity(Int(desk.state.lastSeq))
-            _ = try Journal.open(at: desk.locations.journal, mode: .readOnly).readNew { records.append($0) }
+            let (desk, account) = try global.signedIn(
+                try global.locations(), channel: "cli:diagnostics", passwords: global.passwords()) { records.append($0) }
             var state = WorkstationState(
                 size: Size(width: width, height: height), now: Journal.systemClock(), desk: desk.state, records: records,
                 chain: ChainStatus(seq: desk.journal.head.seq, headHash: desk.journal.head.hash, alarm: desk.alarm),

@@ -143,13 +143,7 @@ struct DeviationCommand: ParsableCommand {
                     return s
                 }
                 try SignedAction.run(global, action: "deviation.approve-classification") { state throws(ActionRefusal) in
-                    try ReleaseRules.deviationStepRequest(
-                        deviation, step: .approveClassification,
-                        fields: [
-                            "approved_classification": .string(
-                                (severity ?? state.release.deviations[deviation]?.classification ?? .major).rawValue),
-                            "reason": .string(reason.trimmingSpacesForCLI),
-                        ], in: state)
+                    try ReleaseRules.classificationRequest(deviation, classification: severity, reason: reason, in: state)
                 } decide: { state, actor, expected throws(ActionRefusal) in
                     try ReleaseRules.approveClassification(
                         deviation, classification: severity, reason: reason, by: actor, expecting: expected, digest: Signing.digest,
@@ -175,13 +169,7 @@ struct DeviationCommand: ParsableCommand {
                 let investigation = ReleaseRules.Investigation(
                     rootCause: rootCause, impact: impact, capa: capa, capaRationale: noCapa, effectivenessCheck: effectiveness)
                 try SignedAction.run(global, action: "deviation.investigate") { state throws(ActionRefusal) in
-                    var fields: [String: JSONValue] = [
-                        "root_cause": .string(rootCause.trimmingSpacesForCLI), "impact": .string(impact.trimmingSpacesForCLI),
-                        "capa": .array(capa.map { .string($0) }), "effectiveness_check": .string(effectiveness.trimmingSpacesForCLI),
-                        "reason": .string(reason.trimmingSpacesForCLI),
-                    ]
-                    if let noCapa { fields["capa_rationale"] = .string(noCapa.trimmingSpacesForCLI) }
-                    return try ReleaseRules.deviationStepRequest(deviation, step: .recordInvestigation, fields: fields, in: state)
+                    try ReleaseRules.investigationRequest(deviation, investigation, reason: reason, in: state)
                 } decide: { state, actor, expected throws(ActionRefusal) in
                     try ReleaseRules.recordInvestigation(
                         deviation, investigation, reason: reason, by: actor, expecting: expected, digest: Signing.digest, in: state)
@@ -200,8 +188,7 @@ struct DeviationCommand: ParsableCommand {
         func run() throws {
             try Failure.guarded {
                 try SignedAction.run(global, action: "deviation.approve") { state throws(ActionRefusal) in
-                    try ReleaseRules.deviationStepRequest(
-                        deviation, step: .approve, fields: ["reason": .string(reason.trimmingSpacesForCLI)], in: state)
+                    try ReleaseRules.approvalRequest(deviation, reason: reason, in: state)
                 } decide: { state, actor, expected throws(ActionRefusal) in
                     try ReleaseRules.approve(deviation, reason: reason, by: actor, expecting: expected, digest: Signing.digest, in: state)
                 }
@@ -242,10 +229,7 @@ struct DeviationCommand: ParsableCommand {
         func run() throws {
             try Failure.guarded {
                 try SignedAction.run(global, action: "deviation.approve-extension") { state throws(ActionRefusal) in
-                    let due = state.release.deviations[deviation]?.requestedDue?.description ?? "-"
-                    return try ReleaseRules.deviationStepRequest(
-                        deviation, step: .approveExtension,
-                        fields: ["new_due": .string(due), "reason": .string(reason.trimmingSpacesForCLI)], in: state)
+                    try ReleaseRules.extensionApprovalRequest(deviation, reason: reason, in: state)
                 } decide: { state, actor, expected throws(ActionRefusal) in
                     try ReleaseRules.approveExtension(
                         deviation, reason: reason, by: actor, expecting: expected, digest: Signing.digest, in: state)
@@ -328,10 +312,8 @@ struct CertifyCommand: ParsableCommand {
     }
 }
 
-struct DecisionCommand: ParsableCommand {
-    static let configuration = CommandConfiguration(
-        commandName: "decide", abstract: "Reject, hold or release from hold (QP). Signed.", shouldDisplay: false)
-
+/// Reject, hold or release from hold (QP), signed: what `reject`, `hold` and `unhold` share.
+enum DecisionCommand {
     enum Kind: String { case reject, hold, unhold }
 
     static func run(_ kind: Kind, _ global: GlobalOptions, batch: String, reason: String) throws {
@@ -407,15 +389,5 @@ struct RegisterCommand: ParsableCommand {
             }
             out.flush()
         }
-    }
-}
-
-extension String {
-    /// Leading and trailing spaces removed, as the rules store reasons.
-    var trimmingSpacesForCLI: String {
-        var s = Substring(self)
-        while s.first == " " { s = s.dropFirst() }
-        while s.last == " " { s = s.dropLast() }
-        return String(s)
     }
 }

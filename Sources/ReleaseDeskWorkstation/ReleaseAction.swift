@@ -35,13 +35,9 @@ public enum ReleaseAction: Equatable, Sendable {
                 batch: batch, exceptions: exceptions, classification: classification, title: title, description: description,
                 in: state)
         case .approveClassification(let id, let reason):
-            let classification = state.release.deviations[id]?.classification ?? .major
-            return try ReleaseRules.deviationStepRequest(
-                id, step: .approveClassification,
-                fields: ["approved_classification": .string(classification.rawValue), "reason": .string(reason.trimmingSpaces)],
-                in: state)
+            return try ReleaseRules.classificationRequest(id, classification: nil, reason: reason, in: state)
         case .approveDeviation(let id, let reason):
-            return try ReleaseRules.deviationStepRequest(id, step: .approve, fields: ["reason": .string(reason.trimmingSpaces)], in: state)
+            return try ReleaseRules.approvalRequest(id, reason: reason, in: state)
         case .certify(let batch, _, _):
             return try ReleaseRules.certificationRequest(batch, in: state)
         case .reject(let batch, _):

@@ -205,7 +205,7 @@ public enum ReleaseRules {
     }
 
     /// What a deviation step signs: the deviation as it stands, the step and its fields.
-    public static func deviationStepRequest(
+    static func deviationStepRequest(
         _ id: String, step: DeviationStep, fields: [String: JSONValue], in state: DeskState
     ) throws(ActionRefusal) -> SigningRequest {
         let d = try findDeviation(id, in: state)
@@ -224,6 +224,40 @@ public enum ReleaseRules {
         case .approveExtension: words = "approve the new due date of"
         }
         return SigningRequest(subject: "deviation:\(id)", decision: "\(words) \(id)", meaning: meaning, content: .object(content))
+    }
+
+    /// What approving a deviation's classification signs (the class stays as opened unless `classification`).
+    public static func classificationRequest(
+        _ id: String, classification: Severity?, reason: String, in state: DeskState
+    ) throws(ActionRefusal) -> SigningRequest {
+        let deviation = try findDeviation(id, in: state)
+        let approved = classification ?? deviation.classification
+        return try deviationStepRequest(
+            id, step: .approveClassification,
+            fields: ["approved_classification": .string(approved.rawValue), "reason": .string(reason.trimmingSpaces)], in: state)
+    }
+
+    /// What recording an investigation signs.
+    public static func investigationRequest(
+        _ id: String, _ investigation: Investigation, reason: String, in state: DeskState
+    ) throws(ActionRefusal) -> SigningRequest {
+        var fields = investigation.fields
+        fields["reason"] = .string(reason.trimmingSpaces)
+        return try deviationStepRequest(id, step: .recordInvestigation, fields: fields, in: state)
+    }
+
+    /// What the closing approval of a deviation signs.
+    public static func approvalRequest(_ id: String, reason: String, in state: DeskState) throws(ActionRefusal) -> SigningRequest {
+        try deviationStepRequest(id, step: .approve, fields: ["reason": .string(reason.trimmingSpaces)], in: state)
+    }
+
+    /// What approving a deviation's requested due date signs.
+    public static func extensionApprovalRequest(_ id: String, reason: String, in state: DeskState) throws(ActionRefusal)
+        -> SigningRequest
+    {
+        let due = (try findDeviation(id, in: state)).requestedDue?.description ?? "-"
+        return try deviationStepRequest(
+            id, step: .approveExtension, fields: ["new_due": .string(due), "reason": .string(reason.trimmingSpaces)], in: state)
     }
 
     /// A major or critical deviation: QA approves its classification (optionally changing it), and the
@@ -246,10 +280,9 @@ public enum ReleaseRules {
         guard classification != .minor else {
             throw ActionRefusal(.rule, gate: "classification", "a deviation cannot be downgraded to minor at classification")
         }
-        let fields: [String: JSONValue] = ["approved_classification": .string(classification.rawValue), "reason": .string(reason)]
         let signature = try signed(
-            try deviationStepRequest(id, step: .approveClassification, fields: fields, in: state), by: user, expecting: expected,
-            digest: digest)
+            try classificationRequest(id, classification: classification, reason: reason, in: state), by: user,
+            expecting: expected, digest: digest)
         return [
             RecordDraft(
                 kind: RecordKind.deviationClassificationApproved, actor: actor,
@@ -307,11 +340,8 @@ public enum ReleaseRules {
             _ = try requireText(investigation.capaRationale ?? "", "CAPA reference or the rationale for none")
         }
         let reason = try requireReason(rawReason)
-        var fields = investigation.fields
-        fields["reason"] = .string(reason)
         let signature = try signed(
-            try deviationStepRequest(id, step: .recordInvestigation, fields: fields, in: state), by: user, expecting: expected,
-            digest: digest)
+            try investigationRequest(id, investigation, reason: reason, in: state), by: user, expecting: expected, digest: digest)
         var body = investigation.fields
         body["deviation"] = .string(id)
         body["reason"] = .string(reason)
@@ -340,7 +370,7 @@ public enum ReleaseRules {
             throw ActionRefusal(.rule, gate: "stage", why)
         }
         let signature = try signed(
-            try deviationStepRequest(id, step: .approve, fields: ["reason": .string(reason)], in: state), by: user,
+            try approvalRequest(id, reason: reason, in: state), by: user,
             expecting: expected, digest: digest)
         return [
             RecordDraft(
@@ -379,9 +409,7 @@ public enum ReleaseRules {
             throw ActionRefusal(.rule, gate: "four-eyes", "an extension is approved by someone other than its requester")
         }
         let signature = try signed(
-            try deviationStepRequest(
-                id, step: .approveExtension, fields: ["new_due": .string(due.description), "reason": .string(reason)], in: state),
-            by: user, expecting: expected, digest: digest)
+            try extensionApprovalRequest(id, reason: reason, in: state), by: user, expecting: expected, digest: digest)
         return [
             RecordDraft(
                 kind: RecordKind.deviationExtensionApproved, actor: actor,
