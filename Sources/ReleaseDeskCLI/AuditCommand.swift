@@ -42,24 +42,15 @@ struct AuditCommand: ParsableCommand {
     var format: Format = .table
 
     func validate() throws {
-        if let since, TimeFilter.parse(since) == nil { throw ValidationError("--since: \(TimeFilter.help)") }
-        if let until, TimeFilter.parse(until) == nil { throw ValidationError("--until: \(TimeFilter.help)") }
+        if let since, AuditQuery.time(since) == nil { throw ValidationError("--since: \(AuditQuery.timeHelp)") }
+        if let until, AuditQuery.time(until) == nil { throw ValidationError("--until: \(AuditQuery.timeHelp)") }
     }
 
     func run() throws {
         try Failure.guarded {
-            let sinceTime = since.flatMap(TimeFilter.parse)
-            let untilTime = until.flatMap(TimeFilter.parse)
-            let kindPrefix = kind.flatMap { $0.hasSuffix(".*") ? String($0.dropLast(1)) : nil }
-            func keep(_ r: Record) -> Bool {
-                if let actor, r.actor != actor { return false }
-                if let kind {
-                    if let kindPrefix { if !r.kind.hasPrefix(kindPrefix) { return false } } else if r.kind != kind { return false }
-                }
-                if let sinceTime, r.at < sinceTime { return false }
-                if let untilTime, r.at >= untilTime { return false }
-                return true
-            }
+            let query = AuditQuery(
+                actor: actor, kind: kind, batch: batch, since: since.flatMap(AuditQuery.time), until: until.flatMap(AuditQuery.time))
+            func keep(_ r: Record) -> Bool { query.matches(r) }
             // The records are collected while the desk reads and verifies the journal, and shown only once
             // the user has signed in: one read of the file.
             var selected: [Record] = []
@@ -71,7 +62,7 @@ struct AuditCommand: ParsableCommand {
             if let batch {
                 // Every record about the batch: its data, reviews, dispositions and its deviations' steps.
                 let seqs = Set(desk.state.batches[batch]?.recordSeqs ?? [])
-                selected = selected.filter { seqs.contains($0.seq) || (($0.body["batch_id"] ?? $0.body["batch"])?.stringValue == batch) }
+                selected = selected.filter { desk.state.isRecord($0, about: batch, seqs: seqs) }
             }
             if let alarm = desk.alarm {
                 StandardError.write("releasedesk: INTEGRITY ALARM: \(DisplayText.sanitize(alarm)); listing what verified\n")
@@ -91,18 +82,5 @@ struct AuditCommand: ParsableCommand {
             }
             out.flush()
         }
-    }
-}
-/// Times given on the command line.
-enum TimeFilter {
-    static let help = "use YYYY-MM-DD or YYYY-MM-DDTHH:MM:SS.mmmZ (UTC)"
-
-    static func parse(_ text: String) -> Timestamp? {
-        if let full = Timestamp(journalForm: text) { return full }
-        if text.utf8.count == 10, let day = Timestamp(journalForm: text + "T00:00:00.000Z") { return day }
-        if text.utf8.count == 20, text.hasSuffix("Z"), let seconds = Timestamp(journalForm: String(text.dropLast()) + ".000Z") {
-            return seconds
-        }
-        return nil
     }
 }

@@ -87,6 +87,10 @@ public enum AuditText {
             return "released \(text("batch")) from hold\(signed(record))\(reason())"
         case RecordKind.batchCommented:
             return "commented on \(text("batch")): \"\(text("reason"))\""
+        case RecordKind.auditTrailReviewed:
+            let count = b["record_seqs"]?.arrayValue?.count ?? 0
+            return "reviewed the audit trail of \(text("batch")) through #\(b["through_seq"]?.intValue ?? 0) (\(count) record(s))"
+                + "\(signed(record))\(reason())"
         default:
             return compact(b)
         }

@@ -111,6 +111,7 @@ public enum RecordKind {
     public static let batchHeld = "batch.held"
     public static let batchHoldReleased = "batch.hold_released"
     public static let batchCommented = "batch.commented"
+    public static let auditTrailReviewed = "batch.audit_trail_reviewed"
 
     /// Kinds that belong to an import and take effect only with its `import.committed`.
     public static let importParts: Set<String> = [

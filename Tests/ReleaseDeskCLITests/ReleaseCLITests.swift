@@ -36,6 +36,14 @@ struct ReleaseCLITests {
         }
     }
 
+    /// The supervisor reviews the batch's audit trail (a certification gate).
+    static func reviewTrail(_ cli: CLI, _ journal: String, _ batch: String) throws {
+        let reviewed = try cli.run(
+            ["--journal", journal, "--user", "sup.kenji", "--password-stdin", "audit-review", batch, "--reason", "trail read"],
+            input: "demo-sup-kenji\n")
+        precondition(reviewed.status == 0, reviewed.stderr)
+    }
+
     static func lines(_ journal: String) -> [[String: Any]] {
         let text = (try? String(contentsOfFile: journal, encoding: .utf8)) ?? ""
         return text.split(separator: "\n").compactMap { try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any] }
@@ -46,6 +54,12 @@ struct ReleaseCLITests {
         defer { cli.remove() }
         let journal = try Self.demo(cli)
         let batch = try Self.readyBatches(cli, journal).first!
+        let unreviewed = try cli.run(
+            ["--journal", journal, "--user", "qp.maria", "--password-stdin", "certify", batch, "--reason", "too early"] + Self.answers,
+            input: "demo-qp-maria\n")
+        #expect(unreviewed.status == 1)
+        #expect(unreviewed.stderr.contains("audit-trail-review"))
+        try Self.reviewTrail(cli, journal, batch)
         let report = try cli.run(
             ["--journal", journal, "--user", "qp.maria", "--password-stdin", "report", batch, "--format", "json"], input: "demo-qp-maria\n")
         let line = report.stdout.hasSuffix("\n") ? String(report.stdout.dropLast()) : report.stdout
@@ -76,7 +90,7 @@ struct ReleaseCLITests {
         #expect(again.status == 1)
         #expect(again.stderr.contains("state-changed"))
         let kinds = Self.lines(journal).map { $0["kind"] as? String ?? "" }
-        #expect(kinds.filter { $0 == "action.refused" }.count == 2)
+        #expect(kinds.filter { $0 == "action.refused" }.count == 3)
         let register = try cli.run(["--journal", journal, "--user", "qp.maria", "--password-stdin", "register"], input: "demo-qp-maria\n")
         #expect(register.stdout.contains("\(batch)  CERTIFIED  signed by María José Fernández (qp.maria)"))
         #expect(try cli.run(["verify", "--journal", journal]).status == 0)
@@ -88,6 +102,7 @@ struct ReleaseCLITests {
         let journal = try Self.demo(cli)
         let batches = Array(try Self.readyBatches(cli, journal).prefix(5))
         #expect(batches.count >= 5)
+        for batch in batches { try Self.reviewTrail(cli, journal, batch) }
         for batch in batches {
             let processes = (0..<2).map { _ in
                 let p = Process()

@@ -64,11 +64,19 @@ struct ReleaseRulesTests {
     static let oos = "EXC-CART-26-0021-OOS-viability"
     static let oot = "EXC-CART-26-0021-OOT-viability"
 
-    /// The first ready-for-QP batch that can be certified at `now`.
+    /// The first ready-for-QP batch whose only open gate is the audit-trail review.
     static func readyBatch(_ state: DeskState) -> String {
         state.queue().first {
-            $0.status == .readyForQP && ReleaseRules.certificationGates($0.id, by: "qp.maria", now: now, in: state).isEmpty
+            $0.status == .readyForQP
+                && ReleaseRules.certificationGates($0.id, by: "qp.maria", now: now, in: state).map(\.gate) == ["audit-trail-review"]
         }!.id
+    }
+
+    /// The supervisor reviews the batch's audit trail through its last record.
+    static func reviewTrail(_ batch: String, _ state: inout DeskState, _ records: inout [Record], by actor: String = "sup.kenji") throws {
+        try run(&state, &records) { s throws(ActionRefusal) in
+            try ReleaseRules.reviewAuditTrail(batch, through: nil, reason: "trail read", by: actor, expecting: nil, digest: digest, in: s)
+        }
     }
 
     @Test func onlyQADispositionsAndEveryRoleRefusalNamesTheRoleGate() throws {
@@ -191,14 +199,18 @@ struct ReleaseRulesTests {
         try Self.run(&state, &records) { s throws(ActionRefusal) in
             try ReleaseRules.hold(ready, on: true, reason: "complaint under review", by: "qp.maria", expecting: nil, digest: Self.digest, in: s)
         }
-        #expect(gates(ready) == ["on-hold"])
+        #expect(gates(ready) == ["on-hold", "audit-trail-review"])
         try Self.run(&state, &records) { s throws(ActionRefusal) in
             try ReleaseRules.hold(ready, on: false, reason: "complaint closed", by: "qp.maria", expecting: nil, digest: Self.digest, in: s)
         }
+        #expect(gates(ready) == ["audit-trail-review"])
+        try Self.reviewTrail(ready, &state, &records)
         #expect(gates(ready) == [])
         try Self.run(&state, &records) { s throws(ActionRefusal) in
             try ReleaseRules.comment(batch: ready, text: "looked at it", by: "qp.omar", in: s)
         }
+        // A record about the batch after the review reopens it.
+        #expect(gates(ready) == ["audit-trail-review"])
         #expect(gates(Self.flagged, "qp.omar").contains("four-eyes") == false)
         let reviewed = "CART-26-0021"
         #expect(gates(reviewed, "qa.anna").contains("role"))
@@ -225,12 +237,14 @@ struct ReleaseRulesTests {
                 target, answers: Self.yes, reason: "ok", by: "qp.omar", now: Self.now, expecting: nil, digest: Self.digest, in: state)
         }
         #expect(refusal?.gate == "four-eyes")
+        try Self.reviewTrail(target, &state, &records)
         #expect(ReleaseRules.certificationGates(target, by: "qp.maria", now: Self.now, in: state).isEmpty)
     }
 
     @Test func certificationNeedsEveryChecklistItemAndSignsTheDispositionRecord() throws {
         var (state, records) = try Self.state()
         let ready = Self.readyBatch(state)
+        try Self.reviewTrail(ready, &state, &records)
         var answers = Self.yes
         answers["nothing-negates-certification"] = false
         let refused = Self.refusal {
@@ -264,6 +278,71 @@ struct ReleaseRulesTests {
                 ready, answers: Self.yes, reason: "again", by: "qp.maria", now: Self.now, expecting: nil, digest: Self.digest, in: state)
         }
         #expect(again?.gate == "state-changed")
+        #expect(DeskState.replay(records) == state)
+    }
+
+    @Test func auditTrailReviewIsSignedIndependentAndReopenedByLaterRecords() throws {
+        var (state, records) = try Self.state()
+        let ready = Self.readyBatch(state)
+        // Only supervisors and QA review audit trails; the QP is refused by the role gate.
+        let byQP = Self.refusal {
+            _ = try ReleaseRules.reviewAuditTrail(ready, through: nil, reason: "r", by: "qp.maria", expecting: nil, digest: Self.digest, in: state)
+        }
+        #expect(byQP?.gate == "role")
+        // Someone who did QA review of the batch is not independent of it.
+        let flaggedState = state
+        var s2 = state
+        var r2 = records
+        try Self.run(&s2, &r2) { s throws(ActionRefusal) in
+            try ReleaseRules.disposition(
+                batch: Self.flagged, exception: Self.oot, kind: .justified, reason: "ok", by: "qa.anna", expecting: nil,
+                digest: Self.digest, in: s)
+        }
+        let notIndependent = Self.refusal {
+            _ = try ReleaseRules.reviewAuditTrail(Self.flagged, through: nil, reason: "r", by: "qa.anna", expecting: nil, digest: Self.digest, in: s2)
+        }
+        #expect(notIndependent?.gate == "independence")
+        _ = flaggedState
+        // A reason is required, and what was shown must still be what is signed.
+        let noReason = Self.refusal {
+            _ = try ReleaseRules.reviewAuditTrail(ready, through: nil, reason: "  ", by: "sup.kenji", expecting: nil, digest: Self.digest, in: state)
+        }
+        #expect(noReason != nil)
+        let shown = try ReleaseRules.auditTrailReviewRequest(ready, through: nil, in: state)
+        #expect(shown.meaning == .reviewed)
+        let trail = state.batches[ready]!.recordSeqs
+        #expect(shown.content["record_seqs"] == .array(trail.map(JSONValue.int)))
+        try Self.run(&state, &records) { s throws(ActionRefusal) in
+            try ReleaseRules.comment(batch: ready, text: "a late note", by: "qa.ben", in: s)
+        }
+        let stale = Self.refusal {
+            _ = try ReleaseRules.reviewAuditTrail(
+                ready, through: nil, reason: "read", by: "sup.kenji", expecting: Self.digest(shown.content), digest: Self.digest, in: state)
+        }
+        #expect(stale?.gate == "state-changed")
+        // Reviewed through an earlier record: the later comment keeps the gate open.
+        try Self.run(&state, &records) { s throws(ActionRefusal) in
+            try ReleaseRules.reviewAuditTrail(
+                ready, through: trail.last!, reason: "read", by: "sup.kenji", expecting: Self.digest(shown.content), digest: Self.digest, in: s)
+        }
+        #expect(records.last!.kind == RecordKind.auditTrailReviewed)
+        #expect(Signature.decode(records.last!.body["signature"])?.subject == "audit-trail:\(ready)")
+        var status = ReleaseRules.auditTrailStatus(ready, in: state)
+        #expect(status.review?.throughSeq == trail.last! && status.unreviewed == 1 && !status.isCurrent)
+        #expect(ReleaseRules.certificationGates(ready, by: "qp.maria", now: Self.now, in: state).map(\.gate) == ["audit-trail-review"])
+        // The review record itself does not reopen the review; reviewing the whole trail closes the gate.
+        try Self.reviewTrail(ready, &state, &records, by: "qa.ben")
+        status = ReleaseRules.auditTrailStatus(ready, in: state)
+        #expect(status.isCurrent)
+        #expect(ReleaseRules.certificationGates(ready, by: "qp.maria", now: Self.now, in: state).isEmpty)
+        let again = Self.refusal {
+            _ = try ReleaseRules.reviewAuditTrail(ready, through: nil, reason: "r", by: "sup.kenji", expecting: nil, digest: Self.digest, in: state)
+        }
+        #expect(again?.gate == "reviewed-already")
+        // The disposition record (what a certification signs) carries the review.
+        let report = DispositionReport(record: state.batches[ready]!, state: state)
+        #expect(report.json["audit_trail_review"]?["by"] == .string("qa.ben"))
+        #expect(report.text.contains("audit trail reviewed through"))
         #expect(DeskState.replay(records) == state)
     }
 

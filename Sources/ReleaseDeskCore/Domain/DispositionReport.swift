@@ -12,6 +12,7 @@ public struct DispositionReport: Sendable {
     public let deviations: [Deviation]
     public let decision: ReleaseDecision?
     public let hold: DeviationEvent?
+    public let auditTrail: AuditTrailReviewStatus
 
     public init(record: BatchRecord, state: DeskState) {
         self.record = record
@@ -22,6 +23,7 @@ public struct DispositionReport: Sendable {
         deviations = state.release.deviations(of: record.batch.id)
         decision = state.release.decisions[record.batch.id]
         hold = state.release.holds[record.batch.id]
+        auditTrail = ReleaseRules.auditTrailStatus(record.batch.id, in: state)
     }
 
     static func signatureJSON(_ signature: Signature?, at: Timestamp) -> JSONValue {
@@ -99,6 +101,13 @@ public struct DispositionReport: Sendable {
                             }),
                     ]
                 }),
+            "audit_trail_review": auditTrail.review.map { r in
+                [
+                    "through_seq": .int(r.throughSeq), "records": .int(Int64(r.records)), "by": .string(r.by),
+                    "at": .string(r.at.description), "seq": .int(r.seq), "reason": .string(r.reason),
+                    "signature": Self.signatureJSON(r.signature, at: r.at), "records_added_since": .int(Int64(auditTrail.unreviewed)),
+                ]
+            } ?? .null,
             "on_hold": hold.map { h in ["by": .string(h.by), "at": .string(h.at.description), "reason": .string(h.reason)] } ?? .null,
             "decision": decision.map { d in
                 [
@@ -155,6 +164,8 @@ public struct DispositionReport: Sendable {
                 if let sig = e.signature { out += "      \(sig.manifestation(at: e.at))\n" }
             }
         }
+        out += "\nAUDIT TRAIL\n  \(s(auditTrail.summary))\n"
+        if let r = auditTrail.review, let sig = r.signature { out += "    \(sig.manifestation(at: r.at))\n" }
         if let hold { out += "\nON HOLD since \(hold.at) by \(s(hold.by)) — \"\(s(hold.reason))\"\n" }
         if let decision {
             out += "\nDECISION  \(decision.kind.rawValue.uppercased()) by \(s(decision.by)) at \(decision.at) — \"\(s(decision.reason))\"\n"

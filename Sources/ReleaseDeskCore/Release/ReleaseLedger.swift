@@ -102,6 +102,10 @@ public struct ReleaseLedger: Sendable, Equatable {
     public var qaReviewers: [String: Set<String>] = [:]
     /// Comments by batch.
     public var comments: [String: [DeviationEvent]] = [:]
+    /// The latest audit-trail review of each batch.
+    public var auditReviews: [String: AuditTrailReview] = [:]
+    /// Seqs of audit-trail review records (they are part of a batch's trail but do not reopen its review).
+    public var auditReviewSeqs: Set<Int64> = []
 
     public init() {}
 
@@ -201,6 +205,13 @@ public struct ReleaseLedger: Sendable, Equatable {
         case RecordKind.batchCommented:
             guard let batch = b["batch"]?.stringValue else { return }
             comments[batch, default: []].append(event)
+        case RecordKind.auditTrailReviewed:
+            guard let batch = b["batch"]?.stringValue, let through = b["through_seq"]?.intValue else { return }
+            auditReviewSeqs.insert(record.seq)
+            if let earlier = auditReviews[batch], earlier.throughSeq > through { return }
+            auditReviews[batch] = AuditTrailReview(
+                batch: batch, throughSeq: through, records: (b["record_seqs"]?.arrayValue ?? []).count, by: record.actor,
+                at: record.at, seq: record.seq, reason: reason, signature: signature)
         default:
             break
         }
@@ -211,6 +222,6 @@ public struct ReleaseLedger: Sendable, Equatable {
         RecordKind.exceptionDispositioned, RecordKind.deviationOpened, RecordKind.deviationClassificationApproved,
         RecordKind.deviationInvestigationRecorded, RecordKind.deviationApproved, RecordKind.deviationExtensionRequested,
         RecordKind.deviationExtensionApproved, RecordKind.batchCertified, RecordKind.batchRejected, RecordKind.batchHeld,
-        RecordKind.batchHoldReleased, RecordKind.batchCommented,
+        RecordKind.batchHoldReleased, RecordKind.batchCommented, RecordKind.auditTrailReviewed,
     ]
 }

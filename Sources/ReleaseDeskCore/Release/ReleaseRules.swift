@@ -501,6 +501,7 @@ public enum ReleaseRules {
                 ActionRefusal(
                     .permission, gate: "four-eyes", "\(actor) did QA review of \(id) and may not also certify it"))
         }
+        if let gate = auditTrailGate(id, in: state) { gates.append(gate) }
         return gates
     }
 
