@@ -73,6 +73,7 @@ struct WorkstationRunner {
             readOnly: readOnly || desk.alarm != nil)
         initial = []
         var lastPoll = Monotonic.seconds()
+        let integrity = BackgroundIntegrity(path: locations.journal)
 
         func deliver(_ action: Action) -> [Effect] { Workstation.reduce(&state, action) }
 
@@ -89,6 +90,11 @@ struct WorkstationRunner {
             if state.user != nil, (now - lastPoll) * 1000 >= Self.pollMilliseconds {
                 lastPoll = now
                 effects.append(.reload)
+                integrity.poll(head: desk.journal.head)
+            }
+            if let alarm = integrity.takeAlarm(), desk.alarm == nil {
+                desk.raiseAlarm(alarm)
+                log.write("integrity alarm: \(alarm)")
             }
             while !effects.isEmpty {
                 let effect = effects.removeFirst()
@@ -118,6 +124,11 @@ struct WorkstationRunner {
                     terminal.draw(Screen.render(state, unicode: unicode))  // "Signing…" while the password is checked
                     let authenticator = LocalAuthenticator(store: CredentialStore(path: locations.credentials))
                     do {
+                        // Nobody signs on a journal that does not verify: the whole file is checked first.
+                        if let alarm = IntegrityCheck.run(path: locations.journal, head: desk.journal.head) {
+                            desk.raiseAlarm(alarm)
+                            log.write("integrity alarm: \(alarm)")
+                        }
                         _ = try desk.signIn(user: user.id, password: password, with: authenticator, channel: "tui:signature")
                         let expected = Signing.digest(content)
                         let written = try desk.perform(action.name, by: user.id) { fresh throws(ActionRefusal) in

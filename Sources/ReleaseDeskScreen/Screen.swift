@@ -37,11 +37,13 @@ public enum Screen {
                 AuditPane.draw(state, in: rect, focused: focused, into: &buffer)
             }
         }
+        if let banner = layout.banner { AlarmBanner.draw(state, in: banner, into: &buffer) }
         StatusLine.draw(state, in: layout.statusLine, into: &buffer)
         switch state.mode {
         case .help(let pane): HelpView.draw(pane, state: state, into: &buffer, box: box)
         case .sortMenu: SortMenuView.draw(state, into: &buffer, box: box)
         case .dialog(let dialog): DialogView.draw(dialog, state: state, into: &buffer, box: box)
+        case .record(let seq, let offset): RecordOverlay.draw(seq: seq, offset: offset, state: state, into: &buffer, box: box)
         default: break
         }
         return buffer

@@ -78,6 +78,11 @@ public final class Desk {
         saveWitness()
     }
 
+    /// Raises the integrity alarm (found by a later verification of the whole file): read-only from now on.
+    public func raiseAlarm(_ why: String) {
+        if alarm == nil { alarm = why }
+    }
+
     /// Records the current head as this user's witness (never moving it backwards).
     func saveWitness() {
         guard alarm == nil, !journal.journalID.isEmpty, journal.head.seq > 0 else { return }

@@ -51,6 +51,7 @@ public struct ActionDialog: Equatable, Sendable {
         case certify(batch: String)
         case reject(batch: String)
         case hold(batch: String, on: Bool)
+        case auditReview(batch: String, through: Int64)
     }
 
     public var purpose: Purpose
@@ -115,6 +116,8 @@ public struct ActionDialog: Equatable, Sendable {
             return .reject(batch: batch, reason: reason)
         case .hold(let batch, let on):
             return .hold(batch: batch, on: on, reason: reason)
+        case .auditReview(let batch, let through):
+            return .reviewAuditTrail(batch: batch, through: through, reason: reason)
         }
     }
 }

@@ -3,14 +3,15 @@ import ReleaseDeskCore
 
 /// Opening and driving the dialogs of signed actions. Part of the reducer: pure, effects out.
 enum DialogReducer {
-    static func role(for command: Command) -> (Role, String) {
+    static func role(for command: Command) -> (Set<Role>, String) {
         switch command {
-        case .certify: return (.qp, "certify batches")
-        case .reject: return (.qp, "reject batches")
-        case .hold: return (.qp, "hold batches")
-        case .openDeviation: return (.qa, "open deviations")
-        case .approveDeviation: return (.qa, "approve deviations")
-        default: return (.qa, "disposition exceptions")
+        case .certify: return ([.qp], "certify batches")
+        case .reject: return ([.qp], "reject batches")
+        case .hold: return ([.qp], "hold batches")
+        case .openDeviation: return ([.qa], "open deviations")
+        case .approveDeviation: return ([.qa], "approve deviations")
+        case .reviewAuditTrail: return ([.supervisor, .qa], "review audit trails")
+        default: return ([.qa], "disposition exceptions")
         }
     }
 
@@ -21,6 +22,7 @@ enum DialogReducer {
         case .approveDeviation: return "deviation.approve"
         case .certify: return "batch.certify"
         case .reject: return "batch.reject"
+        case .reviewAuditTrail: return "batch.audit-review"
         default: return "batch.hold"
         }
     }
@@ -36,7 +38,7 @@ enum DialogReducer {
         }
         let (role, words) = role(for: command)
         do throws(ActionRefusal) {
-            _ = try state.desk.requireUser(user.id, anyOf: [role], toDo: words)
+            _ = try state.desk.requireUser(user.id, anyOf: role, toDo: words)
         } catch {
             state.message = "Refused (\(error.gate)): \(error.message)"
             return [.journalRefusal(action: actionName(for: command), refusal: error)]
@@ -111,6 +113,27 @@ enum DialogReducer {
             dialog = ActionDialog(
                 purpose: .hold(batch: batch, on: on), title: on ? "Put \(batch) on hold" : "Release \(batch) from hold",
                 context: [state.desk.queueEntry(record).status.label], fields: [reasonField()], checklist: [], gates: [])
+        case .reviewAuditTrail:
+            let status = ReleaseRules.auditTrailStatus(batch, in: state.desk)
+            guard let last = status.trail.last else {
+                state.message = "\(batch) has no records to review."
+                return []
+            }
+            if state.desk.release.qaReviewers[batch]?.contains(user.id) == true {
+                let refusal = ActionRefusal(
+                    .permission, gate: "independence",
+                    "\(user.id) did QA review of \(batch); its audit trail is reviewed by someone independent of that review")
+                state.message = "Refused (\(refusal.gate)): \(refusal.message)"
+                return [.journalRefusal(action: "batch.audit-review", refusal: refusal)]
+            }
+            dialog = ActionDialog(
+                purpose: .auditReview(batch: batch, through: last), title: "Audit trail of \(batch) reviewed",
+                context: [
+                    status.summary,
+                    "You sign that you have read the \(status.trail.count) record(s) of this batch's trail through #\(last)"
+                        + " (4: audit pane, Enter opens a record). Records added later reopen the review.",
+                ],
+                fields: [reasonField()], checklist: [], gates: [])
         default:
             return []
         }

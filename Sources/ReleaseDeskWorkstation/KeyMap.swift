@@ -2,10 +2,10 @@
 public enum Command: String, CaseIterable, Sendable {
     case moveDown, moveUp, top, bottom, pageDown, pageUp, halfPageDown, halfPageUp
     case nextPane, previousPane, focusQueue, focusExceptions, focusDetail, focusAudit
-    case drillDown, back
+    case drillDown, back, zoom, auditScope
     case search, searchNext, searchPrevious, filter, sort, reverseSort
     case help, commandLine, redraw, reload, quit
-    case justify, retest, openDeviation, approveDeviation, certify, reject, hold
+    case justify, retest, openDeviation, approveDeviation, certify, reject, hold, reviewAuditTrail
 }
 
 /// One line of the key map: keys, the command, where it applies and how help describes it.
@@ -58,7 +58,10 @@ public enum KeyMap {
         KeyBinding([.char("3")], .focusDetail, "go to the detail pane"),
         KeyBinding([.char("4")], .focusAudit, "go to the audit trail"),
         KeyBinding([.enter], .drillDown, panes: [.queue, .exceptions], "open the selected item", hint: "open"),
-        KeyBinding([.enter], .drillDown, panes: [.detail, .audit], "zoom the pane (again: back)", hint: "zoom"),
+        KeyBinding([.enter], .drillDown, panes: [.detail], "zoom the pane (again: back)", hint: "zoom"),
+        KeyBinding([.enter], .drillDown, panes: [.audit], "open the record: readable fields and the raw canonical line", hint: "record"),
+        KeyBinding([.char("z")], .zoom, "zoom the pane (again: back)"),
+        KeyBinding([.char("a")], .auditScope, panes: [.audit], "all records, or the selected batch's trail", hint: "all/batch"),
         KeyBinding([.escape], .back, "back: close, clear the filter, unzoom, previous pane (never quits)"),
         KeyBinding([.char("/")], .search, panes: [.queue, .exceptions, .audit], "search (incremental)", hint: "search"),
         KeyBinding([.char("n")], .searchNext, panes: [.queue, .exceptions, .audit], "next match"),
@@ -84,6 +87,9 @@ public enum KeyMap {
         KeyBinding([.char("C")], .certify, "certify the batch for release (QP, signed)", hint: "certify", signs: true),
         KeyBinding([.char("X")], .reject, "reject the batch (QP, signed)", signs: true),
         KeyBinding([.char("H")], .hold, "hold, or release from hold (QP, signed)", signs: true),
+        KeyBinding(
+            [.char("V")], .reviewAuditTrail, "mark the batch's audit trail reviewed (supervisor or independent QA, signed)",
+            hint: "reviewed", signs: true),
     ]
 
     /// The command `key` runs in `pane`, if any.

@@ -59,21 +59,27 @@ public struct Layout: Equatable, Sendable {
     public var panes: [Pane: Rect]
     public var statusLine: Rect
 
-    public init(size: Size, zoomed: Pane?) {
-        let body = max(0, size.height - 1)
-        statusLine = Rect(x: 0, y: body, width: size.width, height: 1)
+    /// The integrity-alarm banner across the top, when there is one.
+    public var banner: Rect?
+
+    public init(size: Size, zoomed: Pane?, banner: Bool = false) {
+        let bannerRows = banner ? 2 : 0
+        self.banner = banner ? Rect(x: 0, y: 0, width: size.width, height: bannerRows) : nil
+        let body = max(0, size.height - 1 - bannerRows)
+        let y0 = bannerRows
+        statusLine = Rect(x: 0, y: y0 + body, width: size.width, height: 1)
         if let zoomed {
-            panes = [zoomed: Rect(x: 0, y: 0, width: size.width, height: body)]
+            panes = [zoomed: Rect(x: 0, y: y0, width: size.width, height: body)]
             return
         }
         let top = max(4, body * 3 / 5)
         let left = size.width / 2
         let upperRight = top / 2
         panes = [
-            .queue: Rect(x: 0, y: 0, width: left, height: top),
-            .exceptions: Rect(x: left, y: 0, width: size.width - left, height: upperRight),
-            .detail: Rect(x: left, y: upperRight, width: size.width - left, height: top - upperRight),
-            .audit: Rect(x: 0, y: top, width: size.width, height: body - top),
+            .queue: Rect(x: 0, y: y0, width: left, height: top),
+            .exceptions: Rect(x: left, y: y0, width: size.width - left, height: upperRight),
+            .detail: Rect(x: left, y: y0 + upperRight, width: size.width - left, height: top - upperRight),
+            .audit: Rect(x: 0, y: y0 + top, width: size.width, height: body - top),
         ]
     }
 

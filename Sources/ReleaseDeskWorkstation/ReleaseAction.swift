@@ -11,6 +11,7 @@ public enum ReleaseAction: Equatable, Sendable {
     case certify(batch: String, answers: [String: Bool], reason: String)
     case reject(batch: String, reason: String)
     case hold(batch: String, on: Bool, reason: String)
+    case reviewAuditTrail(batch: String, through: Int64, reason: String)
 
     /// The journal action name (for refusals).
     public var name: String {
@@ -22,6 +23,7 @@ public enum ReleaseAction: Equatable, Sendable {
         case .certify: return "batch.certify"
         case .reject: return "batch.reject"
         case .hold(_, let on, _): return on ? "batch.hold" : "batch.unhold"
+        case .reviewAuditTrail: return "batch.audit-review"
         }
     }
 
@@ -44,6 +46,8 @@ public enum ReleaseAction: Equatable, Sendable {
             return try ReleaseRules.decisionRequest(batch, meaning: .rejected, in: state)
         case .hold(let batch, let on, _):
             return try ReleaseRules.decisionRequest(batch, meaning: on ? .held : .holdReleased, in: state)
+        case .reviewAuditTrail(let batch, let through, _):
+            return try ReleaseRules.auditTrailReviewRequest(batch, through: through, in: state)
         }
     }
 
@@ -72,6 +76,9 @@ public enum ReleaseAction: Equatable, Sendable {
             return try ReleaseRules.reject(batch, reason: reason, by: actor, expecting: expected, digest: digest, in: state)
         case .hold(let batch, let on, let reason):
             return try ReleaseRules.hold(batch, on: on, reason: reason, by: actor, expecting: expected, digest: digest, in: state)
+        case .reviewAuditTrail(let batch, let through, let reason):
+            return try ReleaseRules.reviewAuditTrail(
+                batch, through: through, reason: reason, by: actor, expecting: expected, digest: digest, in: state)
         }
     }
 }

@@ -70,6 +70,7 @@ public enum Workstation {
             state.chain = chain
             if chain.alarm != nil { state.readOnly = true }
             state.rebuildQueue()
+            state.rebuildAudit(follow: false)
             for pane in Pane.allCases where pane.isList { keepVisible(&state, pane) }
             return []
         case .journalReadFailed(let message):
@@ -150,6 +151,8 @@ public enum Workstation {
         case .help:
             if [.escape, .char("?"), .char("q"), .enter, .f1].contains(key) { state.mode = .normal }
             return []
+        case .record(let seq, let offset):
+            return recordKey(&state, key, seq: seq, offset: offset)
         case .sortMenu:
             if case .char(let c) = key, let column = QueueSortColumn.allCases.first(where: { $0.key == c }) {
                 state.sortColumn = column
@@ -196,8 +199,20 @@ public enum Workstation {
             switch pane {
             case .queue: focus(&state, .exceptions)
             case .exceptions: focus(&state, .detail)
-            case .detail, .audit: state.zoomed = state.zoomed == nil ? pane : nil
+            case .detail: state.zoomed = state.zoomed == nil ? pane : nil
+            case .audit:
+                guard let record = state.selectedAuditRecord else {
+                    state.message = "No record selected."
+                    return []
+                }
+                state.mode = .record(seq: record.seq, offset: 0)
             }
+        case .zoom:
+            state.zoomed = state.zoomed == nil ? pane : nil
+            for pane in Pane.allCases where pane.isList { keepVisible(&state, pane) }
+        case .auditScope:
+            state.setAuditScope(state.auditScope == .all ? .batch : .all)
+            state.message = state.auditScope == .all ? "Audit trail: every record of the journal (a: this batch's)." : "Audit trail: the selected batch's records (a: all)."
         case .back:
             if state.zoomed != nil {
                 state.zoomed = nil
@@ -243,9 +258,38 @@ public enum Workstation {
             return [.reload]
         case .quit:
             return [.quit]
-        case .justify, .retest, .openDeviation, .approveDeviation, .certify, .reject, .hold:
+        case .justify, .retest, .openDeviation, .approveDeviation, .certify, .reject, .hold, .reviewAuditTrail:
             return DialogReducer.open(&state, command)
         }
+        return []
+    }
+
+    // MARK: The record view
+
+    static func recordKey(_ state: inout WorkstationState, _ key: Key, seq: Int64, offset: Int) -> [Effect] {
+        let page = max(1, state.size.height - 6)
+        let maxOffset = RecordView.maxOffset(state, seq: seq)
+        var next = offset
+        switch key {
+        case .escape, .char("q"), .enter:
+            state.mode = .normal
+            return []
+        case .char("j"), .down: next += 1
+        case .char("k"), .up: next -= 1
+        case .pageDown, .ctrl("d"), .char(" "): next += page
+        case .pageUp, .ctrl("u"): next -= page
+        case .char("g"), .home: next = 0
+        case .char("G"), .end: next = maxOffset
+        case .char("n"), .char("p"):
+            // The next or previous record of the pane, without closing the view.
+            let delta = key == .char("n") ? 1 : -1
+            move(&state, .audit, by: delta)
+            if let record = state.selectedAuditRecord { state.mode = .record(seq: record.seq, offset: 0) }
+            return []
+        default:
+            return []
+        }
+        state.mode = .record(seq: seq, offset: max(0, min(next, maxOffset)))
         return []
     }
 
@@ -409,6 +453,8 @@ public enum Workstation {
         state.filters[pane] = text.isEmpty ? nil : text
         if pane == .queue {
             state.refilterQueue()
+        } else if pane == .audit {
+            state.rebuildAudit(follow: true)
         } else {
             var c = state.cursor(pane)
             c.select(pane == .audit ? Int.max / 2 : 0, count: state.rowCount(pane), rows: state.layout.listRows(pane))
@@ -430,8 +476,8 @@ public enum Workstation {
             let rows = state.exceptionRows.map { WorkstationState.searchText(of: $0).lowercased() }
             text = { rows[$0] }
         case .audit:
-            let rows = state.auditRows.map { WorkstationState.searchText(of: $0).lowercased() }
-            text = { rows[$0] }
+            // Rows are texted one at a time, from the start: a search over a million records stops at its match.
+            text = { WorkstationState.searchText(of: state.auditRecord($0)).lowercased() }
         default:
             text = { state.rowText(pane, $0) }
         }

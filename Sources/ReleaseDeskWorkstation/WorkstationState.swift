@@ -64,6 +64,14 @@ public struct ChainStatus: Equatable, Sendable {
     }
 }
 
+/// Which records the audit pane lists.
+public enum AuditScope: Equatable, Sendable {
+    /// The selected batch's trail.
+    case batch
+    /// Every record of the journal.
+    case all
+}
+
 /// A demo user shown on the sign-in screen of `--demo`.
 public struct DemoUserHint: Equatable, Sendable {
     public var id: String
@@ -97,6 +105,8 @@ public struct SignInForm: Equatable, Sendable {
 /// What the keyboard is doing besides navigating.
 public enum InputMode: Equatable, Sendable {
     case normal
+    /// One audit record in full: readable fields, then the raw canonical line; `offset` scrolls it.
+    case record(seq: Int64, offset: Int)
     /// Incremental search: typed text, and the row selected before the search began (restored on Esc).
     case search(Pane, query: String, origin: Int)
     /// Typing a filter for a list.
@@ -148,6 +158,12 @@ public struct WorkstationState: Equatable, Sendable {
     public var message: String?
     /// Batch whose exceptions, detail and audit trail are shown.
     public private(set) var selectedBatchID: String?
+    /// Whether the audit pane lists the selected batch's trail or every record.
+    public private(set) var auditScope: AuditScope = .batch
+    /// Indices into `records` of the audit pane's rows, after scope and filter (kept in step by the reducer).
+    public private(set) var auditIndex: [Int] = []
+    /// Why the audit filter cannot be read, when it cannot.
+    public private(set) var auditFilterProblem: String?
 
     public init(
         size: Size, now: Timestamp, desk: DeskState, records: [Record], chain: ChainStatus, journalName: String,
@@ -170,10 +186,11 @@ public struct WorkstationState: Equatable, Sendable {
             && a.zoomed == b.zoomed && a.cursors == b.cursors && a.filters == b.filters && a.sortColumn == b.sortColumn
             && a.sortReversed == b.sortReversed && a.mode == b.mode && a.lastSearch == b.lastSearch
             && a.message == b.message && a.visibleQueue == b.visibleQueue && a.selectedBatchID == b.selectedBatchID
-            && a.readOnly == b.readOnly && a.session == b.session
+            && a.readOnly == b.readOnly && a.session == b.session && a.auditScope == b.auditScope
+            && a.auditIndex == b.auditIndex && a.auditFilterProblem == b.auditFilterProblem
     }
 
-    public var layout: Layout { Layout(size: size, zoomed: zoomed) }
+    public var layout: Layout { Layout(size: size, zoomed: zoomed, banner: chain.alarm != nil) }
 
     public func cursor(_ pane: Pane) -> ListCursor { cursors[pane] ?? ListCursor() }
 
@@ -200,15 +217,21 @@ public struct WorkstationState: Equatable, Sendable {
         return c.selected < rows.count ? rows[c.selected] : nil
     }
 
-    /// Journal records of the selected batch, oldest first, after the audit filter.
-    public var auditRows: [Record] {
-        guard let id = selectedBatchID, let batch = desk.batches[id] else { return [] }
-        let all = batch.recordSeqs.compactMap { seq -> Record? in
-            let index = Int(seq) - 1
-            return index >= 0 && index < records.count ? records[index] : nil
+    /// The audit pane's row `index`.
+    public func auditRecord(_ index: Int) -> Record { records[auditIndex[index]] }
+
+    /// The record selected in the audit pane.
+    public var selectedAuditRecord: Record? {
+        let c = cursor(.audit)
+        return c.selected < auditIndex.count ? auditRecord(c.selected) : nil
+    }
+
+    /// The records of the pane's scope before the filter: the batch's trail, or the whole journal.
+    public var auditScopeCount: Int {
+        switch auditScope {
+        case .all: return records.count
+        case .batch: return selectedBatchID.flatMap { desk.batches[$0]?.recordSeqs.count } ?? 0
         }
-        guard let filter = filters[.audit], !filter.isEmpty else { return all }
-        return all.filter { Self.matches(Self.searchText(of: $0), filter) }
     }
 
     /// Number of rows in a list pane.
@@ -216,7 +239,7 @@ public struct WorkstationState: Equatable, Sendable {
         switch pane {
         case .queue: return visibleQueue.count
         case .exceptions: return exceptionRows.count
-        case .audit: return auditRows.count
+        case .audit: return auditIndex.count
         case .detail: return 0
         }
     }
@@ -263,7 +286,7 @@ public struct WorkstationState: Equatable, Sendable {
         switch pane {
         case .queue: return queueSearch.text(visibleQueue[index])
         case .exceptions: return Self.searchText(of: exceptionRows[index]).lowercased()
-        case .audit: return Self.searchText(of: auditRows[index]).lowercased()
+        case .audit: return Self.searchText(of: auditRecord(index)).lowercased()
         case .detail: return ""
         }
     }
@@ -327,9 +350,63 @@ public struct WorkstationState: Equatable, Sendable {
             selectedBatchID = id
             cursors[.exceptions] = ListCursor()
             cursors[.detail] = ListCursor()
-            var audit = ListCursor()
-            audit.select(Int.max, count: auditRows.count, rows: layout.listRows(.audit))
-            cursors[.audit] = audit
+            if auditScope == .batch { rebuildAudit(follow: true) }
         }
+    }
+
+    /// Switches the audit pane between the batch's trail and every record, at the newest record.
+    public mutating func setAuditScope(_ scope: AuditScope) {
+        auditScope = scope
+        rebuildAudit(follow: true)
+    }
+
+    /// Recomputes the audit rows from the scope and filter. `follow` selects the newest record; otherwise the
+    /// selected record stays selected (or, when the newest was selected, the newest still is: live tail).
+    mutating func rebuildAudit(follow: Bool) {
+        let previous = selectedAuditRecord?.seq
+        let wasAtEnd = cursor(.audit).selected >= max(0, auditIndex.count - 1)
+        var query = AuditQuery()
+        auditFilterProblem = nil
+        if let text = filters[.audit], !text.isEmpty {
+            switch AuditQuery.parse(text) {
+            case .success(let parsed): query = parsed
+            case .failure(let problem): auditFilterProblem = "\(problem.field): \(problem.message)"
+            }
+        }
+        var batchSeqs: Set<Int64>? = nil
+        if let batch = query.batch { batchSeqs = Set(desk.batches[batch]?.recordSeqs ?? []) }
+        func keep(_ record: Record) -> Bool {
+            if let batch = query.batch, let seqs = batchSeqs, !desk.isRecord(record, about: batch, seqs: seqs) { return false }
+            return query.matches(record)
+        }
+        switch auditScope {
+        case .batch:
+            let seqs = selectedBatchID.flatMap { desk.batches[$0]?.recordSeqs } ?? []
+            auditIndex = seqs.compactMap { seq in
+                let index = Int(seq) - 1
+                return index >= 0 && index < records.count && keep(records[index]) ? index : nil
+            }
+        case .all:
+            if query.isEmpty {
+                auditIndex = Array(records.indices)
+            } else {
+                auditIndex = records.indices.filter { keep(records[$0]) }
+            }
+        }
+        var c = cursor(.audit)
+        if follow || wasAtEnd || previous == nil {
+            c.selected = auditIndex.count - 1
+        } else if let previous {
+            // Binary search: rows are in journal order.
+            var low = 0
+            var high = auditIndex.count
+            while low < high {
+                let mid = (low + high) / 2
+                if records[auditIndex[mid]].seq < previous { low = mid + 1 } else { high = mid }
+            }
+            c.selected = min(low, auditIndex.count - 1)
+        }
+        c.keepVisible(count: auditIndex.count, rows: layout.listRows(.audit))
+        cursors[.audit] = c
     }
 }

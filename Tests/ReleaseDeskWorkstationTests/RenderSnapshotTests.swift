@@ -64,7 +64,15 @@ struct RenderSnapshotTests {
         var audit = queue
         _ = Workstation.reduce(&audit, .keyPressed(.char("4")))
         var zoomed = audit
-        _ = Workstation.reduce(&zoomed, .keyPressed(.enter))
+        _ = Workstation.reduce(&zoomed, .keyPressed(.char("z")))
+        var record = audit
+        _ = Workstation.reduce(&record, .keyPressed(.enter))
+        var all = audit
+        _ = Workstation.reduce(&all, .keyPressed(.char("a")))
+        var alarm = queue
+        var chain = alarm.chain
+        chain.alarm = "the journal is corrupt at line 7 (byte offset 2411): the record's hash does not match the next record's prev"
+        _ = Workstation.reduce(&alarm, .journalUpdated(alarm.desk, newRecords: [], chain: chain))
         var filtered = Fixture.state(size: size)
         _ = Workstation.reduce(&filtered, .keyPressed(.char("f")))
         Fixture.type("flag", into: &filtered)
@@ -77,6 +85,7 @@ struct RenderSnapshotTests {
         return [
             ("queue", queue), ("exceptions", exceptions), ("detail", detail), ("audit", audit), ("audit-zoomed", zoomed),
             ("queue-filter", filtered), ("help", help), ("sign-in", signIn), ("justify-dialog", justify),
+            ("audit-record", record), ("audit-all", all), ("integrity-alarm", alarm),
         ]
     }
 

@@ -1,0 +1,143 @@
+import ReleaseDeskCore
+import ReleaseDeskScreen
+import Testing
+
+@testable import ReleaseDeskWorkstation
+
+/// The audit pane as a viewer: scope, structured filters, the record view, live records, the alarm banner.
+@Suite("Audit viewer")
+struct AuditViewerTests {
+    static func onAudit() -> WorkstationState {
+        var state = Fixture.state()
+        _ = Workstation.reduce(&state, .keyPressed(.char("/")))
+        Fixture.type("0022", into: &state)
+        _ = Workstation.reduce(&state, .keyPressed(.enter))
+        _ = Workstation.reduce(&state, .keyPressed(.char("4")))
+        return state
+    }
+
+    static func setFilter(_ text: String, _ state: inout WorkstationState) {
+        _ = Workstation.reduce(&state, .keyPressed(.char("f")))
+        Fixture.type(text, into: &state)
+        _ = Workstation.reduce(&state, .keyPressed(.enter))
+    }
+
+    @Test func aSwitchesBetweenTheBatchTrailAndEveryRecordAtTheNewest() {
+        var state = Self.onAudit()
+        let trail = state.desk.batches["CART-26-0022"]!.recordSeqs
+        #expect(state.auditIndex.map { state.records[$0].seq } == trail)
+        _ = Workstation.reduce(&state, .keyPressed(.char("a")))
+        #expect(state.auditScope == .all)
+        #expect(state.auditIndex.count == state.records.count)
+        #expect(state.selectedAuditRecord?.seq == state.records.last?.seq)
+        _ = Workstation.reduce(&state, .keyPressed(.char("a")))
+        #expect(state.auditScope == .batch)
+        #expect(state.rowCount(.audit) == trail.count)
+    }
+
+    @Test func filtersByActorKindBatchAndTimeAndSaysWhenATimeCannotBeRead() {
+        var state = Self.onAudit()
+        _ = Workstation.reduce(&state, .keyPressed(.char("a")))
+        Self.setFilter("actor:system kind:batch.reviewed batch:CART-26-0022", &state)
+        #expect(state.auditIndex.count == 1)
+        #expect(state.selectedAuditRecord?.kind == RecordKind.batchReviewed)
+        Self.setFilter("", &state)
+        _ = Workstation.reduce(&state, .keyPressed(.escape))
+        Self.setFilter("kind:user.* since:2026-01-15 until:2026-01-16", &state)
+        #expect(state.auditIndex.count == 2)
+        #expect(state.auditIndex.allSatisfy { state.records[$0].kind == RecordKind.userEnrolled })
+        Self.setFilter(" until:2026-01-15", &state)
+        #expect(state.auditIndex.isEmpty)
+        _ = Workstation.reduce(&state, .keyPressed(.escape))
+        Self.setFilter("since:yesterday", &state)
+        #expect(state.auditFilterProblem?.hasPrefix("since:") == true)
+        let text = Screen.render(state).lines.joined(separator: "\n")
+        #expect(text.contains("filter not applied: since: use YYYY-MM-DD"))
+    }
+
+    @Test func enterOpensTheRecordReadableAndRawAndEscClosesIt() {
+        var state = Self.onAudit()
+        let record = state.selectedAuditRecord!
+        _ = Workstation.reduce(&state, .keyPressed(.enter))
+        #expect(state.mode == .record(seq: record.seq, offset: 0))
+        let lines = RecordView.lines(state, seq: record.seq, width: 100).map { $0.segments.map(\.text).joined() }
+        #expect(lines.contains { $0.hasPrefix("Who") && $0.contains("system") })
+        #expect(lines.contains { $0.hasPrefix("When") && $0.contains("UTC") })
+        #expect(lines.contains { $0 == "Raw canonical record" })
+        let raw = lines.drop { $0 != "Raw canonical record" }.dropFirst(2).joined()
+        #expect(raw == AuditText.safeJSONLine(record))
+        _ = Workstation.reduce(&state, .keyPressed(.char("p")))
+        #expect(state.mode == .record(seq: state.selectedAuditRecord!.seq, offset: 0))
+        #expect(state.selectedAuditRecord!.seq < record.seq)
+        _ = Workstation.reduce(&state, .keyPressed(.escape))
+        #expect(state.mode == .normal)
+        _ = Workstation.reduce(&state, .keyPressed(.char("z")))
+        #expect(state.zoomed == .audit)
+    }
+
+    @Test func recordsAppendedByOthersAppearAndTheNewestStaysSelected() {
+        var state = Self.onAudit()
+        _ = Workstation.reduce(&state, .keyPressed(.char("a")))
+        let last = state.records.last!
+        let comment = Record(
+            seq: last.seq + 1, at: Fixture.now, actor: "qp.maria", host: "h", kind: RecordKind.batchCommented,
+            body: ["batch": "CART-26-0022", "reason": "seen"], prev: Record.zeroHash)
+        var desk = state.desk
+        desk.apply(comment)
+        _ = Workstation.reduce(&state, .journalUpdated(desk, newRecords: [comment], chain: Fixture.chain))
+        #expect(state.selectedAuditRecord?.seq == comment.seq)
+        _ = Workstation.reduce(&state, .keyPressed(.char("a")))
+        #expect(state.selectedAuditRecord?.seq == comment.seq)
+        let title = Screen.render(state).lines.joined(separator: "\n")
+        #expect(title.contains("commented on CART-26-0022"))
+    }
+
+    @Test func aMillionRecordsListAndMoveWithoutBuildingTheirTexts() {
+        var state = Self.onAudit()
+        var records = state.records
+        let template = records.last!
+        records.reserveCapacity(1_000_000)
+        while records.count < 1_000_000 {
+            var copy = template
+            copy.seq = Int64(records.count + 1)
+            records.append(copy)
+        }
+        let added = Array(records[state.records.count...])
+        _ = Workstation.reduce(&state, .journalUpdated(state.desk, newRecords: added, chain: Fixture.chain))
+        _ = Workstation.reduce(&state, .keyPressed(.char("a")))
+        #expect(state.rowCount(.audit) == 1_000_000)
+        #expect(state.selectedAuditRecord?.seq == 1_000_000)
+        _ = Workstation.reduce(&state, .keyPressed(.char("g")))
+        #expect(state.selectedAuditRecord?.seq == 1)
+        let frame = Screen.render(state).lines.joined(separator: "\n")
+        #expect(frame.contains("all records (1000000)"))
+    }
+
+    @Test func theSupervisorMarksTheTrailReviewedWithASignatureAndQAOfTheBatchIsRefused() {
+        var state = Self.onAudit()
+        // qa.anna imported the batch but did not disposition it: she is independent of its QA review.
+        _ = Workstation.reduce(&state, .keyPressed(.char("V")))
+        guard case .dialog(let dialog) = state.mode else {
+            Issue.record("no dialog: \(state.message ?? "")")
+            return
+        }
+        #expect(dialog.purpose == .auditReview(batch: "CART-26-0022", through: state.desk.batches["CART-26-0022"]!.recordSeqs.last!))
+        #expect(dialog.focus == ActionDialog.cancelIndex)
+        var maria = Fixture.state(user: "qp.maria")
+        _ = Workstation.reduce(&maria, .keyPressed(.char("V")))
+        #expect(maria.message?.hasPrefix("Refused (role)") == true)
+    }
+
+    @Test func theAlarmBannerTakesTheTopRowsAndNamesTheBadLine() {
+        var state = Fixture.state(size: Size(width: 80, height: 24))
+        var chain = Fixture.chain
+        chain.alarm = "the journal is corrupt at line 7 (byte offset 2411): bad hash"
+        _ = Workstation.reduce(&state, .journalUpdated(state.desk, newRecords: [], chain: chain))
+        let lines = Screen.render(state).lines
+        #expect(lines[0].hasPrefix("‼ INTEGRITY ALARM ‼ read-only"))
+        #expect(lines[1].contains("line 7 (byte offset 2411)"))
+        #expect(state.layout.panes[.queue]?.y == 2)
+        _ = Workstation.reduce(&state, .keyPressed(.char("C")))
+        #expect(state.message?.hasPrefix("Read-only") == true)
+    }
+}
