@@ -7,11 +7,6 @@ enum StatusLine {
     static func draw(_ state: WorkstationState, in rect: Rect, into buffer: inout CellBuffer) {
         buffer.fill(rect, .statusLine)
         let y = rect.y
-        if let alarm = state.chain.alarm {
-            buffer.fill(rect, .alarm)
-            buffer.put("‼ INTEGRITY ALARM — read-only: " + alarm, x: 0, y: y, maxWidth: rect.width, .alarm)
-            return
-        }
         switch state.mode {
         case .search(let pane, let query, _):
             let matches = state.rowCount(pane)
