@@ -42,6 +42,7 @@ struct WorkstationRunner {
         let unicode = Self.localeIsUTF8(environment)
 
         let locations = try global.locations()
+        let authenticator = try global.authenticator(for: locations)
         var demoUsers: [DemoUserHint] = []
         if global.demo, let directory = DemoJournal.sampleDataDirectory(environment: environment) {
             demoUsers = (try? DemoSite.users(in: directory))?.map {
@@ -116,7 +117,6 @@ struct WorkstationRunner {
                 case .sign(let action, let content, let password):
                     guard let user = state.user else { break }
                     terminal.draw(Screen.render(state, unicode: unicode))  // "Signing…" while the password is checked
-                    let authenticator = LocalAuthenticator(store: CredentialStore(path: locations.credentials))
                     do {
                         _ = try desk.signIn(user: user.id, password: password, with: authenticator, channel: "tui:signature")
                         let expected = Signing.digest(content)
@@ -135,7 +135,6 @@ struct WorkstationRunner {
                     }
                 case .signIn(let user, let password):
                     terminal.draw(Screen.render(state, unicode: unicode))  // shows "Checking…" while scrypt runs
-                    let authenticator = LocalAuthenticator(store: CredentialStore(path: locations.credentials))
                     do {
                         let account = try desk.signIn(user: user, password: password, with: authenticator, channel: "tui")
                         log.write("signed in as \(account.id)")
