@@ -34,7 +34,7 @@ public struct PAMAuthenticator: Authenticator {
         guard Self.isValidService(service) else { throw PAMError.invalidService(service) }
         // PAM has no use for user names or passwords holding NUL; such a pair can never be right.
         guard !user.utf8.contains(0), !password.utf8.contains(0), !user.isEmpty else { return false }
-        var secret = Array(password.utf8CString)  // the copy handed to C; zeroed there before it returns
+        var secret = password.utf8CString  // the one copy handed to C; zeroed there before it returns
         let length = secret.count - 1
         var message = [CChar](repeating: 0, count: 512)
         var status: Int32 = 0
