@@ -30,9 +30,12 @@ let package = Package(
             dependencies: [
                 "CanonicalJSON", "ReleaseDeskCore", "ReleaseDeskJournal",
                 .product(name: "Crypto", package: "swift-crypto"),
-                .product(name: "_CryptoExtras", package: "swift-crypto"),
-            ]
+                .product(name: "_CryptoExtras", package: "swift-crypto"), "CPAMShim",
+            ],
+            swiftSettings: [.define("RELEASEDESK_TEST_HOOKS", .when(configuration: .debug))]
         ),
+        // C over libpam: one call that starts, authenticates, checks the account and ends. Only the services use it.
+        .target(name: "CPAMShim", linkerSettings: [.linkedLibrary("pam")]),
         // The app layer of the workstation: UI state, the pure reducer, the key map as data.
         .target(name: "ReleaseDeskWorkstation", dependencies: ["ReleaseDeskCore"]),
         // The screen: cell buffer, panes, themes. Rendering is a pure function of state, size and theme.
@@ -68,7 +71,13 @@ let package = Package(
         ),
         .testTarget(
             name: "ReleaseDeskCLITests",
-            dependencies: ["ReleaseDeskCLI", "ReleaseDeskJournal", "CanonicalJSON"]
+            dependencies: ["ReleaseDeskCLI", "ReleaseDeskJournal", "CanonicalJSON"],
+            swiftSettings: [.define("RELEASEDESK_TEST_HOOKS", .when(configuration: .debug))]
+        ),
+        // Sign-in through PAM (service files of the tests' own) and the configuration file.
+        .testTarget(
+            name: "ReleaseDeskServicesTests",
+            dependencies: ["ReleaseDeskServices", "ReleaseDeskJournal", "ReleaseDeskCore"]
         ),
     ]
 )

@@ -28,13 +28,14 @@ struct DiagnosticsCommand: ParsableCommand {
         func run() throws {
             try Failure.guarded {
                 let locations = try global.locations()
+                let authenticator = try global.authenticator(for: locations)
                 let password = try global.passwords().read(prompt: "Password: ")
                 let t0 = Monotonic.seconds()
                 let desk = try Failure.opening(locations)
                 let t1 = Monotonic.seconds()
                 _ = try desk.signIn(
                     user: global.userID, password: password,
-                    with: LocalAuthenticator(store: CredentialStore(path: locations.credentials)), channel: "cli:diagnostics")
+                    with: authenticator, channel: "cli:diagnostics")
                 let state = desk.state
                 let now = Journal.systemClock()
                 let t2 = Monotonic.seconds()

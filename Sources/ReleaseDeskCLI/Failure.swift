@@ -63,6 +63,10 @@ struct Failure: Error {
         case let credentials as CredentialError: return Failure(.ioError, credentials.description)
         case let witness as WitnessError: return Failure(.ioError, witness.description)
         case let location as LocationError: return Failure(.configuration, location.description)
+        case let configuration as ConfigurationError: return Failure(.configuration, configuration.description)
+        case let pam as PAMError:
+            if case .invalidService = pam { return Failure(.configuration, pam.description) }
+            return Failure(.unavailable, pam.description)
         default: return Failure(.ioError, "\(error)")
         }
     }

@@ -18,6 +18,9 @@ struct GlobalOptions: ParsableArguments {
     @Flag(name: .long, help: "Read the password from the first line of standard input (a new password from the next line).")
     var passwordStdin = false
 
+    @Option(name: .long, help: "How passwords are checked: local or pam (default: $RELEASEDESK_AUTH, else the configuration file's auth, else local).")
+    var auth: String?
+
     @Flag(name: .long, help: "Build a fresh journal from SampleData/ in a temporary directory and use it.")
     var demo = false
 
@@ -50,6 +53,30 @@ struct GlobalOptions: ParsableArguments {
         return resolved
     }
 
+    /// The authentication settings: `--auth`, `$RELEASEDESK_AUTH`, then the configuration file.
+    func authentication() throws -> AuthenticationSettings {
+        do {
+            return try AuthenticationSettings.resolve(option: auth, environment: Self.environment)
+        } catch {
+            throw Failure(.configuration, error.description)
+        }
+    }
+
+    /// The authenticator every command and the workstation check passwords with.
+    func authenticator(for locations: Locations) throws -> Authenticator {
+        try authentication().authenticator(for: locations)
+    }
+
+    /// Refuses, before any password is asked, a command that sets passwords when the operating system keeps them.
+    func requireLocalPasswords(_ what: String) throws {
+        if try !authentication().managesPasswords {
+            throw Failure(
+                .configuration,
+                "\(what) is not available with PAM authentication: passwords are those of the operating-system accounts; "
+                    + "change them with passwd(1) or ask the system administrator")
+        }
+    }
+
     /// The user id to act as.
     var userID: String {
         if let user, !user.isEmpty { return user }
@@ -72,10 +99,10 @@ struct GlobalOptions: ParsableArguments {
     func signedIn(
         _ locations: Locations, channel: String, passwords: PasswordSource, observe: (Record) -> Void = { _ in }
     ) throws -> (Desk, UserAccount) {
+        let authenticator = try authenticator(for: locations)
         let desk = try Failure.opening(locations, observe: observe)
         let id = userID
         let password = try passwords.read(prompt: "Password for \(DisplayText.sanitize(id)): ")
-        let authenticator = LocalAuthenticator(store: CredentialStore(path: locations.credentials))
         do {
             let account = try desk.signIn(user: id, password: password, with: authenticator, channel: channel)
             return (desk, account)

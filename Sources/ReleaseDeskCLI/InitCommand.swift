@@ -9,7 +9,8 @@ struct InitCommand: ParsableCommand {
         abstract: "Create a journal and enrol its first administrator.",
         discussion: "The administrator's password is asked twice at the terminal, or read from the first line of "
             + "standard input with --password-stdin. It is stored as a scrypt hash in the credential file beside "
-            + "the journal, never in the journal."
+            + "the journal, never in the journal. With PAM authentication no password is asked and no credential "
+            + "file is written: --admin must be the administrator's operating-system account name."
     )
 
     @OptionGroup var global: GlobalOptions
@@ -29,13 +30,14 @@ struct InitCommand: ParsableCommand {
     func run() throws {
         try Failure.guarded {
             let locations = try global.locations()
+            let setsPassword = try global.authentication().managesPasswords
             if FileBytes.exists(locations.journal) {
                 throw Failure(.cannotCreate, "\(locations.journal) already exists; a journal is never overwritten")
             }
-            if FileBytes.exists(locations.credentials) {
+            if setsPassword, FileBytes.exists(locations.credentials) {
                 throw Failure(.cannotCreate, "\(locations.credentials) already exists; remove it only if it belongs to no journal")
             }
-            let password = try global.passwords().readNew(prompt: "New password for \(admin): ")
+            let password = setsPassword ? try global.passwords().readNew(prompt: "New password for \(admin): ") : nil
             do {
                 try FileBytes.makeDirectories(Journal.parentDirectory(of: locations.journal))
             } catch {

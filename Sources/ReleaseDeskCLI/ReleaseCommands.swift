@@ -14,6 +14,7 @@ enum SignedAction {
         decide: (DeskState, _ actor: String, _ expected: String?) throws(ActionRefusal) -> [RecordDraft]
     ) throws {
         let locations = try global.locations()
+        let authenticator = try global.authenticator(for: locations)
         let desk = try Failure.opening(locations)
         defer { desk.checkpoint() }
         let id = global.userID
@@ -38,7 +39,6 @@ enum SignedAction {
             // Not signable as asked: the action below refuses with the same gate, and that refusal is journaled.
         }
         let password = try global.passwords().read(prompt: "Password for \(DisplayText.sanitize(id)) (signature): ")
-        let authenticator = LocalAuthenticator(store: CredentialStore(path: locations.credentials))
         do {
             _ = try desk.signIn(user: id, password: password, with: authenticator, channel: "cli:\(action)")
         } catch let error as DeskError {

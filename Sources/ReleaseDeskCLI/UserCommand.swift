@@ -15,7 +15,10 @@ struct UserCommand: ParsableCommand {
     )
 
     struct Add: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Enrol a user (administrators only).")
+        static let configuration = CommandConfiguration(
+            abstract: "Enrol a user (administrators only).",
+            discussion: "With PAM authentication no initial password is asked: the user id must be the user's "
+                + "operating-system account name, and its password is that account's.")
 
         @OptionGroup var global: GlobalOptions
 
@@ -43,9 +46,11 @@ struct UserCommand: ParsableCommand {
                 let roles = Set(role.flatMap { $0.split(separator: ",") }.compactMap { Role(rawValue: String($0)) })
                 let locations = try global.locations()
                 let passwords = global.passwords()
+                let setsPassword = try global.authentication().managesPasswords
                 let (desk, actor) = try global.signedIn(locations, channel: "cli:user-add", passwords: passwords)
                 defer { desk.checkpoint() }
-                let password = try passwords.readNew(prompt: "Initial password for \(DisplayText.sanitize(id)): ")
+                // With PAM the account's operating-system password is used; nothing is set here.
+                let password = setsPassword ? try passwords.readNew(prompt: "Initial password for \(DisplayText.sanitize(id)): ") : nil
                 let written = try desk.enrol(id, name: name, roles: roles, password: password, reason: reason, by: actor.id)
                 var out = StandardOutput()
                 for record in written { out.write("seq \(record.seq): \(AuditText.summary(record))\n") }
@@ -137,7 +142,8 @@ struct UserCommand: ParsableCommand {
 
     struct Passwd: ParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Set a password: your own, or (administrators) another user's.")
+            abstract: "Set a password: your own, or (administrators) another user's.",
+            discussion: "Only with local authentication; with PAM, passwords are those of the operating-system accounts.")
 
         @OptionGroup var global: GlobalOptions
         @Argument(help: "Whose password (default: your own).") var id: String?
@@ -145,6 +151,7 @@ struct UserCommand: ParsableCommand {
 
         func run() throws {
             try Failure.guarded {
+                try global.requireLocalPasswords("user passwd")
                 let locations = try global.locations()
                 let passwords = global.passwords()
                 let (desk, actor) = try global.signedIn(locations, channel: "cli:user-passwd", passwords: passwords)

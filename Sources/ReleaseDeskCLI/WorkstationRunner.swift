@@ -42,6 +42,7 @@ struct WorkstationRunner {
         let unicode = Self.localeIsUTF8(environment)
 
         let locations = try global.locations()
+        let authenticator = try global.authenticator(for: locations)
         var demoUsers: [DemoUserHint] = []
         if global.demo, let directory = DemoJournal.sampleDataDirectory(environment: environment) {
             demoUsers = (try? DemoSite.users(in: directory))?.map {
@@ -122,7 +123,6 @@ struct WorkstationRunner {
                 case .sign(let action, let content, let password):
                     guard let user = state.user else { break }
                     terminal.draw(Screen.render(state, unicode: unicode))  // "Signing…" while the password is checked
-                    let authenticator = LocalAuthenticator(store: CredentialStore(path: locations.credentials))
                     do {
                         // Nobody signs on a journal that does not verify: the whole file is checked first.
                         if let alarm = IntegrityCheck.run(path: locations.journal, head: desk.journal.head) {
@@ -146,7 +146,6 @@ struct WorkstationRunner {
                     }
                 case .signIn(let user, let password):
                     terminal.draw(Screen.render(state, unicode: unicode))  // shows "Checking…" while scrypt runs
-                    let authenticator = LocalAuthenticator(store: CredentialStore(path: locations.credentials))
                     do {
                         let account = try desk.signIn(user: user, password: password, with: authenticator, channel: "tui")
                         log.write("signed in as \(account.id)")

@@ -1,4 +1,5 @@
-/// Checks a user id and password. Implementations: the local credential file; others (PAM) can follow.
+/// Checks a user id and password. Implementations: the local credential file, and PAM (`PAMAuthenticator`).
+/// Callers check passwords through `Desk.signIn`, which journals failures and counts them towards the lock-out.
 public protocol Authenticator: Sendable {
     /// A short name for messages and records (`local`, `pam`).
     var name: String { get }

@@ -37,17 +37,21 @@ public final class Desk {
         return desk
     }
 
-    /// Creates a journal with its first administrator, whose password is set at once.
+    /// Creates a journal with its first administrator, whose password is set at once. With `password` nil
+    /// (PAM: the operating system keeps passwords) no credential file is written.
     public static func create(
-        _ locations: Locations, administrator id: String, name: String, password: String
+        _ locations: Locations, administrator id: String, name: String, password: String?
     ) throws -> Desk {
         let enrolment = try UserAdministration.enrolFirstAdministrator(id, name: name)
-        if let problem = PasswordPolicy.problem(with: password, for: id) {
-            throw ActionRefusal(.rule, gate: "password", problem)
+        var hash: PasswordHash? = nil
+        if let password {
+            if let problem = PasswordPolicy.problem(with: password, for: id) {
+                throw ActionRefusal(.rule, gate: "password", problem)
+            }
+            hash = try PasswordHash.make(password)  // before the journal exists: slow, and may fail
         }
-        let hash = try PasswordHash.make(password)  // before the journal exists: slow, and may fail
         let (journal, records) = try Journal.create(at: locations.journal, actor: id, then: [enrolment])
-        try CredentialStore(path: locations.credentials).save([id: hash])
+        if let hash { try CredentialStore(path: locations.credentials).save([id: hash]) }
         let desk = Desk(journal: journal, locations: locations, state: DeskState.replay(records))
         desk.saveWitness()
         return desk
@@ -199,10 +203,16 @@ public enum DeskError: Error, Equatable, CustomStringConvertible {
 extension Desk {
     /// Enrols a user and sets the initial password, atomically under the journal lock: the credential file
     /// is written only when the rule allows the enrolment, and restored if the record cannot be written.
+    /// With `password` nil (PAM: the operating system keeps passwords) only the enrolment is journaled.
     @discardableResult
     public func enrol(
-        _ id: String, name: String, roles: Set<Role>, password: String, reason: String?, by actor: String
+        _ id: String, name: String, roles: Set<Role>, password: String?, reason: String?, by actor: String
     ) throws -> [Record] {
+        guard let password else {
+            return try perform("user.enrol", by: actor) { state throws(ActionRefusal) in
+                try UserAdministration.enrol(id, name: name, roles: roles, reason: reason, by: actor, in: state)
+            }
+        }
         if let problem = PasswordPolicy.problem(with: password, for: id) {
             throw ActionRefusal(.rule, gate: "password", problem)
         }

@@ -1,0 +1,83 @@
+import Foundation
+import Testing
+
+@testable import ReleaseDeskServices
+
+@Suite("Configuration file and authentication settings")
+struct ConfigurationTests {
+    func parse(_ text: String) throws(ConfigurationError) -> ConfigurationFile {
+        try ConfigurationFile.parse(Array(text.utf8), path: "site.toml")
+    }
+
+    @Test func readsKeysCommentsAndBlankLines() throws {
+        let file = try parse("# site settings\n\nauth = \"pam\"   # operating-system accounts\r\n  pam_service=\"release-desk\"\n")
+        #expect(file.values["auth"]?.value == "pam")
+        #expect(file.values["auth"]?.line == 3)
+        #expect(file.values["pam_service"]?.value == "release-desk")
+        #expect(file.values["pam_service"]?.line == 4)
+    }
+
+    @Test func errorsNameFileLineAndField() {
+        let cases: [(String, Int, String?)] = [
+            ("auth = pam\n", 1, "auth"),
+            ("\n\nautb = \"pam\"\n", 3, "autb"),
+            ("auth = \"pam\"\nauth = \"local\"\n", 2, "auth"),
+            ("auth = \"pam\" trailing\n", 1, "auth"),
+            ("auth = \"pa\\m\"\n", 1, "auth"),
+            ("just words\n", 1, nil),
+        ]
+        for (text, line, field) in cases {
+            #expect {
+                _ = try parse(text)
+            } throws: { error in
+                guard let error = error as? ConfigurationError else { return false }
+                return error.file == "site.toml" && error.line == line && error.field == field
+                    && error.description.hasPrefix("configuration: site.toml:\(line): ")
+            }
+        }
+    }
+
+    func scratch(_ config: String?) -> (directory: String, environment: [String: String]) {
+        let directory = NSTemporaryDirectory() + "releasedesk-config-" + UUID().uuidString.lowercased()
+        try! FileManager.default.createDirectory(atPath: directory + "/releasedesk", withIntermediateDirectories: true)
+        if let config { try! config.write(toFile: directory + "/releasedesk/config.toml", atomically: true, encoding: .utf8) }
+        return (directory, ["HOME": directory, "XDG_CONFIG_HOME": directory])
+    }
+
+    @Test func optionOverridesEnvironmentWhichOverridesTheFile() throws {
+        let (directory, environment) = scratch("auth = \"pam\"\npam_service = \"rd\"\n")
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        var settings = try AuthenticationSettings.resolve(option: nil, environment: environment)
+        #expect(settings.method == .pam && settings.pamService == "rd" && !settings.managesPasswords)
+        settings = try AuthenticationSettings.resolve(option: nil, environment: environment.merging(["RELEASEDESK_AUTH": "local"]) { $1 })
+        #expect(settings.method == .local && settings.managesPasswords)
+        settings = try AuthenticationSettings.resolve(option: "pam", environment: environment.merging(["RELEASEDESK_AUTH": "local"]) { $1 })
+        #expect(settings.method == .pam)
+    }
+
+    @Test func withoutAFileAuthenticationIsLocal() throws {
+        let (directory, environment) = scratch(nil)
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        // The site-wide file applies when the user has none; without either, local.
+        if !FileManager.default.fileExists(atPath: ConfigurationFile.systemPath) {
+            let settings = try AuthenticationSettings.resolve(option: nil, environment: environment)
+            #expect(settings == AuthenticationSettings())
+            #expect(settings.authenticator(for: Locations(journal: "j.jsonl", credentials: "c", stateDirectory: "s")).name == "local")
+        }
+    }
+
+    @Test func badValuesAreConfigurationErrors() {
+        let (directory, environment) = scratch("auth = \"kerberos\"\n")
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        #expect(throws: ConfigurationError(file: directory + "/releasedesk/config.toml", line: 1, field: "auth", reason: "must be \"local\" or \"pam\", not \"kerberos\"")) {
+            try AuthenticationSettings.resolve(option: nil, environment: environment)
+        }
+        #expect(throws: ConfigurationError.self) { try AuthenticationSettings.resolve(option: "ldap", environment: ["HOME": directory]) }
+        #expect(throws: ConfigurationError.self) {
+            try AuthenticationSettings.resolve(option: nil, environment: ["RELEASEDESK_CONFIG": directory + "/missing.toml"])
+        }
+        let (other, environment2) = scratch("pam_service = \"../etc/permit\"\n")
+        defer { try? FileManager.default.removeItem(atPath: other) }
+        #expect(throws: ConfigurationError.self) { try AuthenticationSettings.resolve(option: nil, environment: environment2) }
+    }
+}
