@@ -12,7 +12,7 @@ struct DiagnosticsCommand: ParsableCommand {
         commandName: "diagnostics",
         abstract: "Tools for benchmarks and stress tests of a journal.",
         shouldDisplay: false,
-        subcommands: [Append.self, ReviewAll.self, FramesCommand.self]
+        subcommands: [Append.self, ReviewAll.self, FramesCommand.self, AuditOpenCommand.self]
     )
 
     struct ReviewAll: ParsableCommand {
