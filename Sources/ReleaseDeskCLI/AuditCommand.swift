@@ -9,7 +9,7 @@ struct AuditCommand: ParsableCommand {
         commandName: "audit",
         abstract: "List the audit trail: every journal record, filtered.",
         discussion: """
-            Formats: table (readable), csv (RFC 4180, CRLF; columns seq, at, actor, host, kind, summary, body; \
+            Formats: table (readable), csv (RFC 4180, CRLF; columns seq, at, actor, host, kind, batch, summary, reason, signature, body; \
             cells starting with =, +, -, @, tab or CR are prefixed with '), jsonl (one record per line: the \
             journal's canonical JSON, with DEL, C1, bidirectional and invisible characters written as \\u escapes \
             so the output is safe to view; parsing and re-encoding canonically gives the journal's bytes). \

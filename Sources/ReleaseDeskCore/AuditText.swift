@@ -130,13 +130,17 @@ public enum AuditText {
     // MARK: - CSV
 
     /// The header row of the CSV export.
-    public static let csvColumns = ["seq", "at", "actor", "host", "kind", "summary", "body"]
+    public static let csvColumns = ["seq", "at", "actor", "host", "kind", "batch", "summary", "reason", "signature", "body"]
 
     /// One CSV row (RFC 4180, CRLF-terminated) for `record`.
     public static func csvRow(_ record: Record) -> String {
         let body = String(decoding: (try? CanonicalJSON.encode(.object(record.body))) ?? [], as: UTF8.self)
+        let b = record.body
+        let batch = (b["batch_id"] ?? b["batch"])?.stringValue ?? b["batch"]?.objectValue?["id"]?.stringValue ?? ""
+        let signature = Signature.decode(b["signature"]).map { $0.manifestation(at: record.at) } ?? ""
         let fields = [
-            String(record.seq), record.at.description, record.actor, record.host, record.kind, summary(record), body,
+            String(record.seq), record.at.description, record.actor, record.host, record.kind, batch, summary(record),
+            b["reason"]?.stringValue ?? "", signature, body,
         ]
         return fields.map(csvField).joined(separator: ",") + "\r\n"
     }
