@@ -49,6 +49,8 @@ public enum StyleRole: String, CaseIterable, Sendable, Hashable {
         case .inManufacture: return .inManufacture
         case .infused: return .infused
         case .released: return .released
+        case .releasedPending: return .flagged
+        case .escalated: return .critical
         case .rejected: return .rejected
         case .onHold: return .onHold
         }

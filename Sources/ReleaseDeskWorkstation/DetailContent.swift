@@ -158,6 +158,8 @@ public enum Glyphs {
         case .inManufacture: return "⚙ making"
         case .infused: return "✓ infused"
         case .released: return "✔ released"
+        case .releasedPending: return "⚑ rel+pend"
+        case .escalated: return "‼ escalated"
         case .rejected: return "✘ rejected"
         case .onHold: return "⏸ on hold"
         }

@@ -346,6 +346,52 @@ struct ReleaseRulesTests {
         #expect(DeskState.replay(records) == state)
     }
 
+    @Test func stagedCertificationStaysFlaggedAndAFailingLateResultIsEscalatedAsCritical() throws {
+        var (state, records) = try Self.state()
+        // CART-26-0026 waits for a result that may follow release; QA justifies its other exceptions.
+        for exception in state.batches["CART-26-0026"]!.review!.exceptions where exception.rule != "PENDING" {
+            try Self.run(&state, &records) { s throws(ActionRefusal) in
+                try ReleaseRules.disposition(
+                    batch: "CART-26-0026", exception: exception.id, kind: .justified, reason: "assessed: no impact", by: "qa.anna",
+                    expecting: nil, digest: Self.digest, in: s)
+            }
+        }
+        let entry = state.queue().first {
+            $0.pendingTests > 0
+                && ReleaseRules.certificationGates($0.id, by: "qp.maria", now: Self.now, in: state).map(\.gate) == ["audit-trail-review"]
+        }
+        let batch = try #require(entry?.id)
+        let pending = state.batches[batch]!.review!.exceptions.filter { $0.rule == "PENDING" }
+        #expect(!pending.isEmpty)
+        try Self.reviewTrail(batch, &state, &records)
+        try Self.run(&state, &records) { s throws(ActionRefusal) in
+            try ReleaseRules.certify(
+                batch, answers: Self.yes, reason: "staged: sterility follows", by: "qp.maria", now: Self.now, expecting: nil,
+                digest: Self.digest, in: s)
+        }
+        #expect(state.release.decisions[batch]?.pendingTests == pending.map(\.id))
+        // Certified, but flagged until the pending results arrive.
+        #expect(state.queueEntry(state.batches[batch]!).status == .releasedPending)
+        let attribute = try #require(pending.first { $0.id.hasSuffix("-sterility") } ?? pending.first).id.split(separator: "-").last!
+        let value = attribute == "sterility" ? "growth" : "detected"
+        let csv = "batch,result_id,attribute,value,unit,tested_at,status,correction_reason\n"
+            + "\(batch),R-\(batch)-LATE,\(attribute),\(value),,2026-01-16T09:00:00Z,final,\n"
+        let late = try ImportParser.parse(file: "late.csv", sha256: "0", bytes: Array(csv.utf8)).get()
+        let later = Self.now.adding(milliseconds: 86_400_000)
+        let drafts = try ImportPlanner.plan([late], importID: "imp-late", actor: "qa.ben", reason: nil, now: later, state: state).get()
+        for draft in drafts { Self.append(draft, to: &state, &records) }
+        let exceptions = state.batches[batch]!.review!.exceptions
+        let escalated = try #require(exceptions.first { $0.escalated })
+        #expect(escalated.severity == .critical)
+        #expect(escalated.title.hasPrefix("AFTER RELEASE: "))
+        #expect(escalated.why.contains("escalate"))
+        #expect(state.queueEntry(state.batches[batch]!).status == .escalated)
+        // The escalation is in the journal: the review record carries it.
+        let review = records.last { $0.kind == RecordKind.batchReviewed }!
+        #expect(review.body["exceptions"]?.arrayValue?.contains { $0["escalated"] == .bool(true) } == true)
+        #expect(DeskState.replay(records) == state)
+    }
+
     @Test func minorDeviationClosesWithOneApprovalMajorNeedsEveryStepInOrder() throws {
         var (state, records) = try Self.state()
         try Self.run(&state, &records) { s throws(ActionRefusal) in

@@ -46,6 +46,10 @@ public enum BatchStatus: String, Sendable, CaseIterable {
     case infused
     /// Certified for release by a QP.
     case released
+    /// Certified with results that may follow release still pending: flagged until they arrive.
+    case releasedPending = "released-pending"
+    /// A result that was pending at certification failed after release: escalated.
+    case escalated
     /// Rejected by a QP.
     case rejected
     /// Put on hold by a QP.
@@ -61,6 +65,8 @@ public enum BatchStatus: String, Sendable, CaseIterable {
         case .inManufacture: return "⚙ in manufacture"
         case .infused: return "✓ infused"
         case .released: return "✔ released"
+        case .releasedPending: return "⚑ released, results pending"
+        case .escalated: return "‼ escalated after release"
         case .rejected: return "✘ rejected"
         case .onHold: return "⏸ on hold"
         }
@@ -122,7 +128,15 @@ extension DeskState {
         if record.batch.custody.contains(where: { $0.event == "infused" }) {
             status = .infused
         } else if let decision = release.decisions[id] {
-            status = decision.kind == .certified ? .released : .rejected
+            if decision.kind == .rejected {
+                status = .rejected
+            } else if open[.critical, default: 0] > 0 && (record.review?.exceptions.contains { $0.escalated } ?? false) {
+                status = .escalated
+            } else if pending > 0 && !decision.pendingTests.isEmpty {
+                status = .releasedPending
+            } else {
+                status = .released
+            }
         } else if release.holds[id] != nil {
             status = .onHold
         } else if record.batch.manufactureEnd == nil {

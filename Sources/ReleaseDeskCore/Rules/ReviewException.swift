@@ -21,13 +21,18 @@ public struct ReviewException: Sendable, Hashable {
     public var why: String
     /// Whether release is impossible until it is resolved (not only dispositioned).
     public var blocking: Bool
+    /// A result that was still pending when the batch was certified (staged certification) failed afterwards:
+    /// raised as critical and escalated (EU GMP Part IV).
+    public var escalated: Bool = false
 
     public var json: JSONValue {
-        [
+        var o: [String: JSONValue] = [
             "id": .string(id), "rule": .string(rule), "rule_version": .int(Int64(ruleVersion)),
             "severity": .string(severity.rawValue), "title": .string(title), "limit": .string(limit),
             "observed": .string(observed), "source": .string(source), "why": .string(why), "blocking": .bool(blocking),
         ]
+        if escalated { o["escalated"] = .bool(true) }
+        return .object(o)
     }
 
     public static func decode(_ value: JSONValue) -> ReviewException? {
@@ -38,7 +43,8 @@ public struct ReviewException: Sendable, Hashable {
             id: id, rule: rule, ruleVersion: Int(value["rule_version"]?.intValue ?? 1), severity: severity,
             title: value["title"]?.stringValue ?? "", limit: value["limit"]?.stringValue ?? "",
             observed: value["observed"]?.stringValue ?? "", source: value["source"]?.stringValue ?? "",
-            why: value["why"]?.stringValue ?? "", blocking: value["blocking"]?.boolValue ?? false)
+            why: value["why"]?.stringValue ?? "", blocking: value["blocking"]?.boolValue ?? false,
+            escalated: value["escalated"]?.boolValue ?? false)
     }
 }
 

@@ -62,6 +62,30 @@ extension DeskState {
         else { return nil }
         let context = ReviewEngine.Context(
             product: product, site: site, history: index.history(before: record.batch), now: now, quietPerMille: quietPerMille)
-        return ReviewEngine.review(record.batch, in: context)
+        var review = ReviewEngine.review(record.batch, in: context)
+        escalateLateResults(batchID, &review)
+        return review
+    }
+
+    /// Staged certification (EU GMP Part IV): when a batch was certified with results still pending and one of
+    /// those results now fails, its exception is raised as critical and marked escalated, and the queue shows
+    /// the batch as escalated after release.
+    func escalateLateResults(_ batchID: String, _ review: inout Review) {
+        guard let decision = release.decisions[batchID], decision.kind == .certified, !decision.pendingTests.isEmpty else { return }
+        let marker = "-PENDING-"
+        let attributes = decision.pendingTests.compactMap { id -> String? in
+            guard let range = id.firstRange(of: marker) else { return nil }
+            return String(id[range.upperBound...])
+        }
+        for i in review.exceptions.indices where review.exceptions[i].rule != "PENDING" {
+            let exception = review.exceptions[i]
+            guard attributes.contains(where: { exception.id.hasSuffix("-" + $0) }) else { continue }
+            review.exceptions[i].severity = .critical
+            review.exceptions[i].escalated = true
+            review.exceptions[i].title = "AFTER RELEASE: " + exception.title
+            review.exceptions[i].why = exception.why
+                + " This result was pending when \(batchID) was certified by \(decision.by) on \(decision.at): escalate at once"
+                + " (notify the QP and the treating physician, assess recall)."
+        }
     }
 }
