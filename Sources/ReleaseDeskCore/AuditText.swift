@@ -87,6 +87,21 @@ public enum AuditText {
             return "released \(text("batch")) from hold\(signed(record))\(reason())"
         case RecordKind.batchCommented:
             return "commented on \(text("batch")): \"\(text("reason"))\""
+        case RecordKind.oosSupplyRequested:
+            return "recorded the request of physician \"\(text("physician"))\" (\(text("reference"))) for OOS supply of \(text("batch"))"
+                + "\(signed(record))\(reason())"
+        case RecordKind.oosRiskEvaluated:
+            return "risk evaluation for OOS supply of \(text("batch")) (case #\(b["oos_case"]?.intValue ?? 0)): \"\(text("evaluation"))\""
+                + "\(signed(record))\(reason())"
+        case RecordKind.oosSupplyAccepted:
+            return "physician \"\(text("physician"))\" accepted the risk of OOS supply of \(text("batch")) (\(text("reference")); case #\(b["oos_case"]?.intValue ?? 0))"
+                + "\(signed(record))\(reason())"
+        case RecordKind.oosNotified:
+            return "notified \(text("recipient")) of OOS supply of \(text("batch")) (\(text("reference")); case #\(b["oos_case"]?.intValue ?? 0))"
+                + "\(signed(record))\(reason())"
+        case RecordKind.oosSupplied:
+            return "SUPPLIED \(text("batch")) OUT OF SPECIFICATION at the physician's request (case #\(b["oos_case"]?.intValue ?? 0))"
+                + "\(signed(record))\(reason())"
         case RecordKind.auditTrailReviewed:
             let count = b["record_seqs"]?.arrayValue?.count ?? 0
             return "reviewed the audit trail of \(text("batch")) through #\(b["through_seq"]?.intValue ?? 0) (\(count) record(s))"

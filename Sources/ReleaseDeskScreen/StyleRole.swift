@@ -51,6 +51,7 @@ public enum StyleRole: String, CaseIterable, Sendable, Hashable {
         case .released: return .released
         case .releasedPending: return .flagged
         case .escalated: return .critical
+        case .suppliedOOS: return .major
         case .rejected: return .rejected
         case .onHold: return .onHold
         }

@@ -160,6 +160,7 @@ public enum Glyphs {
         case .released: return "✔ released"
         case .releasedPending: return "⚑ rel+pend"
         case .escalated: return "‼ escalated"
+        case .suppliedOOS: return "⚠ OOS supply"
         case .rejected: return "✘ rejected"
         case .onHold: return "⏸ on hold"
         }

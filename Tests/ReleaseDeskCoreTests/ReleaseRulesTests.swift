@@ -392,6 +392,79 @@ struct ReleaseRulesTests {
         #expect(DeskState.replay(records) == state)
     }
 
+    @Test func oosSupplyAtAPhysiciansRequestNeedsEveryStepInOrderAllLinked() throws {
+        var (state, records) = try Self.state()
+        let batch = Self.flagged
+        func step(_ s: ReleaseRules.OOSStep, by actor: String) throws {
+            try Self.run(&state, &records) { st throws(ActionRefusal) in
+                try ReleaseRules.recordOOSStep(batch, s, reason: "Part IV 11.5", by: actor, expecting: nil, digest: Self.digest, in: st)
+            }
+        }
+        func supply() -> ActionRefusal? {
+            Self.refusal {
+                _ = try ReleaseRules.supplyOOS(
+                    batch, reason: "no alternative therapy", by: "qp.maria", now: Self.now, expecting: nil, digest: Self.digest, in: state)
+            }
+        }
+        #expect(supply()?.gate == "no-request")
+        let readyHasNoOOS = Self.refusal {
+            _ = try ReleaseRules.oosStepRequest(Self.readyBatch(state), .request(physician: "Dr. A", reference: "R"), reason: "r", in: state)
+        }
+        #expect(readyHasNoOOS?.gate == "no-oos")
+        try step(.request(physician: "Dr. Ingrid Solberg", reference: "REQ-2026-017"), by: "qp.maria")
+        let requestSeq = records.last!.seq
+        let early = Self.refusal {
+            _ = try ReleaseRules.recordOOSStep(
+                batch, .acceptance(physician: "Dr. Ingrid Solberg", reference: "ACC-1"), reason: "r", by: "qa.ben", expecting: nil,
+                digest: Self.digest, in: state)
+        }
+        #expect(early?.gate == "order")
+        let byQA = Self.refusal {
+            _ = try ReleaseRules.recordOOSStep(batch, .riskEvaluation("low"), reason: "r", by: "qa.ben", expecting: nil, digest: Self.digest, in: state)
+        }
+        #expect(byQA?.gate == "role")
+        try step(.riskEvaluation("Viability 76.5 % against 80 %: dose adjusted; benefit outweighs risk for this patient"), by: "qp.maria")
+        #expect(supply()?.gate == "oos-case-incomplete")
+        let otherPhysician = Self.refusal {
+            _ = try ReleaseRules.recordOOSStep(
+                batch, .acceptance(physician: "Dr. Someone Else", reference: "ACC-1"), reason: "r", by: "qa.ben", expecting: nil,
+                digest: Self.digest, in: state)
+        }
+        #expect(otherPhysician?.gate == "physician")
+        try step(.acceptance(physician: "Dr. Ingrid Solberg", reference: "ACC-2026-017"), by: "qa.ben")
+        try step(.notification(recipient: "competent authority", reference: "NOT-2026-017"), by: "qa.ben")
+        let steps = records.filter { RecordKind.oosSupply.contains($0.kind) }
+        #expect(steps.count == 4)
+        #expect(steps.dropFirst().allSatisfy { $0.body["oos_case"] == .int(requestSeq) })
+        #expect(steps.allSatisfy { Signature.decode($0.body["signature"])?.subject == "oos-supply:\(batch)" })
+        // The OOS stays open under its deviation; every other gate still applies.
+        #expect(supply()?.gate == "undispositioned-exceptions")
+        try Self.run(&state, &records) { s throws(ActionRefusal) in
+            try ReleaseRules.disposition(
+                batch: batch, exception: Self.oot, kind: .justified, reason: "within trend limits", by: "qa.anna", expecting: nil,
+                digest: Self.digest, in: s)
+        }
+        try Self.run(&state, &records) { s throws(ActionRefusal) in
+            try ReleaseRules.openDeviation(
+                batch: batch, exceptions: [Self.oos], classification: .major, title: "Viability OOS", description: "76.5 %",
+                reason: "OOS", by: "qa.anna", now: Self.now, expecting: nil, digest: Self.digest, in: s)
+        }
+        #expect(supply()?.gate == "audit-trail-review")
+        #expect(ReleaseRules.certificationGates(batch, by: "qp.maria", now: Self.now, in: state).map(\.gate).contains("open-deviation"))
+        try Self.reviewTrail(batch, &state, &records)
+        #expect(supply() == nil)
+        try Self.run(&state, &records) { s throws(ActionRefusal) in
+            try ReleaseRules.supplyOOS(
+                batch, reason: "no alternative therapy", by: "qp.maria", now: Self.now, expecting: nil, digest: Self.digest, in: s)
+        }
+        #expect(records.last!.kind == RecordKind.oosSupplied)
+        #expect(records.last!.body["oos_case"] == .int(requestSeq))
+        #expect(state.queueEntry(state.batches[batch]!).status == .suppliedOOS)
+        #expect(state.release.register.last?.kind == .suppliedOutOfSpecification)
+        #expect(AuditText.summary(records.last!).hasPrefix("SUPPLIED \(batch) OUT OF SPECIFICATION"))
+        #expect(DeskState.replay(records) == state)
+    }
+
     @Test func minorDeviationClosesWithOneApprovalMajorNeedsEveryStepInOrder() throws {
         var (state, records) = try Self.state()
         try Self.run(&state, &records) { s throws(ActionRefusal) in

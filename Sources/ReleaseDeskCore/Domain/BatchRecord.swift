@@ -50,6 +50,8 @@ public enum BatchStatus: String, Sendable, CaseIterable {
     case releasedPending = "released-pending"
     /// A result that was pending at certification failed after release: escalated.
     case escalated
+    /// Supplied out of specification at a treating physician's request.
+    case suppliedOOS = "supplied-oos"
     /// Rejected by a QP.
     case rejected
     /// Put on hold by a QP.
@@ -67,6 +69,7 @@ public enum BatchStatus: String, Sendable, CaseIterable {
         case .released: return "✔ released"
         case .releasedPending: return "⚑ released, results pending"
         case .escalated: return "‼ escalated after release"
+        case .suppliedOOS: return "⚠ supplied OOS (physician's request)"
         case .rejected: return "✘ rejected"
         case .onHold: return "⏸ on hold"
         }
@@ -130,6 +133,8 @@ extension DeskState {
         } else if let decision = release.decisions[id] {
             if decision.kind == .rejected {
                 status = .rejected
+            } else if decision.kind == .suppliedOutOfSpecification {
+                status = .suppliedOOS
             } else if open[.critical, default: 0] > 0 && (record.review?.exceptions.contains { $0.escalated } ?? false) {
                 status = .escalated
             } else if pending > 0 && !decision.pendingTests.isEmpty {

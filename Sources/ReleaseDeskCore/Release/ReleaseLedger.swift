@@ -73,7 +73,11 @@ public struct Deviation: Sendable, Hashable {
 
 /// A QP decision on a batch.
 public struct ReleaseDecision: Sendable, Hashable {
-    public enum Kind: String, Sendable, Hashable { case certified, rejected }
+    public enum Kind: String, Sendable, Hashable {
+        case certified, rejected
+        /// Supplied out of specification at a treating physician's request (EU GMP Part IV §11.5).
+        case suppliedOutOfSpecification = "supplied-oos"
+    }
     public var batch: String
     public var kind: Kind
     public var by: String
@@ -104,6 +108,8 @@ public struct ReleaseLedger: Sendable, Equatable {
     public var comments: [String: [DeviationEvent]] = [:]
     /// The latest audit-trail review of each batch.
     public var auditReviews: [String: AuditTrailReview] = [:]
+    /// OOS supply cases by batch (the latest request).
+    public var oosCases: [String: OOSSupplyCase] = [:]
     /// Seqs of audit-trail review records (they are part of a batch's trail but do not reopen its review).
     public var auditReviewSeqs: Set<Int64> = []
 
@@ -205,6 +211,8 @@ public struct ReleaseLedger: Sendable, Equatable {
         case RecordKind.batchCommented:
             guard let batch = b["batch"]?.stringValue else { return }
             comments[batch, default: []].append(event)
+        case _ where RecordKind.oosSupply.contains(record.kind):
+            applyOOSSupply(record, event: event)
         case RecordKind.auditTrailReviewed:
             guard let batch = b["batch"]?.stringValue, let through = b["through_seq"]?.intValue else { return }
             auditReviewSeqs.insert(record.seq)
@@ -218,10 +226,10 @@ public struct ReleaseLedger: Sendable, Equatable {
     }
 
     /// Kinds this ledger folds.
-    public static let kinds: Set<String> = [
+    public static let kinds: Set<String> = Set<String>([
         RecordKind.exceptionDispositioned, RecordKind.deviationOpened, RecordKind.deviationClassificationApproved,
         RecordKind.deviationInvestigationRecorded, RecordKind.deviationApproved, RecordKind.deviationExtensionRequested,
         RecordKind.deviationExtensionApproved, RecordKind.batchCertified, RecordKind.batchRejected, RecordKind.batchHeld,
         RecordKind.batchHoldReleased, RecordKind.batchCommented, RecordKind.auditTrailReviewed,
-    ]
+    ] + RecordKind.oosSupply)
 }
