@@ -79,7 +79,13 @@ struct Failure: Error {
             throw Failure(
                 .noInput, "no journal at \(locations.journal); create one with 'releasedesk init' or give --journal")
         }
-        return try Desk.open(locations, mode: mode, observe: observe)
+        let policy: SecurityPolicy
+        do {
+            policy = try SecuritySettings.resolve(environment: GlobalOptions.environment)
+        } catch {
+            throw Failure(.configuration, error.description)
+        }
+        return try Desk.open(locations, mode: mode, policy: policy, observe: observe)
     }
 }
 

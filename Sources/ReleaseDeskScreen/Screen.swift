@@ -10,7 +10,7 @@ public enum Screen {
             TooSmallView.draw(state, into: &buffer)
             return buffer
         }
-        if state.user == nil {
+        if state.user == nil || state.locked {
             SignInView.draw(state, into: &buffer, box: box)
             return buffer
         }

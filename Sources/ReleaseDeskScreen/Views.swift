@@ -92,7 +92,8 @@ enum SignInView {
     static func draw(_ state: WorkstationState, into buffer: inout CellBuffer, box: BoxChars) {
         let form = state.signIn
         let height = 12 + (form.demoUsers.isEmpty ? 0 : form.demoUsers.count + 2)
-        let inner = Screen.dialog(width: 64, height: height, title: "ReleaseDesk · sign in", in: state.size, box: box, into: &buffer)
+        let title = state.locked ? "ReleaseDesk · locked" : "ReleaseDesk · sign in"
+        let inner = Screen.dialog(width: 64, height: height, title: title, in: state.size, box: box, into: &buffer)
         var y = inner.y
         buffer.put("Journal: " + state.journalName, x: inner.x, y: y, maxWidth: inner.width, .dim)
         y += 2

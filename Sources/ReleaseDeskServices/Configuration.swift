@@ -1,3 +1,4 @@
+import ReleaseDeskCore
 import ReleaseDeskJournal
 
 /// How passwords are checked.
@@ -90,7 +91,7 @@ public struct AuthenticationSettings: Sendable, Equatable {
 /// never silently ignored.
 public struct ConfigurationFile: Sendable {
     /// The keys the file may hold.
-    public static let keys: Set<String> = ["auth", "pam_service"]
+    public static let keys: Set<String> = ["auth", "pam_service", "idle_lock_minutes", "max_failed_sign_ins"]
     /// The site-wide file, read when the user has none.
     public static let systemPath = "/etc/releasedesk/config.toml"
 
@@ -156,9 +157,18 @@ public struct ConfigurationFile: Sendable {
         return ConfigurationFile(path: path, values: values)
     }
 
-    /// The string of `"value"` followed by nothing but an optional comment. No escapes: none are needed.
+    /// The string of `"value"` (or a bare whole number) followed by nothing but an optional comment. No
+    /// escapes: none are needed.
     static func quoted(_ rest: Substring, path: String, line: Int, key: String) throws(ConfigurationError) -> String {
         let value = rest.drop { $0 == " " || $0 == "\t" }
+        if let first = value.first, first.isASCII, first.isNumber {
+            let digits = value.prefix { $0.isASCII && $0.isNumber }
+            let after = value.dropFirst(digits.count).drop { $0 == " " || $0 == "\t" }
+            guard after.isEmpty || after.hasPrefix("#") else {
+                throw ConfigurationError(file: path, line: line, field: key, reason: "unexpected text after the value")
+            }
+            return String(digits)
+        }
         guard value.first == "\"", let close = value.dropFirst().firstIndex(of: "\"") else {
             throw ConfigurationError(file: path, line: line, field: key, reason: "the value must be a string in double quotes")
         }
@@ -171,6 +181,27 @@ public struct ConfigurationFile: Sendable {
             throw ConfigurationError(file: path, line: line, field: key, reason: "unexpected text after the value")
         }
         return String(inner)
+    }
+}
+
+/// The security policy from the configuration file: `idle_lock_minutes` (default 15, 1–480) and
+/// `max_failed_sign_ins` (default 5, 3–10).
+public enum SecuritySettings {
+    public static func resolve(environment: [String: String]) throws(ConfigurationError) -> SecurityPolicy {
+        var policy = SecurityPolicy()
+        guard let file = try ConfigurationFile.load(environment: environment) else { return policy }
+        func number(_ key: String, _ range: ClosedRange<Int>) throws(ConfigurationError) -> Int? {
+            guard let entry = file.values[key] else { return nil }
+            guard let value = Int(entry.value), range.contains(value) else {
+                throw ConfigurationError(
+                    file: file.path, line: entry.line, field: key,
+                    reason: "must be a whole number from \(range.lowerBound) to \(range.upperBound), not \"\(entry.value)\"")
+            }
+            return value
+        }
+        if let minutes = try number("idle_lock_minutes", 1...480) { policy.idleLockMilliseconds = Int64(minutes) * 60_000 }
+        if let failures = try number("max_failed_sign_ins", 3...10) { policy.maxFailedSignIns = failures }
+        return policy
     }
 }
 

@@ -48,8 +48,21 @@ public enum Workstation {
             return []
         case .tick(let now):
             state.now = now
+            if let user = state.user, !state.locked, state.session?.isIdle(at: now) == true {
+                // 21 CFR 11.200: after the idle limit the screen locks and both components are needed again.
+                state.locked = true
+                state.mode = .normal
+                var form = SignInForm(user: user.id, demoUsers: state.signIn.demoUsers)
+                let minutes = state.desk.policy.idleLockMilliseconds / 60_000
+                form.message = "Locked after \(minutes) min idle: \(user.id), type your password (Ctrl-C quits)."
+                state.signIn = form
+            }
             return []
         case .signInSucceeded(let account):
+            if state.locked {
+                guard account.id == state.user?.id else { return [] }
+                state.locked = false
+            }
             state.user = account
             state.session = SigningSession(
                 user: account.id, startedAt: state.now, idleLimitMilliseconds: state.desk.policy.idleLockMilliseconds)
@@ -93,6 +106,13 @@ public enum Workstation {
             return []
         case .keyPressed(let key):
             if state.user == nil { return signInKey(&state, key) }
+            if state.locked {
+                if key == .enter, state.signIn.field == .password, state.signIn.user != state.user?.id {
+                    state.signIn.message = "Only \(state.user?.id ?? "") can unlock this workstation; Ctrl-C quits."
+                    return []
+                }
+                return signInKey(&state, key)
+            }
             if state.size.isTooSmall {
                 return key == .char("q") || key == .ctrl("c") ? [.quit] : []
             }

@@ -138,6 +138,8 @@ public struct WorkstationState: Equatable, Sendable {
     /// Name of the journal (for the title bar), already safe to show.
     public var journalName: String
     public var readOnly: Bool
+    /// Locked after the idle limit: nothing from the journal is shown until the same user signs in again.
+    public var locked = false
 
     /// Every queue row, most urgent first.
     public private(set) var queueRows: [QueueEntry] = []
@@ -187,7 +189,7 @@ public struct WorkstationState: Equatable, Sendable {
             && a.sortReversed == b.sortReversed && a.mode == b.mode && a.lastSearch == b.lastSearch
             && a.message == b.message && a.visibleQueue == b.visibleQueue && a.selectedBatchID == b.selectedBatchID
             && a.readOnly == b.readOnly && a.session == b.session && a.auditScope == b.auditScope
-            && a.auditIndex == b.auditIndex && a.auditFilterProblem == b.auditFilterProblem
+            && a.auditIndex == b.auditIndex && a.auditFilterProblem == b.auditFilterProblem && a.locked == b.locked
     }
 
     public var layout: Layout { Layout(size: size, zoomed: zoomed, banner: chain.alarm != nil) }

@@ -1,6 +1,8 @@
 import Foundation
 import Testing
 
+import ReleaseDeskCore
+
 @testable import ReleaseDeskServices
 
 @Suite("Configuration file and authentication settings")
@@ -53,6 +55,27 @@ struct ConfigurationTests {
         #expect(settings.method == .local && settings.managesPasswords)
         settings = try AuthenticationSettings.resolve(option: "pam", environment: environment.merging(["RELEASEDESK_AUTH": "local"]) { $1 })
         #expect(settings.method == .pam)
+    }
+
+    @Test func idleLockAndLockOutAreConfigurableWithinBounds() throws {
+        let (directory, environment) = scratch("idle_lock_minutes = 5   # shared terminals\nmax_failed_sign_ins = \"3\"\n")
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let policy = try SecuritySettings.resolve(environment: environment)
+        #expect(policy.idleLockMilliseconds == 5 * 60_000)
+        #expect(policy.maxFailedSignIns == 3)
+        let (other, unset) = scratch("auth = \"local\"\n")
+        defer { try? FileManager.default.removeItem(atPath: other) }
+        #expect(try SecuritySettings.resolve(environment: unset) == SecurityPolicy())
+        for (text, field) in [("max_failed_sign_ins = 1\n", "max_failed_sign_ins"), ("\nidle_lock_minutes = \"often\"\n", "idle_lock_minutes")] {
+            let (bad, environment) = scratch(text)
+            defer { try? FileManager.default.removeItem(atPath: bad) }
+            #expect {
+                _ = try SecuritySettings.resolve(environment: environment)
+            } throws: { error in
+                guard let error = error as? ConfigurationError else { return false }
+                return error.field == field && error.line == (field == "idle_lock_minutes" ? 2 : 1) && error.reason.hasPrefix("must be a whole number")
+            }
+        }
     }
 
     @Test func withoutAFileAuthenticationIsLocal() throws {

@@ -140,4 +140,27 @@ struct AuditViewerTests {
         _ = Workstation.reduce(&state, .keyPressed(.char("C")))
         #expect(state.message?.hasPrefix("Read-only") == true)
     }
+
+    @Test func afterTheIdleLimitTheScreenLocksAndOnlyTheSameUserUnlocksIt() {
+        var state = Fixture.state()
+        let idle = state.desk.policy.idleLockMilliseconds
+        _ = Workstation.reduce(&state, .tick(Fixture.now.adding(milliseconds: idle - 1000)))
+        #expect(!state.locked)
+        _ = Workstation.reduce(&state, .tick(Fixture.now.adding(milliseconds: idle + 1000)))
+        #expect(state.locked)
+        let text = Screen.render(state).lines.joined(separator: "\n")
+        #expect(!text.contains("CART-"))
+        #expect(text.contains("ReleaseDesk · locked"))
+        #expect(text.contains("Locked after 15 min idle"))
+        // Keys type into the form, never into the panes.
+        #expect(Workstation.reduce(&state, .keyPressed(.char("q"))).isEmpty)
+        _ = Workstation.reduce(&state, .keyPressed(.backspace))
+        let effects = Fixture.type("demo-qa-anna", into: &state) + Workstation.reduce(&state, .keyPressed(.enter))
+        #expect(effects == [.signIn(user: "qa.anna", password: "demo-qa-anna")])
+        _ = Workstation.reduce(&state, .signInSucceeded(state.desk.users["qp.maria"]!))
+        #expect(state.locked)
+        _ = Workstation.reduce(&state, .signInSucceeded(state.desk.users["qa.anna"]!))
+        #expect(!state.locked)
+        #expect(state.session?.components(at: state.now) == .userIDAndPassword)
+    }
 }
