@@ -48,6 +48,7 @@ public struct ActionDialog: Equatable, Sendable {
         case retest(batch: String, exception: String)
         case openDeviation(batch: String, exceptions: [String])
         case approveDeviation(deviation: String, classification: Bool)
+        case investigate(deviation: String)
         case certify(batch: String)
         case reject(batch: String)
         case hold(batch: String, on: Bool)
@@ -108,6 +109,12 @@ public struct ActionDialog: Equatable, Sendable {
                 title: field("Title"), description: field("Description"), reason: reason)
         case .approveDeviation(let id, let classification):
             return classification ? .approveClassification(deviation: id, reason: reason) : .approveDeviation(deviation: id, reason: reason)
+        case .investigate(let id):
+            let capa = field("CAPA refs").split(whereSeparator: { $0 == "," || $0 == " " }).map(String.init)
+            let rationale = field("Why no CAPA").trimmingSpaces
+            return .recordInvestigation(
+                deviation: id, rootCause: field("Root cause"), impact: field("Impact"), capa: capa,
+                capaRationale: rationale.isEmpty ? nil : rationale, effectivenessCheck: field("Eff. check"), reason: reason)
         case .certify(let batch):
             var answers: [String: Bool] = [:]
             for item in checklist { if let a = item.answer { answers[item.id] = a } }

@@ -88,8 +88,21 @@ enum DialogReducer {
                 case (_, .closed): step = "closed already"
                 case (.minor, .open): step = "approve and close (minor: one QA approval)"
                 case (_, .open): step = "approve the classification (then the investigation is recorded)"
-                case (_, .investigation): step = "record the investigation first (releasedesk deviation investigate)"
+                case (_, .investigation): step = "record the investigation"
                 case (_, .awaitingApproval): step = "final approval: close the deviation"
+                }
+                if deviation.stage == .investigation {
+                    // The investigation form: root cause, impact and risk, CAPA (or why none), effectiveness check.
+                    dialog = ActionDialog(
+                        purpose: .investigate(deviation: id), title: "Investigation of \(id)",
+                        context: ["\(id) · \(deviation.classification.rawValue) · investigation", deviation.title,
+                            "CAPA refs: comma-separated; leave empty and say why in the next field if none is needed."],
+                        fields: [
+                            DialogField(label: "Root cause"), DialogField(label: "Impact"), DialogField(label: "CAPA refs"),
+                            DialogField(label: "Why no CAPA"), DialogField(label: "Eff. check"), reasonField(),
+                        ], checklist: [], gates: [])
+                    state.mode = .dialog(dialog)
+                    return []
                 }
                 dialog = ActionDialog(
                     purpose: .approveDeviation(deviation: id, classification: classification),

@@ -8,6 +8,9 @@ public enum ReleaseAction: Equatable, Sendable {
     case openDeviation(batch: String, exceptions: [String], classification: Severity, title: String, description: String, reason: String)
     case approveClassification(deviation: String, reason: String)
     case approveDeviation(deviation: String, reason: String)
+    case recordInvestigation(
+        deviation: String, rootCause: String, impact: String, capa: [String], capaRationale: String?, effectivenessCheck: String,
+        reason: String)
     case certify(batch: String, answers: [String: Bool], reason: String)
     case reject(batch: String, reason: String)
     case hold(batch: String, on: Bool, reason: String)
@@ -20,6 +23,7 @@ public enum ReleaseAction: Equatable, Sendable {
         case .openDeviation: return "deviation.open"
         case .approveClassification: return "deviation.approve-classification"
         case .approveDeviation: return "deviation.approve"
+        case .recordInvestigation: return "deviation.investigate"
         case .certify: return "batch.certify"
         case .reject: return "batch.reject"
         case .hold(_, let on, _): return on ? "batch.hold" : "batch.unhold"
@@ -40,6 +44,10 @@ public enum ReleaseAction: Equatable, Sendable {
             return try ReleaseRules.classificationRequest(id, classification: nil, reason: reason, in: state)
         case .approveDeviation(let id, let reason):
             return try ReleaseRules.approvalRequest(id, reason: reason, in: state)
+        case .recordInvestigation(let id, let rootCause, let impact, let capa, let rationale, let check, let reason):
+            let investigation = ReleaseRules.Investigation(
+                rootCause: rootCause, impact: impact, capa: capa, capaRationale: rationale, effectivenessCheck: check)
+            return try ReleaseRules.investigationRequest(id, investigation, reason: reason, in: state)
         case .certify(let batch, _, _):
             return try ReleaseRules.certificationRequest(batch, in: state)
         case .reject(let batch, _):
@@ -69,6 +77,11 @@ public enum ReleaseAction: Equatable, Sendable {
                 id, classification: nil, reason: reason, by: actor, expecting: expected, digest: digest, in: state)
         case .approveDeviation(let id, let reason):
             return try ReleaseRules.approve(id, reason: reason, by: actor, expecting: expected, digest: digest, in: state)
+        case .recordInvestigation(let id, let rootCause, let impact, let capa, let rationale, let check, let reason):
+            let investigation = ReleaseRules.Investigation(
+                rootCause: rootCause, impact: impact, capa: capa, capaRationale: rationale, effectivenessCheck: check)
+            return try ReleaseRules.recordInvestigation(
+                id, investigation, reason: reason, by: actor, expecting: expected, digest: digest, in: state)
         case .certify(let batch, let answers, let reason):
             return try ReleaseRules.certify(
                 batch, answers: answers, reason: reason, by: actor, now: now, expecting: expected, digest: digest, in: state)

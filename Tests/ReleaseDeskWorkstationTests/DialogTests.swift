@@ -145,4 +145,55 @@ struct DialogTests {
         #expect(refusal.gate == "undispositioned-exceptions")
         #expect(state.mode == .normal)
     }
+
+    @Test func aMajorDeviationInInvestigationOpensTheInvestigationFormWhichSignsTheInvestigation() throws {
+        var state = Self.onFlaggedBatch()
+        let exception = try #require(state.selectedException)
+        var desk = state.desk
+        var seq = Int64(state.records.count)
+        func apply(_ drafts: [RecordDraft]) {
+            for draft in drafts {
+                seq += 1
+                desk.apply(
+                    Record(seq: seq, at: Fixture.now, actor: draft.actor, host: "h", kind: draft.kind, body: draft.body, prev: Record.zeroHash))
+            }
+        }
+        apply(try ReleaseRules.openDeviation(
+            batch: "CART-26-0021", exceptions: [exception.id], classification: .major, title: "Viability OOS", description: "d",
+            reason: "r", by: "qa.anna", now: Fixture.now, expecting: nil, digest: { _ in "x" }, in: desk))
+        let id = desk.release.deviationOrder.last!
+        desk.apply(
+            Record(seq: seq + 1, at: Fixture.now, actor: "admin", host: "h", kind: RecordKind.userEnrolled,
+                body: ["user": "qa.ben", "name": "Benjamin Osei", "roles": ["qa"]], prev: Record.zeroHash))
+        seq += 1
+        apply(try ReleaseRules.approveClassification(id, classification: nil, reason: "major", by: "qa.ben", expecting: nil, digest: { _ in "x" }, in: desk))
+        _ = Workstation.reduce(&state, .journalUpdated(desk, newRecords: [], chain: Fixture.chain))
+        _ = Workstation.reduce(&state, .keyPressed(.char("A")))
+        let dialog = try #require(Self.dialog(state))
+        #expect(dialog.purpose == .investigate(deviation: id))
+        #expect(dialog.fields.map(\.label) == ["Root cause", "Impact", "CAPA refs", "Why no CAPA", "Eff. check", "Reason"])
+        _ = Workstation.reduce(&state, .keyPressed(.tab))
+        for text in ["hold time exceeded", "none for the patient", "CAPA-2026-014, CAPA-2026-015", "", "trend 10 batches", "investigated"] {
+            _ = Workstation.reduce(&state, .keyPressed(.tab))
+            Fixture.type(text, into: &state)
+        }
+        _ = Workstation.reduce(&state, .keyPressed(.enter))
+        _ = Workstation.reduce(&state, .keyPressed(.enter))
+        let prompt = try #require(Self.dialog(state)?.prompt)
+        #expect(prompt.meaning == .authored)
+        Fixture.type("qa.anna", into: &state)
+        _ = Workstation.reduce(&state, .keyPressed(.enter))
+        Fixture.type("pw", into: &state)
+        let effects = Workstation.reduce(&state, .keyPressed(.enter))
+        guard case .sign(let action, _, let password)? = effects.first else {
+            Issue.record("no signature effect: \(effects) \(Self.dialog(state)?.message ?? "")")
+            return
+        }
+        #expect(password == "pw")
+        #expect(action == .recordInvestigation(
+            deviation: id, rootCause: "hold time exceeded", impact: "none for the patient", capa: ["CAPA-2026-014", "CAPA-2026-015"],
+            capaRationale: nil, effectivenessCheck: "trend 10 batches", reason: "investigated"))
+        let drafts = try action.perform(by: "qa.anna", now: Fixture.now, expecting: nil, digest: { _ in "x" }, in: state.desk)
+        #expect(drafts.first?.kind == RecordKind.deviationInvestigationRecorded)
+    }
 }
