@@ -120,6 +120,17 @@ struct WorkstationRunner {
                             log.write("refused \(action) for \(user.id): \(refusal.gate)")
                         }
                     }
+                case .assign(let batch, let assignee):
+                    guard let user = state.user else { break }
+                    do {
+                        try desk.perform("batch.assign", by: user.id) { fresh throws(ActionRefusal) in
+                            try ReleaseRules.assign(batch: batch, to: assignee, by: user.id, in: fresh)
+                        }
+                        log.write("assigned \(batch) to \(assignee) as \(user.id)")
+                        effects += deliver(.actionSucceeded(DisplayText.sanitize("Assigned \(batch) to \(assignee).")))
+                    } catch {
+                        effects += deliver(.actionRefused(DisplayText.sanitize(Failure.from(error).message)))
+                    }
                 case .sign(let action, let content, let password):
                     guard let user = state.user else { break }
                     terminal.draw(Screen.render(state, unicode: unicode))  // "Signing…" while the password is checked

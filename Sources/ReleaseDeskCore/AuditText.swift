@@ -87,6 +87,8 @@ public enum AuditText {
             return "released \(text("batch")) from hold\(signed(record))\(reason())"
         case RecordKind.batchCommented:
             return "commented on \(text("batch")): \"\(text("reason"))\""
+        case RecordKind.batchAssigned:
+            return "assigned \(text("batch")) to \(text("assignee"))"
         case RecordKind.oosSupplyRequested:
             return "recorded the request of physician \"\(text("physician"))\" (\(text("reference"))) for OOS supply of \(text("batch"))"
                 + "\(signed(record))\(reason())"

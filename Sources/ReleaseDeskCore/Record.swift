@@ -112,6 +112,7 @@ public enum RecordKind {
     public static let batchHoldReleased = "batch.hold_released"
     public static let batchCommented = "batch.commented"
     public static let auditTrailReviewed = "batch.audit_trail_reviewed"
+    public static let batchAssigned = "batch.assigned"
 
     /// Kinds that belong to an import and take effect only with its `import.committed`.
     public static let importParts: Set<String> = [

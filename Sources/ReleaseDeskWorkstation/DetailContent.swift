@@ -76,6 +76,7 @@ public enum DetailContent {
         let batch = record.batch
         out.append(StyledLine([(.heading, "Batch " + DisplayText.sanitize(batch.id))]))
         field("Status", Glyphs.status(entry.status), .status(entry.status))
+        field("Assigned", entry.assignee ?? "nobody — :assign USER", entry.assignee == nil ? .dim : .plain)
         if let reason = entry.quietReason, entry.status == .fullReview { field("Sampled", reason) }
         let product = state.desk.products[batch.product]?.name ?? batch.product
         field("Product", batch.product + " · " + product)

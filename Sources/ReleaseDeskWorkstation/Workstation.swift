@@ -31,13 +31,16 @@ public enum Effect: Equatable, Sendable {
     case sign(ReleaseAction, content: JSONValue, password: String)
     /// Journal a refused attempt (a missing role, an open gate) without asking for a signature.
     case journalRefusal(action: String, refusal: ActionRefusal)
+    /// Assign a batch to a QA user under the journal lock (not signed); answer with `actionSucceeded` or
+    /// `actionRefused`.
+    case assign(batch: String, to: String)
 }
 
 /// The app layer: one pure function from state and action to new state and effects.
 public enum Workstation {
     /// Commands of the `:` line, for completion.
     public static let lineCommands = [
-        "audit", "detail", "exceptions", "filter", "help", "queue", "quit", "reload", "sort",
+        "assign", "audit", "detail", "exceptions", "filter", "help", "queue", "quit", "reload", "sort",
     ]
 
     public static func reduce(_ state: inout WorkstationState, _ action: Action) -> [Effect] {
@@ -411,6 +414,17 @@ public enum Workstation {
         case "exceptions": focus(&state, .exceptions)
         case "detail": focus(&state, .detail)
         case "audit": focus(&state, .audit)
+        case "assign":
+            guard let batch = state.selectedBatchID else {
+                state.message = "Select a batch first."
+                return []
+            }
+            let to = argument.isEmpty ? (state.user?.id ?? "") : argument
+            if state.readOnly {
+                state.message = "Read-only: nothing can be written (integrity alarm or --readonly)."
+                return []
+            }
+            return [.assign(batch: batch, to: to)]
         case "filter":
             if state.focus.isList { setFilter(&state, state.focus, argument) }
         case "sort":

@@ -253,7 +253,7 @@ public struct WorkstationState: Equatable, Sendable {
     }
 
     static func searchText(of entry: QueueEntry) -> String {
-        [entry.id, entry.product, entry.site, entry.coi ?? "", entry.status.rawValue].joined(separator: " ")
+        [entry.id, entry.product, entry.site, entry.coi ?? "", entry.status.rawValue, entry.assignee ?? ""].joined(separator: " ")
     }
 
     static func searchText(of exception: ReviewException) -> String {

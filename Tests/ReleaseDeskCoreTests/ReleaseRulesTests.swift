@@ -465,6 +465,21 @@ struct ReleaseRulesTests {
         #expect(DeskState.replay(records) == state)
     }
 
+    @Test func qaAssignsABatchToAnActiveQAUserAndTheQueueShowsIt() throws {
+        var (state, records) = try Self.state()
+        let byQP = Self.refusal { _ = try ReleaseRules.assign(batch: Self.flagged, to: "qa.ben", by: "qp.maria", in: state) }
+        #expect(byQP?.gate == "role")
+        let toQP = Self.refusal { _ = try ReleaseRules.assign(batch: Self.flagged, to: "qp.maria", by: "qa.anna", in: state) }
+        #expect(toQP?.gate == "assignee")
+        try Self.run(&state, &records) { s throws(ActionRefusal) in try ReleaseRules.assign(batch: Self.flagged, to: "qa.ben", by: "sup.kenji", in: s) }
+        #expect(state.queueEntry(state.batches[Self.flagged]!).assignee == "qa.ben")
+        #expect(AuditText.summary(records.last!) == "assigned \(Self.flagged) to qa.ben")
+        let again = Self.refusal { _ = try ReleaseRules.assign(batch: Self.flagged, to: "qa.ben", by: "qa.anna", in: state) }
+        #expect(again?.gate == "assigned-already")
+        #expect(state.release.qaReviewers[Self.flagged]?.contains("sup.kenji") != true)
+        #expect(DeskState.replay(records) == state)
+    }
+
     @Test func minorDeviationClosesWithOneApprovalMajorNeedsEveryStepInOrder() throws {
         var (state, records) = try Self.state()
         try Self.run(&state, &records) { s throws(ActionRefusal) in

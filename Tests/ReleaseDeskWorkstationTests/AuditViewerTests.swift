@@ -163,4 +163,14 @@ struct AuditViewerTests {
         #expect(!state.locked)
         #expect(state.session?.components(at: state.now) == .userIDAndPassword)
     }
+
+    @Test func theCommandLineAssignsTheSelectedBatch() {
+        var state = Self.onAudit()
+        _ = Workstation.reduce(&state, .keyPressed(.char(":")))
+        Fixture.type("assign qa.ben", into: &state)
+        #expect(Workstation.reduce(&state, .keyPressed(.enter)) == [.assign(batch: "CART-26-0022", to: "qa.ben")])
+        _ = Workstation.reduce(&state, .keyPressed(.char(":")))
+        Fixture.type("assign", into: &state)
+        #expect(Workstation.reduce(&state, .keyPressed(.enter)) == [.assign(batch: "CART-26-0022", to: "qa.anna")])
+    }
 }

@@ -89,6 +89,8 @@ public struct QueueEntry: Sendable, Hashable {
     public var expiry: Timestamp
     public var plannedInfusion: Timestamp?
     public var quietReason: String?
+    /// The QA user the batch is assigned to, if any.
+    public var assignee: String? = nil
 
     /// Hours since apheresis at `now`.
     public func hoursSinceApheresis(at now: Timestamp) -> Int64? {
@@ -159,7 +161,7 @@ extension DeskState {
         return QueueEntry(
             id: b.id, product: b.product, site: b.site, coi: b.coi, status: status, open: open, pendingTests: pending,
             apheresisAt: b.apheresisAt, expiry: b.expiry, plannedInfusion: b.plannedInfusion,
-            quietReason: record.review?.quietReason)
+            quietReason: record.review?.quietReason, assignee: release.assignments[id]?.by)
     }
 
     /// Reviews `batchID` against the current state at `now`.

@@ -108,6 +108,8 @@ public struct ReleaseLedger: Sendable, Equatable {
     public var comments: [String: [DeviationEvent]] = [:]
     /// The latest audit-trail review of each batch.
     public var auditReviews: [String: AuditTrailReview] = [:]
+    /// Who each batch is assigned to: `by` is the assignee, `reason` who assigned it (latest assignment).
+    public var assignments: [String: DeviationEvent] = [:]
     /// OOS supply cases by batch (the latest request).
     public var oosCases: [String: OOSSupplyCase] = [:]
     /// Seqs of audit-trail review records (they are part of a batch's trail but do not reopen its review).
@@ -211,6 +213,10 @@ public struct ReleaseLedger: Sendable, Equatable {
         case RecordKind.batchCommented:
             guard let batch = b["batch"]?.stringValue else { return }
             comments[batch, default: []].append(event)
+        case RecordKind.batchAssigned:
+            guard let batch = b["batch"]?.stringValue, let assignee = b["assignee"]?.stringValue else { return }
+            assignments[batch] = DeviationEvent(
+                kind: record.kind, by: assignee, at: record.at, seq: record.seq, reason: record.actor, signature: nil)
         case _ where RecordKind.oosSupply.contains(record.kind):
             applyOOSSupply(record, event: event)
         case RecordKind.auditTrailReviewed:
@@ -230,6 +236,6 @@ public struct ReleaseLedger: Sendable, Equatable {
         RecordKind.exceptionDispositioned, RecordKind.deviationOpened, RecordKind.deviationClassificationApproved,
         RecordKind.deviationInvestigationRecorded, RecordKind.deviationApproved, RecordKind.deviationExtensionRequested,
         RecordKind.deviationExtensionApproved, RecordKind.batchCertified, RecordKind.batchRejected, RecordKind.batchHeld,
-        RecordKind.batchHoldReleased, RecordKind.batchCommented, RecordKind.auditTrailReviewed,
+        RecordKind.batchHoldReleased, RecordKind.batchCommented, RecordKind.auditTrailReviewed, RecordKind.batchAssigned,
     ] + RecordKind.oosSupply)
 }

@@ -427,6 +427,23 @@ public enum ReleaseRules {
         return [RecordDraft(kind: RecordKind.batchCommented, actor: actor, body: ["batch": .string(batchID), "reason": .string(text)])]
     }
 
+    /// QA (or a supervisor) assigns a batch to a QA user for review. Not signed: it decides nothing about quality.
+    public static func assign(batch batchID: String, to assignee: String, by actor: String, in state: DeskState) throws(ActionRefusal)
+        -> [RecordDraft]
+    {
+        _ = try state.requireUser(actor, anyOf: [.qa, .supervisor], toDo: "assign batches")
+        _ = try findBatch(batchID, in: state)
+        guard let user = state.users[assignee], user.roles.contains(.qa), !user.isLocked else {
+            throw ActionRefusal(.rule, gate: "assignee", "\(assignee) is not an active QA user")
+        }
+        if state.release.assignments[batchID]?.by == assignee {
+            throw ActionRefusal(.rule, gate: "assigned-already", "\(batchID) is assigned to \(assignee) already")
+        }
+        return [
+            RecordDraft(kind: RecordKind.batchAssigned, actor: actor, body: ["batch": .string(batchID), "assignee": .string(assignee)])
+        ]
+    }
+
     // MARK: - QP
 
     /// Every gate that stands between `batchID` and certification by `actor`, as refusals (empty: none).

@@ -1,0 +1,24 @@
+import ArgumentParser
+import ReleaseDeskCore
+
+/// `assign BATCH --to USER`: who in QA reviews the batch (QA or supervisor; not signed).
+struct AssignCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "assign", abstract: "Assign a batch to a QA user for review (QA or supervisor; not signed).")
+
+    @OptionGroup var global: GlobalOptions
+    @Argument(help: "The batch id.") var batch: String
+    @Option(help: "The QA user id.") var to: String
+
+    func run() throws {
+        try Failure.guarded {
+            let locations = try global.locations()
+            let (desk, actor) = try global.signedIn(locations, channel: "cli:assign", passwords: global.passwords())
+            defer { desk.checkpoint() }
+            let written = try desk.perform("batch.assign", by: actor.id) { state throws(ActionRefusal) in
+                try ReleaseRules.assign(batch: batch, to: to, by: actor.id, in: state)
+            }
+            Report.written(written)
+        }
+    }
+}
