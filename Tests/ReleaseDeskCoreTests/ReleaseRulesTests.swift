@@ -489,6 +489,17 @@ struct ReleaseRulesTests {
         }
         let id = "DEV-0001"
         #expect(state.release.deviations[id]?.due == Self.now.adding(milliseconds: 30 * 86_400_000))
+        // A CMO's quality agreement sets its own due date (deviation_close_days = 20 for CMO-A).
+        let cmoBatch = state.batches.values.first { $0.batch.site == "CMO-A" && !($0.review?.exceptions.filter { !$0.blocking && $0.rule != "PENDING" }.isEmpty ?? true) }!
+        let cmoException = cmoBatch.review!.exceptions.first { !$0.blocking && $0.rule != "PENDING" }!
+        var cmoState = state
+        var cmoRecords = records
+        try Self.run(&cmoState, &cmoRecords) { s throws(ActionRefusal) in
+            try ReleaseRules.openDeviation(
+                batch: cmoBatch.batch.id, exceptions: [cmoException.id], classification: .critical, title: "t", description: "d",
+                reason: "r", by: "qa.anna", now: Self.now, expecting: nil, digest: Self.digest, in: s)
+        }
+        #expect(cmoState.release.deviations[cmoState.release.deviationOrder.last!]?.due == Self.now.adding(milliseconds: 20 * 86_400_000))
         let early = Self.refusal { _ = try ReleaseRules.approve(id, reason: "done", by: "qa.anna", expecting: nil, digest: Self.digest, in: state) }
         #expect(early?.gate == "stage")
         let investigation = ReleaseRules.Investigation(

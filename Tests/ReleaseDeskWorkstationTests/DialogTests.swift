@@ -93,9 +93,14 @@ struct DialogTests {
         _ = Workstation.reduce(&state, .keyPressed(.enter))
         _ = Workstation.reduce(&state, .keyPressed(.enter))
         #expect(Self.dialog(state)?.prompt?.needsUserID == false)
-        // After the idle limit, both components again.
+        // After the idle limit the workstation locks (the open dialog is dropped); once the user signs in
+        // again, the next signature needs both components.
         _ = Workstation.reduce(&state, .tick(state.now.adding(milliseconds: 16 * 60_000)))
-        _ = Workstation.reduce(&state, .keyPressed(.escape))
+        #expect(state.locked && state.mode == .normal)
+        Fixture.type("demo-qa-anna", into: &state)
+        #expect(Workstation.reduce(&state, .keyPressed(.enter)) == [.signIn(user: "qa.anna", password: "demo-qa-anna")])
+        _ = Workstation.reduce(&state, .signInSucceeded(state.user!))
+        #expect(!state.locked)
         _ = Workstation.reduce(&state, .keyPressed(.char("T")))
         _ = Workstation.reduce(&state, .keyPressed(.tab))
         _ = Workstation.reduce(&state, .keyPressed(.tab))

@@ -247,6 +247,8 @@ public struct Site: Sendable, Hashable {
     public var maxCustodyGapMinutes: Int64
     /// Days within which executed batch records are returned after manufacture.
     public var batchRecordReturnDays: Int64
+    /// Days within which a deviation's investigation is closed (the quality agreement's due date).
+    public var deviationCloseDays: Int64 = 30
 
     public static func decode(_ value: JSONValue, path: String) throws(FieldError) -> Site {
         var f = try Fields(value, path: path)
@@ -264,9 +266,13 @@ public struct Site: Sendable, Hashable {
         let gap = try a.optionalInteger("max_custody_gap_minutes") ?? 60
         guard gap > 0 else { throw FieldError(a.path + ".max_custody_gap_minutes", "must be positive") }
         let returnDays = try a.optionalInteger("batch_record_return_days") ?? 10
+        let closeDays = try a.optionalInteger("deviation_close_days") ?? 30
+        guard closeDays > 0, closeDays <= 365 else { throw FieldError(a.path + ".deviation_close_days", "must be 1 to 365 days") }
         try a.finish()
         try f.finish()
-        return Site(id: id, name: name, kind: kind, notifyHours: hours, maxCustodyGapMinutes: gap, batchRecordReturnDays: returnDays)
+        return Site(
+            id: id, name: name, kind: kind, notifyHours: hours, maxCustodyGapMinutes: gap, batchRecordReturnDays: returnDays,
+            deviationCloseDays: closeDays)
     }
 
     public var json: JSONValue {
@@ -274,6 +280,7 @@ public struct Site: Sendable, Hashable {
             "max_custody_gap_minutes": .int(maxCustodyGapMinutes), "batch_record_return_days": .int(batchRecordReturnDays),
         ]
         for (severity, hours) in notifyHours { agreement["notify_\(severity.rawValue)_hours"] = .int(hours) }
+        if deviationCloseDays != 30 { agreement["deviation_close_days"] = .int(deviationCloseDays) }
         return ["id": .string(id), "name": .string(name), "kind": .string(kind), "agreement": .object(agreement)]
     }
 }

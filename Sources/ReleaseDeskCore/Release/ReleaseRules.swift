@@ -9,7 +9,8 @@ public enum ReleaseRules {
     /// SHA-256 (hex) of the canonical JSON of a value; supplied by the caller (the core does no hashing).
     public typealias Digest = (JSONValue) -> String
 
-    /// Days a deviation's investigation may take before its due date.
+    /// Days a deviation's investigation may take before its due date, unless the site's quality agreement
+    /// says otherwise (`deviation_close_days`).
     public static let investigationDays: Int64 = 30
 
     /// The Annex 16 checklist the QP answers item by item before certifying.
@@ -165,7 +166,8 @@ public enum ReleaseRules {
             batch: batchID, exceptions: linked.map(\.id), classification: classification, title: title,
             description: description, in: state)
         let signature = try signed(request, by: user, expecting: expected, digest: digest)
-        let due = now.adding(milliseconds: investigationDays * 86_400_000)
+        let days = state.batches[batchID].flatMap { state.sites[$0.batch.site]?.deviationCloseDays } ?? investigationDays
+        let due = now.adding(milliseconds: days * 86_400_000)
         var drafts = [
             RecordDraft(
                 kind: RecordKind.deviationOpened, actor: actor,
