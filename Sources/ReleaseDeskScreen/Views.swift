@@ -35,6 +35,11 @@ enum StatusLine {
             x += buffer.put(" \(roles) \(user.id) ", x: x, y: y, .statusUser)
         }
         if state.readOnly { x += buffer.put(" read-only ", x: x, y: y, .alarm) }
+        if let user = state.user, user.roles.contains(.supervisor) || user.roles.contains(.admin) {
+            // 21 CFR 11.300: locked accounts are shown to supervisors (the records are in the audit trail).
+            let locked = state.desk.users.values.filter(\.isLocked).count
+            if locked > 0 { x += buffer.put(" ⚠ \(locked) account(s) locked ", x: x, y: y, .major) }
+        }
         x += 1
         var hints: [(String, String)] = []
         for binding in KeyMap.bindings(in: state.focus) {

@@ -173,4 +173,19 @@ struct AuditViewerTests {
         Fixture.type("assign", into: &state)
         #expect(Workstation.reduce(&state, .keyPressed(.enter)) == [.assign(batch: "CART-26-0022", to: "qa.anna")])
     }
+
+    @Test func supervisorsSeeLockedAccountsOnTheStatusLine() {
+        var state = Fixture.state(user: "qp.maria")
+        var desk = state.desk
+        desk.apply(
+            Record(
+                seq: Int64(state.records.count + 1), at: Fixture.now, actor: "system", host: "h", kind: RecordKind.userLocked,
+                body: ["user": "qa.anna", "reason": "5 failed sign-ins"], prev: Record.zeroHash))
+        _ = Workstation.reduce(&state, .journalUpdated(desk, newRecords: [], chain: Fixture.chain))
+        #expect(!Screen.render(state).lines.last!.contains("account(s) locked"))
+        var supervisor = state.desk.users["qp.maria"]!
+        supervisor.roles = [.supervisor]
+        state.user = supervisor
+        #expect(Screen.render(state).lines.last!.contains("⚠ 1 account(s) locked"))
+    }
 }
