@@ -12,13 +12,9 @@ struct AssignCommand: ParsableCommand {
 
     func run() throws {
         try Failure.guarded {
-            let locations = try global.locations()
-            let (desk, actor) = try global.signedIn(locations, channel: "cli:assign", passwords: global.passwords())
-            defer { desk.checkpoint() }
-            let written = try desk.perform("batch.assign", by: actor.id) { state throws(ActionRefusal) in
-                try ReleaseRules.assign(batch: batch, to: to, by: actor.id, in: state)
+            try UnsignedAction.run(global, action: "batch.assign") { state, actor throws(ActionRefusal) in
+                try ReleaseRules.assign(batch: batch, to: to, by: actor, in: state)
             }
-            Report.written(written)
         }
     }
 }

@@ -13,13 +13,9 @@ struct CommentCommand: ParsableCommand {
 
     func run() throws {
         try Failure.guarded {
-            let locations = try global.locations()
-            let (desk, actor) = try global.signedIn(locations, channel: "cli:comment", passwords: global.passwords())
-            defer { desk.checkpoint() }
-            let written = try desk.perform("batch.comment", by: actor.id) { state throws(ActionRefusal) in
-                try ReleaseRules.comment(batch: batch, text: text, by: actor.id, in: state)
+            try UnsignedAction.run(global, action: "batch.comment") { state, actor throws(ActionRefusal) in
+                try ReleaseRules.comment(batch: batch, text: text, by: actor, in: state)
             }
-            Report.written(written)
         }
     }
 }

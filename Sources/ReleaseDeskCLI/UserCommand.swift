@@ -109,13 +109,9 @@ struct UserCommand: ParsableCommand {
 
         func run() throws {
             try Failure.guarded {
-                let locations = try global.locations()
-                let (desk, actor) = try global.signedIn(locations, channel: "cli:user-lock", passwords: global.passwords())
-                defer { desk.checkpoint() }
-                let written = try desk.perform("user.lock", by: actor.id) { state throws(ActionRefusal) in
-                    try UserAdministration.lock(id, reason: reason, by: actor.id, in: state)
+                try UnsignedAction.run(global, action: "user.lock") { state, actor throws(ActionRefusal) in
+                    try UserAdministration.lock(id, reason: reason, by: actor, in: state)
                 }
-                Report.written(written)
             }
         }
     }
@@ -129,13 +125,9 @@ struct UserCommand: ParsableCommand {
 
         func run() throws {
             try Failure.guarded {
-                let locations = try global.locations()
-                let (desk, actor) = try global.signedIn(locations, channel: "cli:user-unlock", passwords: global.passwords())
-                defer { desk.checkpoint() }
-                let written = try desk.perform("user.unlock", by: actor.id) { state throws(ActionRefusal) in
-                    try UserAdministration.unlock(id, reason: reason, by: actor.id, in: state)
+                try UnsignedAction.run(global, action: "user.unlock") { state, actor throws(ActionRefusal) in
+                    try UserAdministration.unlock(id, reason: reason, by: actor, in: state)
                 }
-                Report.written(written)
             }
         }
     }
@@ -171,5 +163,20 @@ enum Report {
         var out = StandardOutput()
         for record in records { out.write("seq \(record.seq): \(AuditText.summary(record))\n") }
         out.flush()
+    }
+}
+
+/// Runs an action that is journaled but not signed: sign in, decide under the journal lock, print what was
+/// written.
+enum UnsignedAction {
+    static func run(
+        _ global: GlobalOptions, action: String, _ decide: (DeskState, _ actor: String) throws(ActionRefusal) -> [RecordDraft]
+    ) throws {
+        let locations = try global.locations()
+        let (desk, actor) = try global.signedIn(
+            locations, channel: "cli:" + action.replacingAll(".", with: "-"), passwords: global.passwords())
+        defer { desk.checkpoint() }
+        let written = try desk.perform(action, by: actor.id) { state throws(ActionRefusal) in try decide(state, actor.id) }
+        Report.written(written)
     }
 }

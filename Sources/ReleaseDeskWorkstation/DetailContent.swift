@@ -17,6 +17,16 @@ public struct StyledLine: Equatable, Sendable {
     }
 }
 
+extension StyledLine {
+    /// A label and its value wrapped under it: the value sanitised, continuation lines indented.
+    public static func field(_ label: String, _ value: String, _ style: TextStyle, width: Int, labelWidth: Int) -> [StyledLine] {
+        Wrap.lines(DisplayText.sanitize(value), width: max(1, width - labelWidth)).enumerated().map { i, line in
+            let l = i == 0 ? DisplayWidth.pad(label, to: labelWidth) : String(repeating: " ", count: labelWidth)
+            return StyledLine([(.label, l), (style, line)])
+        }
+    }
+}
+
 /// The contents of the detail pane: the selected exception with its explanation, then the batch with its
 /// clocks. A pure function of the state and the pane's width.
 public enum DetailContent {
@@ -25,13 +35,8 @@ public enum DetailContent {
             return [StyledLine([(.dim, "No batch selected.")])]
         }
         var out: [StyledLine] = []
-        let labelWidth = 11
         func field(_ label: String, _ value: String, _ style: TextStyle = .plain) {
-            let wrapped = Wrap.lines(DisplayText.sanitize(value), width: max(1, width - labelWidth))
-            for (i, line) in wrapped.enumerated() {
-                let l = i == 0 ? DisplayWidth.pad(label, to: labelWidth) : String(repeating: " ", count: labelWidth)
-                out.append(StyledLine([(.label, l), (style, line)]))
-            }
+            out += StyledLine.field(label, value, style, width: width, labelWidth: 11)
         }
         if let exception = state.selectedException {
             out.append(

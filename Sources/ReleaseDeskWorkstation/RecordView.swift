@@ -15,13 +15,8 @@ public enum RecordView {
         guard let record = record(state, seq: seq) else { return [StyledLine([(.dim, "Record #\(seq) has not been read.")])] }
         let width = max(1, width)
         var out: [StyledLine] = []
-        let labelWidth = 12
         func field(_ label: String, _ value: String, _ style: TextStyle = .plain) {
-            let wrapped = Wrap.lines(DisplayText.sanitize(value), width: max(1, width - labelWidth))
-            for (i, line) in wrapped.enumerated() {
-                let l = i == 0 ? DisplayWidth.pad(label, to: labelWidth) : String(repeating: " ", count: labelWidth)
-                out.append(StyledLine([(.label, l), (style, line)]))
-            }
+            out += StyledLine.field(label, value, style, width: width, labelWidth: 12)
         }
         let b = record.body
         out.append(StyledLine([(.heading, DisplayText.sanitize("Record #\(record.seq) · \(record.kind)"))]))
