@@ -54,4 +54,27 @@ struct ImportFieldNamingTests {
         #expect(found.map(\.field) == ["value"])
         #expect(found.first?.line == 1)
     }
+
+    /// A custody CSV row with an impossible temperature was reported as field `.temperature_c` (the path of a
+    /// CSV row is empty). Found while writing the hostile-import line of scripts/torture.
+    @Test func custodyCSVTemperatureProblemNamesTheColumnWithoutALeadingDot() {
+        let found = problems("c.csv", "batch,event_id,event,at,location,holder,temperature_c\nB-1,E1,received,2026-03-01,QC,qc,-300\n")
+        #expect(found.map(\.field) == ["temperature_c"])
+        #expect(found.first?.description.hasPrefix("c.csv:2: field temperature_c: ") == true)
+    }
+
+    /// A product's storage temperatures were not checked: -500 °C, or a minimum above the maximum, became the
+    /// specification. Found while writing the hostile-import line of scripts/torture.
+    @Test func productStorageTemperatureOutsidePhysicalRangeIsRefusedWithItsField() {
+        func product(_ storage: String) -> String {
+            "{\"products\": [{\"id\": \"P\", \"name\": \"p\", \"modality\": \"autologous\", \"spec_version\": \"v1\",\n"
+                + storage + ", \"attributes\": []}]}"
+        }
+        let cold = problems("p.json", product("\"storage_max_c\": \"-500\""))
+        #expect(cold.map(\.field) == ["products[0].storage_max_c"])
+        #expect(cold.first?.line == 2)
+        let crossed = problems("p.json", product("\"storage_max_c\": \"-196\", \"storage_min_c\": \"-150\""))
+        #expect(crossed.map(\.field) == ["products[0].storage_min_c"])
+        #expect(problems("p.json", product("\"storage_max_c\": \"-150\", \"storage_min_c\": \"-196\"")).isEmpty)
+    }
 }
