@@ -5,7 +5,12 @@ let package = Package(
     name: "ReleaseDesk",
     platforms: [.macOS(.v13)],
     products: [
-        .executable(name: "releasedesk", targets: ["ReleaseDeskCLI"])
+        .executable(name: "releasedesk", targets: ["ReleaseDeskCLI"]),
+        // For the fuzz targets in Fuzz/ (a separate package that depends on this one by path).
+        .library(name: "CanonicalJSON", targets: ["CanonicalJSON"]),
+        .library(name: "ReleaseDeskCore", targets: ["ReleaseDeskCore"]),
+        .library(name: "ReleaseDeskJournal", targets: ["ReleaseDeskJournal"]),
+        .library(name: "ReleaseDeskScreen", targets: ["ReleaseDeskScreen"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),

@@ -64,8 +64,17 @@ public struct InputJSONError: Error, Equatable, CustomStringConvertible {
     public var column: Int
     /// What is wrong.
     public var reason: String
+    /// The path of the value being read when the problem was found (`batches[3].coi`); empty at the top.
+    public var path: String = ""
 
     public var description: String { "line \(line), column \(column): \(reason)" }
+
+    /// This error inside the member or element `step` of its parent (`coi`, `[3]`).
+    func inside(_ step: String) -> InputJSONError {
+        var copy = self
+        copy.path = path.isEmpty ? step : (path.hasPrefix("[") ? step + path : step + "." + path)
+        return copy
+    }
 }
 
 /// Reads JSON input files (RFC 8259), keeping positions for error messages.
@@ -148,15 +157,19 @@ public struct InputJSONReader {
             let keyError = error("")
             let key = try string()
             guard seen.insert(key).inserted else {
-                throw InputJSONError(line: keyError.line, column: keyError.column, reason: "duplicate key \"\(key)\"")
+                throw InputJSONError(line: keyError.line, column: keyError.column, reason: "duplicate key", path: key)
             }
             skipSpace()
             guard index < bytes.count, bytes[index] == UInt8(ascii: ":") else { throw error("expected ':' after a key") }
             index += 1
             skipSpace()
-            members.append((key, try value(depth: depth + 1)))
-            skipSpace()
-            guard index < bytes.count else { throw error("the file ends inside an object") }
+            do throws(InputJSONError) {
+                members.append((key, try value(depth: depth + 1)))
+                skipSpace()
+                guard index < bytes.count else { throw error("the file ends inside an object") }
+            } catch {
+                throw error.inside(key)
+            }
             if bytes[index] == UInt8(ascii: ",") {
                 index += 1
                 continue
@@ -179,9 +192,13 @@ public struct InputJSONReader {
         }
         while true {
             skipSpace()
-            elements.append(try value(depth: depth + 1))
-            skipSpace()
-            guard index < bytes.count else { throw error("the file ends inside an array") }
+            do throws(InputJSONError) {
+                elements.append(try value(depth: depth + 1))
+                skipSpace()
+                guard index < bytes.count else { throw error("the file ends inside an array") }
+            } catch {
+                throw error.inside("[\(elements.count)]")
+            }
             if bytes[index] == UInt8(ascii: ",") {
                 index += 1
                 continue

@@ -70,6 +70,11 @@ public enum DisplayText {
         case 0x061C, 0x200B...0x200F, 0x2028...0x202E, 0x2060...0x2064, 0x2066...0x206F, 0xFEFF: return true
         case 0xFFF9...0xFFFB, 0x180E, 0x00AD, 0x034F, 0x115F, 0x1160, 0x17B4, 0x17B5, 0x3164, 0xFFA0: return true
         case 0xE0000...0xE007F: return true  // tag characters
+        // Prepended concatenation marks are format characters that are drawn (Arabic number signs and the like).
+        case 0x0600...0x0605, 0x06DD, 0x070F, 0x0890...0x0891, 0x08E2, 0x110BD, 0x110CD: return false
+        // Every other invisible formatting character (general category Cf): Egyptian hieroglyph and shorthand
+        // format controls, musical beam and slur marks, and those added in later Unicode versions.
+        case 0x0600...: return scalar.properties.generalCategory == .format
         default: return false
         }
     }

@@ -107,7 +107,7 @@ public struct Timestamp: Sendable, Hashable, Comparable, CustomStringConvertible
                     i += 1
                 }
                 guard digits > 0 else { return nil }
-                for _ in digits..<3 where digits < 3 { fraction *= 10 }
+                if digits < 3 { for _ in digits..<3 { fraction *= 10 } }
                 ms += fraction
             }
         }

@@ -200,3 +200,33 @@ enum LineParser {
         return segments >= 2 && !atSegmentStart
     }
 }
+
+/// One journal line on its own: the strict envelope and canonical form of §2 and §3, without the chain.
+/// For tools and tests that look at single lines; a journal checks its lines through `ChainChecker`.
+public enum JournalLine {
+    /// The record of `line` (without its LF), or why the line is not one.
+    public static func record(_ line: [UInt8]) throws(LineDefect) -> Record {
+        let result: Result<Envelope, LineDefect> = line.withUnsafeBufferPointer { buffer in
+            do throws(LineDefect) {
+                return .success(try LineParser.parse(buffer, build: true))
+            } catch {
+                return .failure(error)
+            }
+        }
+        return try result.get().record!
+    }
+
+    /// Whether the fast path the chain uses (no record built) agrees with `record(_:)`: the same verdict
+    /// and, for a record, the same `seq` and `prev`.
+    public static func fastPathAgrees(_ line: [UInt8]) -> Bool {
+        line.withUnsafeBufferPointer { buffer in
+            let full = try? LineParser.parse(buffer, build: true)
+            let fast = try? LineParser.parse(buffer, build: false)
+            switch (full, fast) {
+            case (nil, nil): return true
+            case (let a?, let b?): return a.seq == b.seq && a.prev == b.prev && a.atMilliseconds == b.atMilliseconds
+            default: return false
+            }
+        }
+    }
+}

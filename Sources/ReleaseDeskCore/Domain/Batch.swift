@@ -114,7 +114,7 @@ public struct CustodyEvent: Sendable, Hashable {
         let holder = try f.string("holder")
         let temperature = try f.optionalQuantity("temperature_c")
         if let t = temperature, t.value < -273.15 || t.value > 100 {
-            throw FieldError(f.path + ".temperature_c", "\(t) °C is not a physical temperature for this material")
+            throw FieldError(f.at("temperature_c"), "\(t) °C is not a physical temperature for this material")
         }
         let coi = try f.optionalString("coi")
         try f.finish()

@@ -195,6 +195,14 @@ public struct Product: Sendable, Hashable {
         }
         let storageMax = try f.optionalQuantity("storage_max_c")
         let storageMin = try f.optionalQuantity("storage_min_c")
+        for (key, t) in [("storage_max_c", storageMax), ("storage_min_c", storageMin)] {
+            if let t, t.value < -273.15 || t.value > 100 {
+                throw FieldError(path + "." + key, "\(t.text) °C is not a physical storage temperature (−273.15 to 100)")
+            }
+        }
+        if let storageMin, let storageMax, storageMin.value > storageMax.value {
+            throw FieldError(path + ".storage_min_c", "is above storage_max_c")
+        }
         try f.finish()
         return Product(
             id: id, name: name, modality: modality, specVersion: specVersion, attributes: attributes, parameters: parameters,

@@ -106,7 +106,9 @@ public enum ImportParser {
         do {
             root = try InputJSONReader.parse(bytes)
         } catch {
-            return failed([ImportProblem(file: file, line: error.line, field: "", message: error.reason)])
+            return failed([
+                ImportProblem(file: file, line: error.line, field: error.path, message: "\(error.reason) (column \(error.column))")
+            ])
         }
         var lines: [String: Int] = [:]
         let value: JSONValue
@@ -240,7 +242,7 @@ public enum ImportParser {
         do {
             rows = try CSVReader.parse(bytes)
         } catch {
-            return failed([ImportProblem(file: file, line: error.line, field: "", message: error.message)])
+            return failed([ImportProblem(file: file, line: error.line, field: error.field, message: error.message)])
         }
         guard let header = rows.first else {
             return failed([ImportProblem(file: file, line: 1, field: "", message: "the file has no header row")])
@@ -265,17 +267,20 @@ public enum ImportParser {
         for name in names where !required.contains(name) && !optional.contains(name) {
             problems.append(ImportProblem(file: file, line: header.line, field: name, message: "is not a known column"))
         }
-        if Set(names).count != names.count {
-            problems.append(ImportProblem(file: file, line: header.line, field: "", message: "a column name appears twice"))
+        var seen: Set<String> = []
+        for name in names where !seen.insert(name).inserted {
+            problems.append(ImportProblem(file: file, line: header.line, field: name, message: "the column appears twice"))
         }
         guard problems.isEmpty else { return failed(problems) }
         var items: [LocatedItem] = []
         for row in rows.dropFirst() {
             if row.cells.count == 1 && row.cells[0].isEmpty { continue }  // blank line
             guard row.cells.count == names.count else {
+                // Name the first column that is missing, or the first one too many.
+                let field = row.cells.count < names.count ? names[row.cells.count] : "column \(names.count + 1)"
                 problems.append(
                     ImportProblem(
-                        file: file, line: row.line, field: "",
+                        file: file, line: row.line, field: field,
                         message: "has \(row.cells.count) cells where the header has \(names.count)"))
                 continue
             }
@@ -321,6 +326,8 @@ public enum CSVReader {
     public struct Problem: Error {
         public var line: Int
         public var message: String
+        /// The column the problem is in: its header name when the header row is complete, else `column N`.
+        public var field: String = ""
     }
 
     public static func parse(_ input: [UInt8]) throws(Problem) -> [Row] {
@@ -333,9 +340,15 @@ public enum CSVReader {
         var rowLine = 1
         var quoted = false
         var i = 0
+        func problem(_ message: String) -> Problem {
+            let index = cells.count
+            let names = rows.first?.cells ?? []
+            let field = index < names.count && !names[index].isEmpty ? names[index] : "column \(index + 1)"
+            return Problem(line: line, message: message, field: field)
+        }
         func finishCell() throws(Problem) {
             guard let text = String(validating: cell, as: UTF8.self) else {
-                throw Problem(line: line, message: "a cell is not valid UTF-8 (imports are UTF-8)")
+                throw problem("a cell is not valid UTF-8 (imports are UTF-8)")
             }
             cells.append(text)
             cell.removeAll(keepingCapacity: true)
@@ -352,7 +365,7 @@ public enum CSVReader {
                     quoted = false
                     i += 1
                     guard i >= bytes.count || [UInt8(ascii: ","), 0x0A, 0x0D].contains(bytes[i]) else {
-                        throw Problem(line: line, message: "characters after a closing quote")
+                        throw problem("characters after a closing quote")
                     }
                     continue
                 }
@@ -363,7 +376,7 @@ public enum CSVReader {
             }
             switch b {
             case UInt8(ascii: "\""):
-                guard cell.isEmpty else { throw Problem(line: line, message: "a quote inside an unquoted cell") }
+                guard cell.isEmpty else { throw problem("a quote inside an unquoted cell") }
                 quoted = true
             case UInt8(ascii: ","):
                 try finishCell()
@@ -380,7 +393,7 @@ public enum CSVReader {
             }
             i += 1
         }
-        if quoted { throw Problem(line: line, message: "the file ends inside a quoted cell") }
+        if quoted { throw problem("the file ends inside a quoted cell") }
         if !cell.isEmpty || !cells.isEmpty {
             try finishCell()
             rows.append(Row(line: rowLine, cells: cells))

@@ -1,0 +1,29 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+// libFuzzer targets, one executable per fuzzer. Built only by `scripts/fuzz` (with -sanitize=fuzzer,address
+// and -parse-as-library); the root package never builds them. SwiftPM binds an executable's `main` to
+// `<module>_main`, so each target defines that symbol and hands over to libFuzzer's driver. The properties each fuzzer asserts live in
+// FuzzProperties, whose files the unit tests also compile to replay the committed corpus.
+let package = Package(
+    name: "ReleaseDeskFuzz",
+    platforms: [.macOS(.v13)],
+    dependencies: [.package(name: "ReleaseDesk", path: "..")],
+    targets: [
+        // The declaration of libFuzzer's driver, which each fuzzer's entry point calls.
+        .target(name: "CFuzzerDriver"),
+        .target(
+            name: "FuzzProperties",
+            dependencies: [
+                .product(name: "CanonicalJSON", package: "ReleaseDesk"),
+                .product(name: "ReleaseDeskCore", package: "ReleaseDesk"),
+                .product(name: "ReleaseDeskJournal", package: "ReleaseDesk"),
+                .product(name: "ReleaseDeskScreen", package: "ReleaseDesk"),
+            ]
+        ),
+        .executableTarget(name: "FuzzJournalLine", dependencies: ["FuzzProperties", "CFuzzerDriver"]),
+        .executableTarget(name: "FuzzImportJSON", dependencies: ["FuzzProperties", "CFuzzerDriver"]),
+        .executableTarget(name: "FuzzImportCSV", dependencies: ["FuzzProperties", "CFuzzerDriver"]),
+        .executableTarget(name: "FuzzSanitizer", dependencies: ["FuzzProperties", "CFuzzerDriver"]),
+    ]
+)

@@ -1,0 +1,11 @@
+#ifndef CFUZZERDRIVER_H
+#define CFUZZERDRIVER_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/// libFuzzer's driver (compiler-rt, linked by -sanitize=fuzzer): runs the fuzzing loop over `callback`
+/// with libFuzzer's command line.
+int LLVMFuzzerRunDriver(int *argc, char ***argv, int (*callback)(const uint8_t *data, size_t size));
+
+#endif
