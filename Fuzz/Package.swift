@@ -12,6 +12,8 @@ let package = Package(
     targets: [
         // The declaration of libFuzzer's driver, which each fuzzer's entry point calls.
         .target(name: "CFuzzerDriver"),
+        // Trap on a violated property; hand the process to the driver. Shared by every fuzzer.
+        .target(name: "FuzzHarness", dependencies: ["CFuzzerDriver"]),
         .target(
             name: "FuzzProperties",
             dependencies: [
@@ -21,9 +23,9 @@ let package = Package(
                 .product(name: "ReleaseDeskScreen", package: "ReleaseDesk"),
             ]
         ),
-        .executableTarget(name: "FuzzJournalLine", dependencies: ["FuzzProperties", "CFuzzerDriver"]),
-        .executableTarget(name: "FuzzImportJSON", dependencies: ["FuzzProperties", "CFuzzerDriver"]),
-        .executableTarget(name: "FuzzImportCSV", dependencies: ["FuzzProperties", "CFuzzerDriver"]),
-        .executableTarget(name: "FuzzSanitizer", dependencies: ["FuzzProperties", "CFuzzerDriver"]),
+        .executableTarget(name: "FuzzJournalLine", dependencies: ["FuzzProperties", "FuzzHarness"]),
+        .executableTarget(name: "FuzzImportJSON", dependencies: ["FuzzProperties", "FuzzHarness"]),
+        .executableTarget(name: "FuzzImportCSV", dependencies: ["FuzzProperties", "FuzzHarness"]),
+        .executableTarget(name: "FuzzSanitizer", dependencies: ["FuzzProperties", "FuzzHarness"]),
     ]
 )
