@@ -109,7 +109,7 @@ extension ReleaseRules {
     public static func oosStepRequest(_ batchID: String, _ step: OOSStep, reason: String, in state: DeskState) throws(ActionRefusal)
         -> SigningRequest
     {
-        let record = try findBatch(batchID, in: state)
+        _ = try findBatch(batchID, in: state)
         try undecided(batchID, in: state)
         let oos = oosExceptions(batchID, in: state)
         guard !oos.isEmpty else {
@@ -151,7 +151,6 @@ extension ReleaseRules {
             content["recipient"] = .string(try requireText(recipient, "recipient"))
             content["reference"] = .string(try requireText(reference, "reference"))
         }
-        _ = record
         var meaning = SignatureMeaning.authored
         if case .riskEvaluation = step { meaning = .reviewed }
         return SigningRequest(subject: "oos-supply:\(batchID)", decision: "\(step.words) \(batchID)", meaning: meaning, content: .object(content))
