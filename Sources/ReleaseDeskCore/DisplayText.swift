@@ -40,6 +40,7 @@ public enum DisplayText {
 
     /// Sanitises bytes that may not be valid UTF-8: each invalid byte becomes `⟨0xNN⟩`.
     public static func sanitize(bytes: [UInt8], layout: Layout = .singleLine) -> String {
+        if let text = String(validating: bytes, as: UTF8.self) { return sanitize(text, layout: layout) }
         var out = String.UnicodeScalarView()
         var index = 0
         while index < bytes.count {

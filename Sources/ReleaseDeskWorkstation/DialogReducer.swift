@@ -277,6 +277,7 @@ enum DialogReducer {
         }
         if prompt.needsUserID && prompt.typedUserID != user.id {
             dialog.message = "The user id must be the signed-in user's (\(user.id))."
+            dialog.prompt!.typedUserID = ""
             dialog.prompt!.password = ""
             dialog.focus = 2
             return []

@@ -13,6 +13,7 @@ public enum SanitizerProperty {
         switch v {
         case 0x0A, 0x09: return !multiline
         case 0x00...0x1F, 0x7F...0x9F: return true
+        case 0x20...0x7E: return false  // printable ASCII, without a table look-up
         case 0x061C, 0x200E, 0x200F, 0x202A...0x202E, 0x2066...0x2069: return true  // bidi
         case 0x200B...0x200D, 0x2060, 0xFEFF, 0x180E: return true  // zero-width
         case 0x2028, 0x2029: return true
