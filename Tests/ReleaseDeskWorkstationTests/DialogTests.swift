@@ -48,6 +48,34 @@ struct DialogTests {
         #expect(state.mode == .normal)
     }
 
+    /// Found by the authentication line of the torture script: after "The user id must be the signed-in
+    /// user's", the wrong id stayed in the field and what the user typed next was appended to it.
+    @Test func signingDialogClearsAWrongUserIDSoItCanBeTypedAgain() {
+        var state = Self.onFlaggedBatch()
+        _ = Workstation.reduce(&state, .keyPressed(.char("J")))
+        _ = Workstation.reduce(&state, .keyPressed(.tab))
+        _ = Workstation.reduce(&state, .keyPressed(.tab))
+        Fixture.type("assessed, no impact", into: &state)
+        _ = Workstation.reduce(&state, .keyPressed(.enter))
+        _ = Workstation.reduce(&state, .keyPressed(.enter))
+        #expect(Self.dialog(state)?.prompt?.needsUserID == true)
+        Fixture.type("qa.ben", into: &state)
+        _ = Workstation.reduce(&state, .keyPressed(.enter))
+        Fixture.type("secret", into: &state)
+        #expect(Workstation.reduce(&state, .keyPressed(.enter)) == [])
+        #expect(Self.dialog(state)?.prompt?.typedUserID == "")
+        #expect(Self.dialog(state)?.prompt?.password == "")
+        #expect(Self.dialog(state)?.focusedPromptField == 0)  // back on the user id
+        Fixture.type("qa.anna", into: &state)
+        _ = Workstation.reduce(&state, .keyPressed(.enter))
+        Fixture.type("secret", into: &state)
+        guard case .sign(_, _, let password)? = Workstation.reduce(&state, .keyPressed(.enter)).first else {
+            Issue.record("the signature with the right user id was not made")
+            return
+        }
+        #expect(password == "secret")
+    }
+
     @Test func firstSignatureNeedsUserIDAndPasswordLaterOnlyThePassword() {
         var state = Self.onFlaggedBatch()
         let exception = state.selectedException!.id
@@ -70,7 +98,6 @@ struct DialogTests {
         Fixture.type("secret", into: &state)
         #expect(Workstation.reduce(&state, .keyPressed(.enter)) == [])
         #expect(Self.dialog(state)?.message == "The user id must be the signed-in user's (qa.anna).")
-        #expect(Self.dialog(state)?.prompt?.typedUserID == "")  // cleared, ready to be typed again
         Fixture.type("qa.anna", into: &state)
         _ = Workstation.reduce(&state, .keyPressed(.enter))
         Fixture.type("secret", into: &state)
