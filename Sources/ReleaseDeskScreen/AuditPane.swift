@@ -65,18 +65,16 @@ enum RecordOverlay {
         let inner = Screen.dialog(
             width: state.size.width - 2, height: state.size.height - 2, title: "Record #\(seq) · Esc closes · n/p next/previous",
             in: state.size, box: box, into: &buffer)
-        let lines = RecordView.lines(state, seq: seq, width: inner.width)
         let rows = max(1, inner.height - 1)
-        let start = min(offset, max(0, lines.count - rows))
-        for row in 0..<rows {
-            let index = start + row
-            guard index < lines.count else { break }
+        let page = RecordView.page(state, seq: seq, width: inner.width, offset: offset, rows: rows)
+        for (row, line) in page.lines.enumerated() {
             var x = inner.x
-            for segment in lines[index].segments {
+            for segment in line.segments {
                 x += buffer.put(segment.text, x: x, y: inner.y + row, maxWidth: inner.x + inner.width - x, StyleRole.of(segment.style))
             }
         }
-        let footer = lines.count > rows ? "\(start + 1)–\(min(lines.count, start + rows))/\(lines.count) · j/k scroll" : "j/k scroll"
+        let start = page.first
+        let footer = page.total > rows ? "\(start + 1)–\(min(page.total, start + rows))/\(page.total) · j/k scroll" : "j/k scroll"
         buffer.put(footer, x: inner.x, y: inner.y + inner.height - 1, maxWidth: inner.width, .dim)
     }
 }

@@ -11,9 +11,47 @@ public enum RecordView {
         return index >= 0 && index < state.records.count ? state.records[index] : nil
     }
 
+    /// Every line of the view at `width`. The view itself draws a page at a time (`page`), since a raw record
+    /// may be megabytes long.
     public static func lines(_ state: WorkstationState, seq: Int64, width: Int) -> [StyledLine] {
-        guard let record = record(state, seq: seq) else { return [StyledLine([(.dim, "Record #\(seq) has not been read.")])] }
+        let page = page(state, seq: seq, width: width, offset: 0, rows: Int.max)
+        return page.lines
+    }
+
+    /// `rows` lines of the view from line `offset` (kept inside the text), and how many lines there are. The
+    /// raw line is wrapped only as far as the page needs, so a key press costs the same for a one-megabyte
+    /// record as for a short one.
+    public static func page(_ state: WorkstationState, seq: Int64, width: Int, offset: Int, rows: Int) -> RecordPage {
+        guard let record = record(state, seq: seq) else {
+            return RecordPage(lines: [StyledLine([(.dim, "Record #\(seq) has not been read.")])], first: 0, total: 1)
+        }
         let width = max(1, width)
+        let head = headLines(state, record: record, width: width)
+        let text = state.recordText?.seq == seq ? state.recordText! : Self.text(of: record)
+        let raw = text.line
+        let total = head.count + Wrap.hardCount(raw, width: width, ascii: text.ascii)
+        let rows = max(1, rows)
+        let first = max(0, min(offset, total - min(rows, total)))
+        let last = first + min(rows, total - first)
+        var out: [StyledLine] = []
+        if first < head.count { out += head[first..<min(last, head.count)] }
+        if last > head.count {
+            let from = max(first, head.count) - head.count
+            for line in Wrap.hard(raw, width: width, from: from, count: last - head.count - from, ascii: text.ascii) {
+                out.append(StyledLine([(.plain, line)]))
+            }
+        }
+        return RecordPage(lines: out, first: first, total: total)
+    }
+
+    /// The raw line of `record` as the view shows it.
+    public static func text(of record: Record) -> RecordText {
+        let line = AuditText.safeJSONLine(record)
+        return RecordText(seq: record.seq, line: line, ascii: Wrap.isASCII(line))
+    }
+
+    /// The readable part of the view, down to the heading of the raw line.
+    static func headLines(_ state: WorkstationState, record: Record, width: Int) -> [StyledLine] {
         var out: [StyledLine] = []
         func field(_ label: String, _ value: String, _ style: TextStyle = .plain) {
             out += StyledLine.field(label, value, style, width: width, labelWidth: 12)
@@ -47,9 +85,6 @@ public enum RecordView {
         out.append(StyledLine([]))
         out.append(StyledLine([(.heading, "Raw canonical record")]))
         out.append(StyledLine([(.dim, "As stored; hidden characters are shown as \\u escapes.")]))
-        for line in Wrap.hard(AuditText.safeJSONLine(record), width: width) {
-            out.append(StyledLine([(.plain, line)]))
-        }
         return out
     }
 
@@ -57,29 +92,82 @@ public enum RecordView {
     public static func visibleRows(_ state: WorkstationState) -> Int { max(1, state.size.height - 5) }
 
     public static func maxOffset(_ state: WorkstationState, seq: Int64) -> Int {
-        max(0, lines(state, seq: seq, width: max(1, state.size.width - 6)).count - visibleRows(state))
+        let page = page(state, seq: seq, width: max(1, state.size.width - 6), offset: 0, rows: 1)
+        return max(0, page.total - visibleRows(state))
     }
+}
+
+/// A page of the record view: its lines, the index of the first, and how many the whole view has.
+public struct RecordPage: Sendable {
+    public var lines: [StyledLine]
+    public var first: Int
+    public var total: Int
 }
 
 extension Wrap {
     /// Cuts `text` into lines of exactly `width` columns (the last may be shorter), without looking for spaces:
-    /// for raw records, whose bytes matter.
-    public static func hard(_ text: String, width: Int) -> [String] {
-        guard width > 0 else { return [] }
+    /// for raw records, whose bytes matter. Only the `count` lines from line `first` are made.
+    public static func hard(
+        _ text: String, width: Int, from first: Int = 0, count: Int = Int.max, ascii: Bool? = nil
+    ) -> [String] {
+        guard width > 0, count > 0 else { return [] }
+        if ascii ?? isASCII(text) {
+            // One column a byte: line k is bytes k·width ..< (k+1)·width, found without walking the text.
+            let utf8 = text.utf8
+            let lines = max(1, (utf8.count + width - 1) / width)
+            guard first < lines else { return [] }
+            var out: [String] = []
+            var line = first
+            while line < lines && out.count < count {
+                let start = utf8.index(utf8.startIndex, offsetBy: line * width)
+                let end = utf8.index(start, offsetBy: min(width, utf8.count - line * width))
+                out.append(String(text[start..<end]))
+                line += 1
+            }
+            return out
+        }
         var out: [String] = []
+        var index = 0
         var line = ""
         var used = 0
         for ch in text {
-            let w = DisplayWidth.of(String(ch))
+            let w = ch.isASCII ? 1 : DisplayWidth.of(String(ch))
             if used + w > width && used > 0 {
-                out.append(line)
+                if index >= first { out.append(line) }
+                if out.count == count { return out }
+                index += 1
                 line = ""
                 used = 0
             }
             line.append(ch)
             used += w
         }
-        if !line.isEmpty || out.isEmpty { out.append(line) }
+        if (!line.isEmpty || index == 0) && index >= first { out.append(line) }
         return out
+    }
+
+    /// How many lines `hard(text, width:)` makes.
+    public static func hardCount(_ text: String, width: Int, ascii: Bool? = nil) -> Int {
+        guard width > 0 else { return 0 }
+        if ascii ?? isASCII(text) { return max(1, (text.utf8.count + width - 1) / width) }
+        var lines = 1
+        var used = 0
+        for ch in text {
+            let w = ch.isASCII ? 1 : DisplayWidth.of(String(ch))
+            if used + w > width && used > 0 {
+                lines += 1
+                used = 0
+            }
+            used += w
+        }
+        return lines
+    }
+
+    public static func isASCII(_ text: String) -> Bool {
+        var ascii = true
+        text.utf8.withContiguousStorageIfAvailable { bytes in ascii = !bytes.contains { $0 >= 0x80 } } ?? {
+            ascii = !text.utf8.contains { $0 >= 0x80 }
+        }()
+        return ascii
     }
 }

@@ -228,7 +228,7 @@ public enum Workstation {
                     state.message = "No record selected."
                     return []
                 }
-                state.mode = .record(seq: record.seq, offset: 0)
+                openRecord(&state, seq: record.seq)
             }
         case .zoom:
             state.zoomed = state.zoomed == nil ? pane : nil
@@ -289,6 +289,12 @@ public enum Workstation {
 
     // MARK: The record view
 
+    /// Shows record `seq` in full, its raw line escaped once here rather than at every frame.
+    static func openRecord(_ state: inout WorkstationState, seq: Int64) {
+        state.mode = .record(seq: seq, offset: 0)
+        state.recordText = RecordView.record(state, seq: seq).map { RecordView.text(of: $0) }
+    }
+
     static func recordKey(_ state: inout WorkstationState, _ key: Key, seq: Int64, offset: Int) -> [Effect] {
         let page = max(1, state.size.height - 6)
         let maxOffset = RecordView.maxOffset(state, seq: seq)
@@ -296,6 +302,7 @@ public enum Workstation {
         switch key {
         case .escape, .char("q"), .enter:
             state.mode = .normal
+            state.recordText = nil
             return []
         case .char("j"), .down: next += 1
         case .char("k"), .up: next -= 1
@@ -307,7 +314,7 @@ public enum Workstation {
             // The next or previous record of the pane, without closing the view.
             let delta = key == .char("n") ? 1 : -1
             move(&state, .audit, by: delta)
-            if let record = state.selectedAuditRecord { state.mode = .record(seq: record.seq, offset: 0) }
+            if let record = state.selectedAuditRecord { openRecord(&state, seq: record.seq) }
             return []
         default:
             return []

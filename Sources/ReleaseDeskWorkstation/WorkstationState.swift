@@ -102,6 +102,14 @@ public struct SignInForm: Equatable, Sendable {
     }
 }
 
+/// The raw canonical line of one record, hidden characters escaped, ready to be wrapped a page at a time.
+public struct RecordText: Equatable, Sendable {
+    public var seq: Int64
+    public var line: String
+    /// Whether `line` is ASCII, so that a page is found without walking the line.
+    public var ascii: Bool
+}
+
 /// What the keyboard is doing besides navigating.
 public enum InputMode: Equatable, Sendable {
     case normal
@@ -134,6 +142,8 @@ public struct WorkstationState: Equatable, Sendable {
     public var desk: DeskState
     /// Journal records by `seq - 1`.
     public var records: [Record]
+    /// The raw line of the record the record view shows, made once when the view opens (it may be megabytes).
+    public var recordText: RecordText?
     public var chain: ChainStatus
     /// Name of the journal (for the title bar), already safe to show.
     public var journalName: String

@@ -75,6 +75,54 @@ struct AuditViewerTests {
         #expect(state.zoomed == .audit)
     }
 
+    /// Found by the hostile-text torture line: a record holding a one-megabyte value took a third of a second
+    /// for every key in the record view, which wrapped and escaped the whole raw line at each frame.
+    @Test func aOneMegabyteRecordIsPagedNotWrappedWholeAtEveryKey() {
+        var state = Self.onAudit()
+        let selected = state.selectedAuditRecord!
+        var record = selected
+        record.body["note"] = .string("\u{1B}]52;c;cHduZWQ=\u{07} \u{202E}" + String(repeating: "A", count: 1 << 20) + " 漢字")
+        state.records[Int(record.seq) - 1] = record
+        _ = Workstation.reduce(&state, .keyPressed(.enter))
+        #expect(state.recordText?.seq == record.seq)
+        #expect(state.recordText?.ascii == false)  // the two wide characters at the end
+        let width = 100
+        let all = RecordView.lines(state, seq: record.seq, width: width)
+        #expect(all.count > 10_000)
+        for offset in [0, 7, 5_000, all.count - 30, all.count + 50] {
+            let page = RecordView.page(state, seq: record.seq, width: width, offset: offset, rows: 30)
+            let first = max(0, min(offset, all.count - 30))
+            #expect(page.first == first)
+            #expect(page.total == all.count)
+            #expect(page.lines == Array(all[first..<first + 30]))
+        }
+        let joined = all.map { $0.segments.map(\.text).joined() }.joined()
+        #expect(!joined.contains("\u{1B}") && !joined.contains("\u{202E}"))
+        _ = Workstation.reduce(&state, .keyPressed(.char("G")))
+        #expect(state.mode == .record(seq: record.seq, offset: RecordView.maxOffset(state, seq: record.seq)))
+        let screen = Screen.render(state).lines.joined(separator: "\n")
+        #expect(screen.contains("漢字"))
+        _ = Workstation.reduce(&state, .keyPressed(.escape))
+        #expect(state.recordText == nil)
+    }
+
+    @Test func hardWrapPagesEqualTheWholeWrap() {
+        let texts = ["", "a", String(repeating: "abc", count: 50), "漢字かな" + String(repeating: "x", count: 37) + "é\u{301}z",
+                     String(repeating: "界", count: 33)]
+        for text in texts {
+            for width in [1, 2, 3, 7, 40] {
+                let whole = Wrap.hard(text, width: width)
+                #expect(Wrap.hardCount(text, width: width) == whole.count)
+                for first in 0...whole.count + 1 {
+                    for count in [1, 2, 5] {
+                        let expected = Array(whole.dropFirst(first).prefix(count))
+                        #expect(Wrap.hard(text, width: width, from: first, count: count) == expected)
+                    }
+                }
+            }
+        }
+    }
+
     @Test func recordsAppendedByOthersAppearAndTheNewestStaysSelected() {
         var state = Self.onAudit()
         _ = Workstation.reduce(&state, .keyPressed(.char("a")))
