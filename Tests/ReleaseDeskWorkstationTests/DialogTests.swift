@@ -16,6 +16,18 @@ struct DialogTests {
         return state
     }
 
+    /// A justification of the selected exception with `reason`, at its signature prompt.
+    static func atSignaturePrompt(reason: String) -> WorkstationState {
+        var state = Self.onFlaggedBatch()
+        _ = Workstation.reduce(&state, .keyPressed(.char("J")))
+        _ = Workstation.reduce(&state, .keyPressed(.tab))
+        _ = Workstation.reduce(&state, .keyPressed(.tab))
+        Fixture.type(reason, into: &state)
+        _ = Workstation.reduce(&state, .keyPressed(.enter))
+        _ = Workstation.reduce(&state, .keyPressed(.enter))
+        return state
+    }
+
     static func dialog(_ state: WorkstationState) -> ActionDialog? {
         if case .dialog(let d) = state.mode { return d }
         return nil
@@ -51,13 +63,7 @@ struct DialogTests {
     /// Found by the authentication line of the torture script: after "The user id must be the signed-in
     /// user's", the wrong id stayed in the field and what the user typed next was appended to it.
     @Test func signingDialogClearsAWrongUserIDSoItCanBeTypedAgain() {
-        var state = Self.onFlaggedBatch()
-        _ = Workstation.reduce(&state, .keyPressed(.char("J")))
-        _ = Workstation.reduce(&state, .keyPressed(.tab))
-        _ = Workstation.reduce(&state, .keyPressed(.tab))
-        Fixture.type("assessed, no impact", into: &state)
-        _ = Workstation.reduce(&state, .keyPressed(.enter))
-        _ = Workstation.reduce(&state, .keyPressed(.enter))
+        var state = Self.atSignaturePrompt(reason: "assessed, no impact")
         #expect(Self.dialog(state)?.prompt?.needsUserID == true)
         Fixture.type("qa.ben", into: &state)
         _ = Workstation.reduce(&state, .keyPressed(.enter))
@@ -138,13 +144,7 @@ struct DialogTests {
     }
 
     @Test func aWrongPasswordKeepsTheDialogAndClearsThePassword() {
-        var state = Self.onFlaggedBatch()
-        _ = Workstation.reduce(&state, .keyPressed(.char("J")))
-        _ = Workstation.reduce(&state, .keyPressed(.tab))
-        _ = Workstation.reduce(&state, .keyPressed(.tab))
-        Fixture.type("ok", into: &state)
-        _ = Workstation.reduce(&state, .keyPressed(.enter))
-        _ = Workstation.reduce(&state, .keyPressed(.enter))
+        var state = Self.atSignaturePrompt(reason: "ok")
         Fixture.type("qa.anna", into: &state)
         _ = Workstation.reduce(&state, .keyPressed(.enter))
         Fixture.type("wrong", into: &state)
