@@ -54,7 +54,7 @@ enum Fixture {
 
     static func write(_ bytes: [UInt8], to path: String) {
         try? FileManager.default.removeItem(atPath: path)
-        FileManager.default.createFile(atPath: path, contents: Data(bytes))
+        _ = FileManager.default.createFile(atPath: path, contents: Data(bytes))
     }
 
     /// Offsets where each line starts, and the end.

@@ -166,8 +166,7 @@ extension DeskState {
 
     /// Reviews `batchID` against the current state at `now`.
     public func review(_ batchID: String, now: Timestamp, quietPerMille: Int = 100) -> Review? {
-        guard let record = batches[batchID], let product = products[record.batch.product],
-            let site = sites[record.batch.site]
+        guard let record = batches[batchID], products[record.batch.product] != nil, sites[record.batch.site] != nil
         else { return nil }
         return review(batchID, now: now, quietPerMille: quietPerMille, index: TrendIndex(state: self))
     }
