@@ -72,7 +72,10 @@ struct QueueCommand: ParsableCommand {
         discussion: """
             Urgency: earliest deadline first (the planned infusion, else the expiry), then critical exceptions. \
             JSON Lines (--json), one batch per line: batch, product, site, coi, status (flagged, full-review, \
-            ready-for-qp, awaiting-review, in-manufacture, infused), open {critical, major, minor}, pending_tests, apheresis_at, \
+            results-pending, deviation-open, oos-confirmed, ready-for-qp, awaiting-review, in-manufacture, infused, \
+            released, released-pending, escalated, supplied-oos, rejected, on-hold), open {critical, major, minor} \
+            (exceptions with no disposition or investigation yet), pending_tests (tests not reported and re-tests \
+            requested), apheresis_at, \
             hours_since_apheresis, expiry, shelf_life_hours, planned_infusion, quiet_reason.
             """
     )
@@ -136,8 +139,9 @@ struct ReviewCommand: ParsableCommand {
         abstract: "The exceptions of one batch, each with its rule, limit, observed value, source and why.",
         discussion: """
             JSON (--json): one object with batch, status, rule_set, reviewed_at, review_seq, quiet_sample, \
-            quiet_reason and exceptions [{id, rule, rule_version, severity, title, limit, observed, source, why, \
-            blocking}].
+            quiet_reason, pending_tests and exceptions [{id, rule, rule_version, severity, title, limit, observed, \
+            source, why, blocking, state}]; state is open, pending, justified, retest-requested, deviation, \
+            deviation-closed, invalidated or confirmed.
             """
     )
 
@@ -167,7 +171,13 @@ struct ReviewCommand: ParsableCommand {
                     "reviewed_at": record.reviewedAt.map { .string($0.description) } ?? .null,
                     "review_seq": record.reviewSeq.map(JSONValue.int) ?? .null,
                     "quiet_sample": .bool(review?.quietSample ?? false),
-                    "exceptions": .array((review?.exceptions ?? []).map(\.json)),
+                    "exceptions": .array(
+                        (review?.exceptions ?? []).map { e in
+                            var o = e.json.objectValue ?? [:]
+                            o["state"] = .string(desk.state.exceptionState(e, of: batch).word)
+                            return .object(o)
+                        }),
+                    "pending_tests": .int(Int64(entry.pendingTests)),
                 ]
                 if let reason = review?.quietReason { o["quiet_reason"] = .string(reason) }
                 out.write(AuditText.safeJSON(.object(o)) + "\n")
@@ -182,6 +192,7 @@ struct ReviewCommand: ParsableCommand {
                     let glyph = e.severity == .critical ? "‼" : (e.severity == .major ? "⚠" : "·")
                     out.write("\n\(glyph) \(e.severity.rawValue.uppercased())  \(DisplayText.sanitize(e.title))\(e.blocking ? "  [blocks release]" : "")\n")
                     out.write("  id        \(DisplayText.sanitize(e.id))\n")
+                    out.write("  state     \(desk.state.exceptionState(e, of: batch).label)\n")
                     out.write("  rule      \(DisplayText.sanitize(e.rule)) v\(e.ruleVersion)\n")
                     out.write("  limit     \(DisplayText.sanitize(e.limit))\n")
                     out.write("  observed  \(DisplayText.sanitize(e.observed))\n")

@@ -97,14 +97,17 @@ struct GlobalOptions: ParsableArguments {
 
     /// Opens the desk and signs the user in; the password comes from stdin or the terminal.
     func signedIn(
-        _ locations: Locations, channel: String, passwords: PasswordSource, observe: (Record) -> Void = { _ in }
+        _ locations: Locations, channel: String, passwords: PasswordSource, allowingTemporaryPassword: Bool = false,
+        observe: (Record) -> Void = { _ in }
     ) throws -> (Desk, UserAccount) {
         let authenticator = try authenticator(for: locations)
         let desk = try Failure.opening(locations, observe: observe)
         let id = userID
         let password = try passwords.read(prompt: "Password for \(DisplayText.sanitize(id)): ")
         do {
-            let account = try desk.signIn(user: id, password: password, with: authenticator, channel: channel)
+            let account = try desk.signIn(
+                user: id, password: password, with: authenticator, channel: channel,
+                allowingTemporaryPassword: allowingTemporaryPassword)
             return (desk, account)
         } catch let error as DeskError {
             throw Failure(.refused, error.description)

@@ -146,7 +146,8 @@ struct UserCommand: ParsableCommand {
                 try global.requireLocalPasswords("user passwd")
                 let locations = try global.locations()
                 let passwords = global.passwords()
-                let (desk, actor) = try global.signedIn(locations, channel: "cli:user-passwd", passwords: passwords)
+                let (desk, actor) = try global.signedIn(
+                    locations, channel: "cli:user-passwd", passwords: passwords, allowingTemporaryPassword: id == nil || id == global.userID)
                 defer { desk.checkpoint() }
                 let target = id ?? actor.id
                 let password = try passwords.readNew(prompt: "New password for \(DisplayText.sanitize(target)): ")

@@ -83,7 +83,8 @@ public struct DeskState: Sendable, Equatable {
             users[id] = UserAccount(
                 id: id, name: body["name"]?.stringValue ?? id, roles: Role.list(from: body["roles"]) ?? [],
                 isLocked: false, lockReason: nil, consecutiveFailures: 0, enrolledBy: record.actor,
-                enrolledAt: record.at, enrolledSeq: record.seq)
+                enrolledAt: record.at, enrolledSeq: record.seq,
+                passwordIsTemporary: body["temporary_password"]?.boolValue ?? false)
         case RecordKind.userRolesChanged:
             guard let id = body["user"]?.stringValue, let roles = Role.list(from: body["roles"]) else { return }
             users[id]?.roles = roles
@@ -96,7 +97,12 @@ public struct DeskState: Sendable, Equatable {
             users[id]?.isLocked = false
             users[id]?.lockReason = nil
             users[id]?.consecutiveFailures = 0
-        case RecordKind.userCredentialChanged, RecordKind.signInSucceeded:
+        case RecordKind.userCredentialChanged:
+            guard let id = body["user"]?.stringValue else { return }
+            users[id]?.consecutiveFailures = 0
+            // A password an administrator set is temporary; the one the user sets is their own.
+            users[id]?.passwordIsTemporary = record.actor != id
+        case RecordKind.signInSucceeded:
             guard let id = body["user"]?.stringValue else { return }
             users[id]?.consecutiveFailures = 0
         case RecordKind.signInFailed:
@@ -121,6 +127,17 @@ public struct DeskState: Sendable, Equatable {
         }
         guard !user.isLocked else {
             throw ActionRefusal(.permission, gate: "account-locked", "the account \(id) is locked")
+        }
+        guard !user.passwordIsTemporary else {
+            throw ActionRefusal(
+                .permission, gate: "temporary-password",
+                "the password of \(id) was set by an administrator and is temporary; set your own first (user passwd)")
+        }
+        if user.mixesAdministrationWithGMP && !roles.isDisjoint(with: Role.gmp) {
+            throw ActionRefusal(
+                .permission, gate: "segregation-of-duties",
+                "\(id) holds the admin role together with a GMP role; an administrator makes no GMP decision "
+                    + "(segregation of duties): an administrator must remove one of the roles")
         }
         guard !user.roles.isDisjoint(with: roles) else {
             let needed = roles.sorted().map(\.rawValue).joined(separator: " or ")

@@ -4,11 +4,17 @@ import CanonicalJSON
 /// records it produces, or throws the refusal.
 public enum UserAdministration {
     /// Enrols `id` with `name` and `roles`, by the administrator `actor`.
+    ///
+    /// `temporaryPassword`: the administrator set the initial password (local authentication), so it only
+    /// allows the new user to set a password of their own.
     public static func enrol(
-        _ id: String, name: String, roles: Set<Role>, reason: String?, by actor: String, in state: DeskState
+        _ id: String, name: String, roles: Set<Role>, reason: String?, by actor: String, temporaryPassword: Bool = false,
+        in state: DeskState
     ) throws(ActionRefusal) -> [RecordDraft] {
         _ = try state.requireUser(actor, anyOf: [.admin], toDo: "enrol users")
-        return [try enrolmentDraft(id, name: name, roles: roles, reason: reason, by: actor, in: state)]
+        var draft = try enrolmentDraft(id, name: name, roles: roles, reason: reason, by: actor, in: state)
+        if temporaryPassword { draft.body["temporary_password"] = .bool(true) }
+        return [draft]
     }
 
     /// The enrolment record of the first administrator, written with `journal.created`.
@@ -27,6 +33,12 @@ public enum UserAdministration {
             throw ActionRefusal(.rule, gate: "user-exists", "user id \(id) is already enrolled; ids are never reused")
         }
         guard !roles.isEmpty else { throw ActionRefusal(.rule, gate: "roles", "a user needs at least one role") }
+        if roles.contains(.admin) && !roles.isDisjoint(with: Role.gmp) {
+            throw ActionRefusal(
+                .rule, gate: "segregation-of-duties",
+                "the admin role is never combined with qa, qp or supervisor: an administrator makes no GMP decision; "
+                    + "enrol a separate account for the GMP role")
+        }
         var body: [String: JSONValue] = ["user": .string(id), "name": .string(name), "roles": Role.json(roles)]
         if let reason { body["reason"] = .string(try requireReason(reason)) }
         return RecordDraft(kind: RecordKind.userEnrolled, actor: actor, body: body)
@@ -113,10 +125,13 @@ public enum UserAdministration {
         return user
     }
 
-    /// `reason` without surrounding spaces; an empty reason is refused.
+    /// `reason` without surrounding spaces; a reason with no visible character (empty, white space, zero-width
+    /// or other invisible characters only) is refused.
     public static func requireReason(_ reason: String) throws(ActionRefusal) -> String {
         let trimmed = reason.trimmingSpaces
-        guard !trimmed.isEmpty else { throw ActionRefusal(.rule, gate: "reason", "a reason is required and may not be empty") }
+        guard DisplayText.hasVisibleText(trimmed) else {
+            throw ActionRefusal(.rule, gate: "reason", "a reason is required and must carry visible text")
+        }
         return trimmed
     }
 }

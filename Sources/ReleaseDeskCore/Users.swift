@@ -11,6 +11,9 @@ public enum Role: String, Sendable, Hashable, CaseIterable, Comparable {
     /// Administers users.
     case admin
 
+    /// The roles that make GMP decisions; an administrator holds none of them.
+    public static let gmp: Set<Role> = [.qa, .qp, .supervisor]
+
     public static func < (a: Role, b: Role) -> Bool {
         allCases.firstIndex(of: a)! < allCases.firstIndex(of: b)!
     }
@@ -52,6 +55,12 @@ public struct UserAccount: Sendable, Hashable {
     public var enrolledAt: Timestamp
     /// Sequence number of the enrolment record.
     public var enrolledSeq: Int64
+    /// Whether the password in force was set by an administrator (at enrolment or by `user passwd`): it only
+    /// allows the user to set a password of their own; nothing else is done or signed with it.
+    public var passwordIsTemporary: Bool = false
+
+    /// Whether the account combines administration with a GMP role, which segregation of duties forbids.
+    public var mixesAdministrationWithGMP: Bool { roles.contains(.admin) && !roles.isDisjoint(with: Role.gmp) }
 
     /// Whether the user holds `role`.
     public func has(_ role: Role) -> Bool { roles.contains(role) }

@@ -44,6 +44,9 @@ public enum StyleRole: String, CaseIterable, Sendable, Hashable {
         switch status {
         case .flagged: return .flagged
         case .fullReview: return .fullReview
+        case .resultsPending: return .awaitingReview
+        case .deviationOpen: return .major
+        case .oosConfirmed: return .critical
         case .readyForQP: return .readyForQP
         case .awaitingReview: return .awaitingReview
         case .inManufacture: return .inManufacture

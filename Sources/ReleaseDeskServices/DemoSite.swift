@@ -76,6 +76,10 @@ public enum DemoSite {
         let desk = try Desk.create(locations, administrator: admin.id, name: admin.name, password: admin.password)
         for user in users.dropFirst() {
             try desk.enrol(user.id, name: user.name, roles: user.roles, password: user.password, reason: "demo user", by: admin.id)
+            // The administrator's password is temporary; each demo user then sets the published demo password as
+            // their own, as a new user would before their first signature.
+            try desk.changePassword(
+                of: user.id, to: user.password, reason: "demo user sets their own password", by: user.id)
         }
         if let importer = users.first(where: { $0.roles.contains(.qa) }) {
             let anchor = try anchorDay(in: directory)

@@ -142,9 +142,13 @@ public final class Desk {
 
     /// Signs `user` in with `password`: a failure is journaled and counts towards the lock-out; a success
     /// after failures clears them. Returns the account, or throws a permission refusal.
-    public func signIn(user: String, password: String, with authenticator: Authenticator, channel: String) throws
-        -> UserAccount
-    {
+    ///
+    /// A password set by an administrator is temporary: with it the user may only set their own
+    /// (`allowingTemporaryPassword`); any other sign-in is refused (gate `temporary-password`) and journaled.
+    public func signIn(
+        user: String, password: String, with authenticator: Authenticator, channel: String,
+        allowingTemporaryPassword: Bool = false
+    ) throws -> UserAccount {
         if alarm != nil {
             // Read-only: the password is still checked (people must be able to read the evidence), but
             // nothing can be journaled, so a failure does not count towards the lock-out.
@@ -184,6 +188,14 @@ public final class Desk {
             let suffix = lockedNow ? "; the account is now locked after \(state.policy.maxFailedSignIns) failures" : ""
             throw ActionRefusal(.permission, gate: "authentication", "user id or password is wrong\(suffix)")
         }
+        if account.passwordIsTemporary && !allowingTemporaryPassword {
+            try perform(channel, by: user) { _ throws(ActionRefusal) in
+                throw ActionRefusal(
+                    .permission, gate: "temporary-password",
+                    "the password of \(user) was set by an administrator and is temporary: set your own with "
+                        + "`releasedesk user passwd` before anything else")
+            }
+        }
         return account
     }
 }
@@ -218,7 +230,7 @@ extension Desk {
         }
         let hash = try PasswordHash.make(password)
         return try performWithCredentials("user.enrol", by: actor, user: id, hash: hash) { state throws(ActionRefusal) in
-            try UserAdministration.enrol(id, name: name, roles: roles, reason: reason, by: actor, in: state)
+            try UserAdministration.enrol(id, name: name, roles: roles, reason: reason, by: actor, temporaryPassword: true, in: state)
         }
     }
 

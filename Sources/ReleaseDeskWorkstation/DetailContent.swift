@@ -159,6 +159,9 @@ public enum Glyphs {
         switch status {
         case .flagged: return "⚑ flagged"
         case .fullReview: return "◎ sample"
+        case .resultsPending: return "⧗ results"
+        case .deviationOpen: return "⚠ deviation"
+        case .oosConfirmed: return "✘ OOS conf."
         case .readyForQP: return "✔ ready"
         case .awaitingReview: return "… review"
         case .inManufacture: return "⚙ making"

@@ -69,6 +69,13 @@ struct CLI {
             ["user", "add", "qa.anna", "--name", "Anna Kowalczyk", "--role", "qa", "--user", "dana", "--password-stdin"],
             input: "admin-pass-1\nqa-pass-123\n")
         precondition(added.status == 0, added.stderr)
+        try ownPassword("qa.anna", "qa-pass-123")
+    }
+
+    /// The user sets their own password (the one an administrator set is temporary and allows nothing else).
+    func ownPassword(_ user: String, _ password: String) throws {
+        let set = try run(["user", "passwd", "--user", user, "--password-stdin"], input: "\(password)\n\(password)\n")
+        precondition(set.status == 0, set.stderr)
     }
 
     func lines() -> [String] {

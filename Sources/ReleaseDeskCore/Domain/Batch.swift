@@ -188,12 +188,15 @@ public struct Batch: Sendable, Hashable {
     public var environment: [EMResult]
     public var labels: [LabelCheck]
     public var deviations: [ReportedDeviation]
+    /// A batch released before this journal existed (history imported for trending): who certified it, when,
+    /// and where that record is kept. Without it, an `infused` custody event needs a certification in the journal.
+    public var priorRelease: PriorRelease? = nil
 
     public init(
         id: String, product: String, site: String, coi: String?, patientWeightKg: Quantity?, apheresisAt: Timestamp?,
         manufactureStart: Timestamp, manufactureEnd: Timestamp?, expiry: Timestamp, plannedInfusion: Timestamp?,
         steps: [BatchStep], readings: [ParameterReading], qc: [QCResult], custody: [CustodyEvent], environment: [EMResult],
-        labels: [LabelCheck], deviations: [ReportedDeviation]
+        labels: [LabelCheck], deviations: [ReportedDeviation], priorRelease: PriorRelease? = nil
     ) {
         self.id = id
         self.product = product
@@ -212,6 +215,7 @@ public struct Batch: Sendable, Hashable {
         self.environment = environment
         self.labels = labels
         self.deviations = deviations
+        self.priorRelease = priorRelease
     }
 
     /// Decodes a batch record. Checks types and physical ranges; references to products and sites are the
@@ -308,6 +312,12 @@ public struct Batch: Sendable, Hashable {
             try d.finish()
             deviations.append(deviation)
         }
+        var priorRelease: PriorRelease? = nil
+        if var p = try f.object("prior_release") {
+            priorRelease = PriorRelease(
+                certifiedBy: try p.string("certified_by"), certifiedAt: try p.time("certified_at"), reference: try p.string("reference"))
+            try p.finish()
+        }
         try f.finish()
         var seen: Set<String> = []
         for (index, result) in qc.enumerated() where !seen.insert(result.id).inserted {
@@ -316,7 +326,8 @@ public struct Batch: Sendable, Hashable {
         return Batch(
             id: id, product: product, site: site, coi: coi, patientWeightKg: weight, apheresisAt: apheresis,
             manufactureStart: start, manufactureEnd: end, expiry: expiry, plannedInfusion: infusion, steps: steps,
-            readings: readings, qc: qc, custody: custody, environment: environment, labels: labels, deviations: deviations)
+            readings: readings, qc: qc, custody: custody, environment: environment, labels: labels, deviations: deviations,
+            priorRelease: priorRelease)
     }
 
     /// The batch as a record body member.
@@ -376,6 +387,20 @@ public struct Batch: Sendable, Hashable {
                     ]
                 })
         }
+        if let priorRelease {
+            o["prior_release"] = [
+                "certified_by": .string(priorRelease.certifiedBy), "certified_at": .string(priorRelease.certifiedAt.description),
+                "reference": .string(priorRelease.reference),
+            ]
+        }
         return .object(o)
     }
+}
+
+/// A certification made before the journal existed, declared by the imported batch record.
+public struct PriorRelease: Sendable, Hashable {
+    public var certifiedBy: String
+    public var certifiedAt: Timestamp
+    /// Where the original certification is kept (register page, document number).
+    public var reference: String
 }

@@ -34,15 +34,22 @@ public struct BatchRecord: Sendable, Hashable {
 public enum BatchStatus: String, Sendable, CaseIterable {
     /// Open exceptions need judgement.
     case flagged
-    /// No exception, but picked by quiet-batch sampling for full review.
+    /// No exception, but picked by quiet-batch sampling: waits for QA's signed full review.
     case fullReview = "full-review"
+    /// Every exception dispositioned, but a requested re-test or a result needed before release is not in.
+    case resultsPending = "results-pending"
+    /// Every exception dispositioned, but a deviation opened for one of them is not closed.
+    case deviationOpen = "deviation-open"
+    /// An OOS result was confirmed by its laboratory investigation: reject, or supply at a physician's request.
+    case oosConfirmed = "oos-confirmed"
     /// No open exception: the QP may review it.
     case readyForQP = "ready-for-qp"
     /// New data since the last review, or never reviewed.
     case awaitingReview = "awaiting-review"
     /// Still being made: exceptions so far are shown, release is not yet in question.
     case inManufacture = "in-manufacture"
-    /// Infused before the journal's time (history imported for trending); not in the working queue.
+    /// Infused after a certification (in this journal, or declared by the batch record as released before it);
+    /// not in the working queue. A batch infused without one stays in the queue, flagged.
     case infused
     /// Certified for release by a QP.
     case released
@@ -62,6 +69,9 @@ public enum BatchStatus: String, Sendable, CaseIterable {
         switch self {
         case .flagged: return "⚑ flagged"
         case .fullReview: return "◎ full review"
+        case .resultsPending: return "⧗ results pending"
+        case .deviationOpen: return "⚠ deviation open"
+        case .oosConfirmed: return "✘ OOS confirmed"
         case .readyForQP: return "✔ ready for QP"
         case .awaitingReview: return "… awaiting review"
         case .inManufacture: return "⚙ in manufacture"
@@ -119,25 +129,47 @@ extension DeskState {
         }
     }
 
-    /// The queue row of one batch.
+    /// The queue row of one batch. `open` counts the exceptions that still need judgement (no disposition and no
+    /// investigation); `pendingTests` the results still to come: tests not yet reported and re-tests requested.
     public func queueEntry(_ record: BatchRecord) -> QueueEntry {
+        let id = record.batch.id
         var open: [Severity: Int] = [:]
         var pending = 0
+        var blockingPending = 0
+        var confirmed = 0
+        var unresolved = 0
+        var escalated = 0
+        let product = products[record.batch.product]
         for exception in record.review?.exceptions ?? [] {
-            if exception.rule == "PENDING" { pending += 1 }
-            if release.isResolved(exception.id) { continue }
-            open[exception.severity, default: 0] += 1
+            let state = exceptionState(exception, of: id)
+            switch state {
+            case .open: open[exception.severity, default: 0] += 1
+            case .pending:
+                pending += 1
+                let mayFollow = product?.attributes.first { exception.id.hasSuffix("-" + $0.id) }?.mayFollowRelease ?? false
+                if !mayFollow { blockingPending += 1 }
+            case .retestRequested:
+                pending += 1
+                blockingPending += 1
+            case .confirmed: confirmed += 1
+            default: break
+            }
+            if !state.isResolved && state != .pending { unresolved += 1 }
+            if exception.escalated && !state.isResolved { escalated += 1 }
         }
-        let id = record.batch.id
+        let decision = release.decisions[id]
         let status: BatchStatus
-        if record.batch.custody.contains(where: { $0.event == "infused" }) {
+        if record.batch.custody.contains(where: { $0.event == "infused" })
+            && (record.batch.priorRelease != nil || (decision != nil && decision?.kind != .rejected))
+            && unresolved == 0
+        {
             status = .infused
-        } else if let decision = release.decisions[id] {
+        } else if let decision {
             if decision.kind == .rejected {
                 status = .rejected
             } else if decision.kind == .suppliedOutOfSpecification {
                 status = .suppliedOOS
-            } else if open[.critical, default: 0] > 0 && (record.review?.exceptions.contains { $0.escalated } ?? false) {
+            } else if escalated > 0 {
                 status = .escalated
             } else if pending > 0 && !decision.pendingTests.isEmpty {
                 status = .releasedPending
@@ -152,7 +184,15 @@ extension DeskState {
             status = .awaitingReview
         } else if !open.isEmpty {
             status = .flagged
-        } else if record.review?.quietSample == true {
+        } else if confirmed > 0 {
+            status = .oosConfirmed
+        } else if !oosStandings(id).flatMap(\.uninvestigated).isEmpty {
+            status = .flagged
+        } else if blockingPending > 0 {
+            status = .resultsPending
+        } else if unresolved > 0 {
+            status = .deviationOpen
+        } else if record.review?.quietSample == true && release.fullReviews[id] == nil {
             status = .fullReview
         } else {
             status = .readyForQP

@@ -88,11 +88,7 @@ extension ReleaseRules {
     ) throws(ActionRefusal) -> [RecordDraft] {
         let user = try state.requireUser(actor, anyOf: [.supervisor, .qa], toDo: "review audit trails")
         _ = try findBatch(batchID, in: state)
-        if state.release.qaReviewers[batchID]?.contains(actor) == true {
-            throw ActionRefusal(
-                .permission, gate: "independence",
-                "\(actor) did QA review of \(batchID); its audit trail is reviewed by someone independent of that review")
-        }
+        try independence(batchID, actor: actor, doing: .auditTrailReview, in: state)
         let reason = try requireReason(rawReason)
         let request = try auditTrailReviewRequest(batchID, through: through, in: state)
         let upTo = request.content["through_seq"]?.intValue ?? 0

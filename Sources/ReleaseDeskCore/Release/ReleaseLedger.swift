@@ -66,6 +66,8 @@ public struct Deviation: Sendable, Hashable {
     public var effectivenessCheck: String?
     /// A requested new due date, until approved.
     public var requestedDue: Timestamp?
+    /// Who recorded its investigation (four-eyes: they may not approve it).
+    public var investigatedBy: [String] = []
     public var history: [DeviationEvent] = []
 
     public var isOpen: Bool { stage != .closed }
@@ -114,6 +116,13 @@ public struct ReleaseLedger: Sendable, Equatable {
     public var oosCases: [String: OOSSupplyCase] = [:]
     /// Seqs of audit-trail review records (they are part of a batch's trail but do not reopen its review).
     public var auditReviewSeqs: Set<Int64> = []
+    /// Users who signed an audit-trail review of each batch (independence: they may not also do its QA review
+    /// or certify it).
+    public var auditReviewers: [String: Set<String>] = [:]
+    /// Laboratory investigations of out-of-specification results, by batch, in journal order.
+    public var oosInvestigations: [String: [OOSInvestigation]] = [:]
+    /// The signed QA full review of each batch chosen by quiet-batch sampling (the latest).
+    public var fullReviews: [String: DeviationEvent] = [:]
 
     public init() {}
 
@@ -163,11 +172,14 @@ public struct ReleaseLedger: Sendable, Equatable {
             qaReviewers[batch, default: []].insert(record.actor)
         case RecordKind.deviationClassificationApproved:
             guard let id = b["deviation"]?.stringValue, deviations[id] != nil else { return }
+            qaReviewers[deviations[id]!.batch, default: []].insert(record.actor)
             if let c = b["classification"]?.stringValue.flatMap(Severity.init(rawValue:)) { deviations[id]!.classification = c }
             deviations[id]!.stage = .investigation
             deviations[id]!.history.append(event)
         case RecordKind.deviationInvestigationRecorded:
             guard let id = b["deviation"]?.stringValue, deviations[id] != nil else { return }
+            qaReviewers[deviations[id]!.batch, default: []].insert(record.actor)
+            deviations[id]!.investigatedBy.append(record.actor)
             deviations[id]!.rootCause = b["root_cause"]?.stringValue
             deviations[id]!.impact = b["impact"]?.stringValue
             deviations[id]!.capa = (b["capa"]?.arrayValue ?? []).compactMap(\.stringValue)
@@ -177,6 +189,7 @@ public struct ReleaseLedger: Sendable, Equatable {
             deviations[id]!.history.append(event)
         case RecordKind.deviationApproved:
             guard let id = b["deviation"]?.stringValue, deviations[id] != nil else { return }
+            qaReviewers[deviations[id]!.batch, default: []].insert(record.actor)
             deviations[id]!.stage = .closed
             deviations[id]!.history.append(event)
         case RecordKind.deviationExtensionRequested:
@@ -219,9 +232,16 @@ public struct ReleaseLedger: Sendable, Equatable {
                 kind: record.kind, by: assignee, at: record.at, seq: record.seq, reason: record.actor, signature: nil)
         case _ where RecordKind.oosSupply.contains(record.kind):
             applyOOSSupply(record, event: event)
+        case RecordKind.oosInvestigated:
+            applyOOSInvestigation(record, signature: signature)
+        case RecordKind.batchFullReviewed:
+            guard let batch = b["batch"]?.stringValue else { return }
+            fullReviews[batch] = event
+            qaReviewers[batch, default: []].insert(record.actor)
         case RecordKind.auditTrailReviewed:
             guard let batch = b["batch"]?.stringValue, let through = b["through_seq"]?.intValue else { return }
             auditReviewSeqs.insert(record.seq)
+            auditReviewers[batch, default: []].insert(record.actor)
             if let earlier = auditReviews[batch], earlier.throughSeq > through { return }
             auditReviews[batch] = AuditTrailReview(
                 batch: batch, throughSeq: through, records: (b["record_seqs"]?.arrayValue ?? []).count, by: record.actor,
@@ -237,5 +257,6 @@ public struct ReleaseLedger: Sendable, Equatable {
         RecordKind.deviationInvestigationRecorded, RecordKind.deviationApproved, RecordKind.deviationExtensionRequested,
         RecordKind.deviationExtensionApproved, RecordKind.batchCertified, RecordKind.batchRejected, RecordKind.batchHeld,
         RecordKind.batchHoldReleased, RecordKind.batchCommented, RecordKind.auditTrailReviewed, RecordKind.batchAssigned,
+        RecordKind.oosInvestigated, RecordKind.batchFullReviewed,
     ] + RecordKind.oosSupply)
 }

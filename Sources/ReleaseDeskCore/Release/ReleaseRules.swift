@@ -90,7 +90,17 @@ public enum ReleaseRules {
         let record = try findBatch(batchID, in: state)
         try undecided(batchID, in: state)
         let exception = try findException(id, of: record)
+        try independence(batchID, actor: actor, doing: .qaReview, in: state)
         let reason = try requireReason(rawReason)
+        if exception.rule == "OOS" && kind != .deviationOpened {
+            throw ActionRefusal(
+                .rule, gate: "oos",
+                kind == .justified
+                    ? "an out-of-specification result is never justified as no impact; sign its laboratory investigation "
+                        + "(invalidated with an assignable laboratory cause, or confirmed)"
+                    : "a re-test counts only after a laboratory investigation invalidates the OOS result; sign the "
+                        + "investigation first (oos-investigation)")
+        }
         guard kind != .deviationOpened else {
             throw ActionRefusal(.rule, gate: "use-deviation", "open a deviation to link an exception to it")
         }
@@ -150,6 +160,7 @@ public enum ReleaseRules {
         guard !exceptions.isEmpty else {
             throw ActionRefusal(.rule, gate: "exceptions", "a deviation is opened from at least one exception")
         }
+        try independence(batchID, actor: actor, doing: .qaReview, in: state)
         var linked: [ReviewException] = []
         for id in exceptions where !linked.contains(where: { $0.id == id }) { linked.append(try findException(id, of: record)) }
         let worst = linked.map(\.severity).max()!
@@ -262,6 +273,25 @@ public enum ReleaseRules {
             id, step: .approveExtension, fields: ["new_due": .string(due), "reason": .string(reason.trimmingSpaces)], in: state)
     }
 
+    /// Four-eyes on deviations: whoever opened a deviation or authored its investigation does not approve it
+    /// (classification or final approval; the single approval of a minor one).
+    public static func fourEyesGate(_ d: Deviation, approver actor: String) -> ActionRefusal? {
+        if d.openedBy == actor {
+            return ActionRefusal(
+                .permission, gate: "four-eyes", "\(actor) opened \(d.id); it is approved by another QA user (four-eyes)")
+        }
+        if d.investigatedBy.contains(actor) {
+            return ActionRefusal(
+                .permission, gate: "four-eyes",
+                "\(actor) authored the investigation of \(d.id); it is approved by another QA user (four-eyes)")
+        }
+        return nil
+    }
+
+    static func fourEyes(_ d: Deviation, approver actor: String) throws(ActionRefusal) {
+        if let refusal = fourEyesGate(d, approver: actor) { throw refusal }
+    }
+
     /// A major or critical deviation: QA approves its classification (optionally changing it), and the
     /// investigation starts.
     public static func approveClassification(
@@ -270,6 +300,8 @@ public enum ReleaseRules {
     ) throws(ActionRefusal) -> [RecordDraft] {
         let user = try state.requireUser(actor, anyOf: [.qa], toDo: "approve deviations")
         let d = try findDeviation(id, in: state)
+        try fourEyes(d, approver: actor)
+        try independence(d.batch, actor: actor, doing: .qaReview, in: state)
         let reason = try requireReason(rawReason)
         guard d.stage == .open, d.classification != .minor else {
             throw ActionRefusal(
@@ -328,6 +360,7 @@ public enum ReleaseRules {
     ) throws(ActionRefusal) -> [RecordDraft] {
         let user = try state.requireUser(actor, anyOf: [.qa], toDo: "record investigations")
         let d = try findDeviation(id, in: state)
+        try independence(d.batch, actor: actor, doing: .qaReview, in: state)
         guard d.stage == .investigation else {
             throw ActionRefusal(
                 .rule, gate: "stage",
@@ -359,6 +392,8 @@ public enum ReleaseRules {
     ) throws(ActionRefusal) -> [RecordDraft] {
         let user = try state.requireUser(actor, anyOf: [.qa], toDo: "approve deviations")
         let d = try findDeviation(id, in: state)
+        try fourEyes(d, approver: actor)
+        try independence(d.batch, actor: actor, doing: .qaReview, in: state)
         let reason = try requireReason(rawReason)
         let ready = d.classification == .minor ? d.stage == .open : d.stage == .awaitingApproval
         guard ready else {
@@ -474,15 +509,25 @@ public enum ReleaseRules {
         let product = state.products[record.batch.product]
         var undispositioned: [String] = []
         var blockingPending: [String] = []
+        var retests: [String] = []
+        var unresolvedBlocking: [String] = []
         for exception in exceptions {
+            let standing = state.exceptionState(exception, of: id)
             if exception.rule == "PENDING" {
                 // Staged certification: a result that may follow release is recorded as pending, not a gate.
                 let attribute = exception.id.split(separator: "-").last.map(String.init) ?? ""
                 let mayFollow = product?.attributes.first { exception.id.hasSuffix("-" + $0.id) }?.mayFollowRelease ?? false
-                if !mayFollow { blockingPending.append(attribute) }
+                if !mayFollow && !standing.isResolved { blockingPending.append(attribute) }
                 continue
             }
-            if state.release.disposition(of: exception.id) == nil { undispositioned.append(exception.id) }
+            // OOS exceptions are the `oos` gate's: only their laboratory investigations settle them.
+            if exception.rule == "OOS" { continue }
+            switch standing {
+            case .open: undispositioned.append(exception.id)
+            case .retestRequested: retests.append(exception.id)
+            default: break
+            }
+            if exception.blocking && exception.rule != "COI" && !standing.isResolved { unresolvedBlocking.append(exception.id) }
         }
         if !undispositioned.isEmpty {
             gates.append(
@@ -490,13 +535,19 @@ public enum ReleaseRules {
                     .rule, gate: "undispositioned-exceptions",
                     "\(undispositioned.count) exception(s) of \(id) are not dispositioned: \(undispositioned.joined(separator: ", "))"))
         }
+        if let oos = state.oosGate(id) { gates.append(oos) }
         if !blockingPending.isEmpty {
             gates.append(ActionRefusal(.rule, gate: "pending-tests", "release needs results still pending for \(id)"))
         }
-        let retests = exceptions.filter { state.release.disposition(of: $0.id)?.kind == .retestRequested }
         if !retests.isEmpty {
             gates.append(
-                ActionRefusal(.rule, gate: "retest-pending", "re-tests requested for \(retests.map(\.id).joined(separator: ", ")) have not come back"))
+                ActionRefusal(.rule, gate: "retest-pending", "re-tests requested for \(retests.joined(separator: ", ")) have not come back"))
+        }
+        if !unresolvedBlocking.isEmpty {
+            gates.append(
+                ActionRefusal(
+                    .rule, gate: "blocking",
+                    "blocking exception(s) not resolved by a closed deviation: \(unresolvedBlocking.joined(separator: ", "))"))
         }
         let open = state.release.deviations(of: id).filter { $0.isOpen && $0.classification != .minor }
         if !open.isEmpty {
@@ -505,9 +556,15 @@ public enum ReleaseRules {
                     .rule, gate: "open-deviation",
                     "major or critical deviation(s) open: \(open.map(\.id).joined(separator: ", "))"))
         }
-        let identity = exceptions.filter { $0.rule == "COI" && !state.release.isResolved($0.id) }
+        let identity = exceptions.filter { $0.rule == "COI" && !state.exceptionState($0, of: id).isResolved }
         if !identity.isEmpty || (product?.modality == "autologous" && record.batch.coi == nil) {
             gates.append(ActionRefusal(.rule, gate: "chain-of-identity", "the chain of identity of \(id) is not verified"))
+        }
+        if record.review?.quietSample == true && state.release.fullReviews[id] == nil {
+            gates.append(
+                ActionRefusal(
+                    .rule, gate: "full-review",
+                    "\(id) was chosen for full review by quiet-batch sampling; QA signs its full review before the QP may certify"))
         }
         if record.batch.expiry <= now {
             gates.append(ActionRefusal(.rule, gate: "expired", "\(id) expired at \(record.batch.expiry)"))
@@ -515,11 +572,7 @@ public enum ReleaseRules {
         if state.release.holds[id] != nil {
             gates.append(ActionRefusal(.rule, gate: "on-hold", "\(id) is on hold"))
         }
-        if state.release.qaReviewers[id]?.contains(actor) == true {
-            gates.append(
-                ActionRefusal(
-                    .permission, gate: "four-eyes", "\(actor) did QA review of \(id) and may not also certify it"))
-        }
+        if let gate = independenceGate(id, actor: actor, doing: .certification, in: state) { gates.append(gate) }
         if let gate = auditTrailGate(id, in: state) { gates.append(gate) }
         return gates
     }
@@ -537,6 +590,15 @@ public enum ReleaseRules {
         _ batchID: String, answers: [String: Bool], reason rawReason: String, by actor: String, now: Timestamp,
         expecting expected: String?, digest: Digest, in state: DeskState
     ) throws(ActionRefusal) -> [RecordDraft] {
+        if answers["results-meet-specification"] == true {
+            let confirmed = state.oosStandings(batchID).flatMap(\.confirmed)
+            if !confirmed.isEmpty {
+                throw ActionRefusal(
+                    .rule, gate: "oos",
+                    "\"results meet specification\" cannot be answered yes: OOS confirmed for "
+                        + confirmed.map { "\($0.attribute) (result \($0.id))" }.joined(separator: ", "))
+            }
+        }
         if let first = certificationGates(batchID, by: actor, now: now, in: state).first { throw first }
         let user = try state.requireUser(actor, anyOf: [.qp], toDo: "certify batches")
         let reason = try requireReason(rawReason)

@@ -15,13 +15,23 @@ public enum ReviewEngine {
         public var now: Timestamp
         /// Share of exception-free batches sent to full review anyway, per thousand.
         public var quietPerMille: Int
+        /// QC results a signed laboratory investigation invalidated: they stay in the record (and in the OOS
+        /// exception, marked), but no longer count as the attribute's result.
+        public var invalidatedResults: Set<String>
+        /// When the batch was certified (or supplied at a physician's request) in this journal, if it was.
+        public var certifiedAt: Timestamp?
 
-        public init(product: Product, site: Site, history: [String: [Double]], now: Timestamp, quietPerMille: Int = 100) {
+        public init(
+            product: Product, site: Site, history: [String: [Double]], now: Timestamp, quietPerMille: Int = 100,
+            invalidatedResults: Set<String> = [], certifiedAt: Timestamp? = nil
+        ) {
             self.product = product
             self.site = site
             self.history = history
             self.now = now
             self.quietPerMille = quietPerMille
+            self.invalidatedResults = invalidatedResults
+            self.certifiedAt = certifiedAt
         }
 
         /// A context whose trend history comes from `earlier` batches of the same product and site, oldest first.
@@ -37,8 +47,8 @@ public enum ReviewEngine {
     /// Reviews `batch`.
     public static func review(_ batch: Batch, in context: Context) -> Review {
         var found: [ReviewException] = []
-        let latest = latestFinalResults(batch)
-        found += outOfSpecification(batch, latest, context)
+        let latest = latestFinalResults(batch, excluding: context.invalidatedResults)
+        found += outOfSpecification(batch, context)
         found += dose(batch, latest, context)
         found += processParameters(batch, context)
         found += outOfTrend(batch, latest, context)
@@ -49,6 +59,7 @@ public enum ReviewEngine {
         found += pendingTests(batch, context)
         found += expiry(batch, context)
         found += lateDeviations(batch, context)
+        found += infusedBeforeCertification(batch, context)
         var quiet = false
         var reason: String? = nil
         if found.isEmpty, context.quietPerMille > 0, stableHash(batch.id + "|" + ruleSet) % 1000 < UInt64(context.quietPerMille) {
@@ -61,7 +72,12 @@ public enum ReviewEngine {
     }
 
     static func exceptionID(_ batch: Batch, _ rule: String, _ subject: String) -> String {
-        "EXC-\(batch.id)-\(rule)-\(subject)"
+        exceptionID(batch.id, rule, subject)
+    }
+
+    /// The stable id of the exception `rule` raises on `subject` of batch `batchID`.
+    public static func exceptionID(_ batchID: String, _ rule: String, _ subject: String) -> String {
+        "EXC-\(batchID)-\(rule)-\(subject)"
     }
 
     static func unit(_ q: String, _ unit: String) -> String {
@@ -70,30 +86,51 @@ public enum ReviewEngine {
 
     // MARK: - OOS
 
-    static func outOfSpecification(_ batch: Batch, _ latest: [QCResult], _ context: Context) -> [ReviewException] {
+    /// One exception per attribute with any final result outside its limit. Every such result counts, not only
+    /// the latest: a later passing result under a new result id never clears an earlier OOS (no testing into
+    /// compliance); only a signed laboratory investigation that invalidates it does, and even then the result
+    /// stays listed here, marked.
+    static func outOfSpecification(_ batch: Batch, _ context: Context) -> [ReviewException] {
+        var failing: [String: [QCResult]] = [:]
+        var order: [String] = []
+        for result in batch.qc where result.status == "final" {
+            guard let attribute = context.product.attribute(result.attribute), !attribute.limit.isMet(by: result) else { continue }
+            if failing[attribute.id] == nil { order.append(attribute.id) }
+            failing[attribute.id, default: []].append(result)
+        }
         var out: [ReviewException] = []
-        for result in latest {
-            guard let attribute = context.product.attribute(result.attribute) else { continue }
-            guard !attribute.limit.isMet(by: result) else { continue }
-            let observed = unit(result.value, result.unit)
+        for id in order.sorted() {
+            guard let attribute = context.product.attribute(id) else { continue }
+            let results = failing[id]!.sorted { $0.testedAt != $1.testedAt ? $0.testedAt < $1.testedAt : $0.id < $1.id }
+            let standing = results.filter { !context.invalidatedResults.contains($0.id) }
+            let shown = standing.last ?? results.last!
+            let observed = unit(shown.value, shown.unit)
             let limit = attribute.limit.isNumeric ? unit(attribute.limit.description, attribute.unit) : attribute.limit.description
+            let listed = results.map { r in
+                "QC result \(r.id) \(unit(r.value, r.unit)) (\(attribute.method)), tested \(r.testedAt)"
+                    + (context.invalidatedResults.contains(r.id) ? " — invalidated" : "")
+            }
             let critical = attribute.oosSeverity == .critical
+            let title = standing.isEmpty
+                ? "OOS \(attribute.name) \(observed), limit \(limit) — invalidated"
+                : "OOS \(attribute.name) \(observed), limit \(limit)"
             out.append(
                 ReviewException(
-                    id: exceptionID(batch, "OOS", attribute.id), rule: "OOS", ruleVersion: 1, severity: attribute.oosSeverity,
-                    title: "OOS \(attribute.name) \(observed), limit \(limit)", limit: limit, observed: observed,
-                    source: "QC result \(result.id) (\(attribute.method)), tested \(result.testedAt)",
+                    id: exceptionID(batch, "OOS", attribute.id), rule: "OOS", ruleVersion: 2, severity: attribute.oosSeverity,
+                    title: title, limit: limit, observed: observed, source: listed.joined(separator: "; "),
                     why: "The release attribute \(attribute.name) is outside the registered specification "
-                        + "\(context.product.specVersion); the batch may not be released as it stands.",
+                        + "\(context.product.specVersion); the batch may not be released as it stands. An OOS result is "
+                        + "resolved only by a laboratory investigation signed by QA (invalidated with an assignable laboratory "
+                        + "cause, or confirmed), never justified as no impact.",
                     blocking: critical))
         }
         return out
     }
 
-    /// The last final result per attribute (a re-test supersedes the earlier result).
-    static func latestFinalResults(_ batch: Batch) -> [QCResult] {
+    /// The last final result per attribute that an investigation did not invalidate.
+    static func latestFinalResults(_ batch: Batch, excluding invalidated: Set<String> = []) -> [QCResult] {
         var latest: [String: QCResult] = [:]
-        for result in batch.qc where result.status == "final" {
+        for result in batch.qc where result.status == "final" && !invalidated.contains(result.id) {
             if let existing = latest[result.attribute], existing.testedAt > result.testedAt { continue }
             latest[result.attribute] = result
         }
@@ -187,6 +224,11 @@ public enum ReviewEngine {
             guard let attribute = context.product.attribute(result.attribute), attribute.trended,
                 let x = result.quantity?.value
             else { continue }
+            // The trend rule never calls an OOS value "within specification".
+            let inSpecification = attribute.limit.isMet(by: result)
+            let standing = inSpecification
+                ? "Within specification but unusual"
+                : "Outside the specification (see the OOS exception) and also unusual"
             let history = context.history[attribute.id] ?? []
             guard history.count >= 8 else { continue }
             let mean = history.reduce(0, +) / Double(history.count)
@@ -203,8 +245,8 @@ public enum ReviewEngine {
                         observed: observed,
                         source: "QC result \(result.id) against the previous \(history.count) batches of "
                             + "\(context.product.id) at \(context.site.id) (mean \(meanText))",
-                        why: "Within specification but unusual against this product's history at this site: a process "
-                            + "shift may be starting.", blocking: false))
+                        why: "\(standing) against this product's history at this site: a process shift may be starting.",
+                        blocking: false))
                 continue
             }
             let lastEight = Array(history.suffix(8))
@@ -219,8 +261,11 @@ public enum ReviewEngine {
                             limit: "no run of 9 on one side of the mean \(unit(meanText, attribute.unit))",
                             observed: "this and the 8 previous batches \(side) the mean",
                             source: "QC result \(result.id) against the previous \(history.count) batches",
-                            why: "A run of nine on one side of the mean signals a shift even though each value is within "
-                                + "specification.", blocking: false))
+                            why: inSpecification
+                                ? "A run of nine on one side of the mean signals a shift even though each value is within "
+                                    + "specification."
+                                : "A run of nine on one side of the mean signals a shift; this value is outside the "
+                                    + "specification as well (see the OOS exception).", blocking: false))
                 }
             }
         }
@@ -417,6 +462,25 @@ public enum ReviewEngine {
                 limit: "≤ \(allowed) h (quality agreement, \(context.site.id))", observed: "\(hours) h",
                 source: "deviation \(deviation.id): discovered \(deviation.discoveredAt), reported \(deviation.reportedAt)",
                 why: "The site reported the deviation later than the quality agreement allows.", blocking: false)
+        }
+    }
+
+    // MARK: - Infused before certification
+
+    /// A custody event `infused` for a batch that was not certified (or supplied at a physician's request) in
+    /// this journal before that time, and that does not declare a release before the journal: critical and
+    /// blocking, so the batch stays in the working queue until a deviation deals with it.
+    static func infusedBeforeCertification(_ batch: Batch, _ context: Context) -> [ReviewException] {
+        guard batch.priorRelease == nil else { return [] }
+        return batch.custody.filter { $0.event == "infused" }.compactMap { event in
+            if let certified = context.certifiedAt, certified <= event.at { return nil }
+            return ReviewException(
+                id: exceptionID(batch, "INFUSED", event.id), rule: "INFUSED", ruleVersion: 1, severity: .critical,
+                title: "infused before certification (\(event.id), \(event.at))", limit: "QP certification before infusion",
+                observed: context.certifiedAt.map { "certified \($0), infused \(event.at)" } ?? "infused \(event.at), not certified",
+                source: "custody event \(event.id) at \(event.location), \(event.at)",
+                why: "The product reached the patient without a QP certification: report it, open a critical deviation and "
+                    + "assess the patient's risk at once.", blocking: true)
         }
     }
 

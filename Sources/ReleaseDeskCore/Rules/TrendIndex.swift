@@ -60,8 +60,11 @@ extension DeskState {
     public func review(_ batchID: String, now: Timestamp, quietPerMille: Int = 100, index: TrendIndex) -> Review? {
         guard let record = batches[batchID], let product = products[record.batch.product], let site = sites[record.batch.site]
         else { return nil }
+        let decision = release.decisions[batchID]
+        let certifiedAt = decision.flatMap { $0.kind == .rejected ? nil : $0.at }
         let context = ReviewEngine.Context(
-            product: product, site: site, history: index.history(before: record.batch), now: now, quietPerMille: quietPerMille)
+            product: product, site: site, history: index.history(before: record.batch), now: now, quietPerMille: quietPerMille,
+            invalidatedResults: release.invalidatedResults(of: batchID), certifiedAt: certifiedAt)
         var review = ReviewEngine.review(record.batch, in: context)
         escalateLateResults(batchID, &review)
         return review
