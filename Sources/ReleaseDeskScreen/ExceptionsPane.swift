@@ -1,12 +1,15 @@
 import ReleaseDeskCore
 import ReleaseDeskWorkstation
 
-/// Open exceptions of the selected batch, each with its rule and what was observed.
+/// The exceptions of the selected batch, each with its rule, its state (open, justified, re-test requested,
+/// deviation, invalidated, confirmed) and what was observed.
 enum ExceptionsPane {
     static func title(_ state: WorkstationState) -> [(String, StyleRole)] {
         guard let id = state.selectedBatchID else { return [("Exceptions", .title)] }
-        let all = state.desk.batches[id]?.review?.exceptions.count ?? 0
-        var parts: [(String, StyleRole)] = [("Exceptions · \(id) (\(all) open)", .title)]
+        let exceptions = state.desk.batches[id]?.review?.exceptions ?? []
+        let all = exceptions.count
+        let open = exceptions.filter { state.desk.exceptionState($0, of: id) == .open }.count
+        var parts: [(String, StyleRole)] = [("Exceptions · \(id) (\(all), \(open) open)", .title)]
         if let filter = state.filters[.exceptions], !filter.isEmpty {
             parts.append((" · filter: \(filter) (\(state.exceptionRows.count)/\(all))", .match))
         }
@@ -25,7 +28,7 @@ enum ExceptionsPane {
             } else if let entry = state.selectedQueueEntry, entry.status == .awaitingReview {
                 text = "Not reviewed since its last data arrived."
             } else {
-                text = "No open exceptions."
+                text = "No exceptions."
             }
             buffer.put(text, x: inner.x + 2, y: inner.y, maxWidth: inner.width - 2, .dim)
             return
@@ -36,6 +39,11 @@ enum ExceptionsPane {
             var x = start
             x += buffer.putCell(Glyphs.severity(exception.severity), x: x, y: y, columns: 10, StyleRole.of(exception.severity)) + 1
             x += buffer.putCell(exception.rule, x: x, y: y, columns: 7, .label) + 1
+            if let batch = state.selectedBatchID {
+                let standing = state.desk.exceptionState(exception, of: batch)
+                let role: StyleRole = standing == .open || standing == .confirmed ? StyleRole.of(exception.severity) : .dim
+                x += buffer.putCell(standing.label, x: x, y: y, columns: 14, role) + 1
+            }
             let text = exception.title + " — " + exception.observed
             buffer.putCell(text, x: x, y: y, columns: max(0, inner.x + inner.width - x), .text)
         }

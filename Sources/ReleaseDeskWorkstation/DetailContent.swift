@@ -52,6 +52,24 @@ public enum DetailContent {
             field("Source", exception.source)
             field("Why", exception.why)
             field("Exception", exception.id, .dim)
+            let standing = state.desk.exceptionState(exception, of: id)
+            field("State", standing.label, standing.isResolved ? .dim : .severity(exception.severity))
+            if exception.rule == "OOS" {
+                let attribute = String(exception.id.dropFirst("EXC-\(id)-OOS-".count))
+                for standing in state.desk.oosStandings(id) where standing.attribute == attribute {
+                    for result in standing.results {
+                        let verdict: String
+                        if let investigation = standing.investigations[result.id] {
+                            verdict = investigation.outcome == .invalidated
+                                ? "invalidated by \(investigation.by), \(Clock.format(investigation.at)): \(investigation.cause ?? "")"
+                                : "confirmed by \(investigation.by), \(Clock.format(investigation.at)): \(investigation.reason)"
+                        } else {
+                            verdict = "not investigated yet — releasedesk oos-investigation \(id) \(result.id)"
+                        }
+                        field("Result", "\(result.id) \(result.value) \(result.unit), tested \(Clock.format(result.testedAt)): \(verdict)")
+                    }
+                }
+            }
             let history = state.desk.release.dispositions[exception.id] ?? []
             for (i, d) in history.enumerated() {
                 let superseded = i < history.count - 1 ? " (superseded)" : ""
@@ -59,7 +77,11 @@ public enum DetailContent {
                 field(i == history.count - 1 ? "Decision" : "Earlier", "\(d.kind.rawValue)\(target)\(superseded): \(d.reason)")
                 if let signature = d.signature { field("", signature.manifestation(at: d.at), .dim) }
             }
-            if history.isEmpty { field("Decision", "none yet — J justify · T re-test · D deviation", .soon) }
+            if history.isEmpty && exception.rule == "OOS" {
+                field("Decision", "a laboratory investigation settles it (invalidate or confirm) · D deviation", .soon)
+            } else if history.isEmpty {
+                field("Decision", "none yet — J justify · T re-test · D deviation", .soon)
+            }
             if let id = history.last?.deviation, let deviation = state.desk.release.deviations[id] {
                 out.append(StyledLine([]))
                 out.append(StyledLine([(.heading, "Deviation \(id) · \(deviation.classification.rawValue) · \(deviation.stage.rawValue)")]))
@@ -99,6 +121,12 @@ public enum DetailContent {
         let shelf = entry.shelfLifeHours(at: state.now)
         field("Expiry", Clock.format(batch.expiry) + " (" + Clock.relative(hours: shelf) + ")", Clock.style(hours: shelf))
         field("Open", "\(entry.open.values.reduce(0, +)) exception(s) to disposition, \(entry.pendingTests) pending test(s)")
+        let retests = (record.review?.exceptions ?? []).filter { state.desk.exceptionState($0, of: id) == .retestRequested }
+        if !retests.isEmpty { field("Re-tests", "pending for " + retests.map(\.rule).joined(separator: ", "), .soon) }
+        if let full = state.desk.release.fullReviews[batch.id] {
+            field("Full review", "\(full.by), \(Clock.format(full.at)): \(full.reason)")
+            if let signature = full.signature { field("", signature.manifestation(at: full.at), .dim) }
+        }
         if let decision = state.desk.release.decisions[batch.id] {
             field("Decision", "\(decision.kind.rawValue) — \(decision.reason)", .status(entry.status))
             if let signature = decision.signature { field("", signature.manifestation(at: decision.at), .dim) }

@@ -93,10 +93,28 @@ struct ReviewEngineTests {
         #expect(e.blocking)
     }
 
-    @Test func aRetestSupersedesTheEarlierResult() {
+    /// No testing into compliance: a passing re-test under a new result id does not make an OOS result go away.
+    @Test func aPassingRetestNeverClearsAnOOSResultThatWasNotInvalidated() {
         var b = Sample.batch(viability: "78.0")
         b.qc.append(Sample.result("viability", "85.0", unit: "%", id: "R-retest", day: 12))
-        #expect(Sample.review(b).isEmpty)
+        let found = Sample.review(b)
+        #expect(found.map(\.rule) == ["OOS"])
+        #expect(found.first?.source.contains("R-viability") == true)
+    }
+
+    /// Once a laboratory investigation invalidated the OOS result, the re-test is the attribute's result; the
+    /// invalidated result stays listed in the exception, marked.
+    @Test func aRetestCountsOnceTheOOSResultIsInvalidated() {
+        var b = Sample.batch(viability: "78.0")
+        b.qc.append(Sample.result("viability", "85.0", unit: "%", id: "R-retest", day: 12))
+        let context = ReviewEngine.Context(
+            product: Sample.product, site: Sample.site, history: [:], now: Sample.time(20), quietPerMille: 0,
+            invalidatedResults: ["R-viability"])
+        let found = ReviewEngine.review(b, in: context).exceptions
+        #expect(found.map(\.rule) == ["OOS"])
+        #expect(found.first?.title.hasSuffix("invalidated") == true)
+        #expect(found.first?.source.contains("R-viability 78.0 %") == true)
+        #expect(found.first?.observed == "78.0 %")
     }
 
     @Test func cppOutsideRangeAndAtItsEdges() {

@@ -160,8 +160,8 @@ extension DeskState {
         let decision = release.decisions[id]
         let status: BatchStatus
         if record.batch.custody.contains(where: { $0.event == "infused" })
-            && (record.batch.priorRelease != nil || (decision != nil && decision?.kind != .rejected))
-            && unresolved == 0
+            && (record.batch.priorRelease != nil
+                || (decision != nil && decision?.kind != .rejected && unresolved == 0 && escalated == 0))
         {
             status = .infused
         } else if let decision {

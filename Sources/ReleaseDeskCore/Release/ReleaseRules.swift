@@ -300,8 +300,6 @@ public enum ReleaseRules {
     ) throws(ActionRefusal) -> [RecordDraft] {
         let user = try state.requireUser(actor, anyOf: [.qa], toDo: "approve deviations")
         let d = try findDeviation(id, in: state)
-        try fourEyes(d, approver: actor)
-        try independence(d.batch, actor: actor, doing: .qaReview, in: state)
         let reason = try requireReason(rawReason)
         guard d.stage == .open, d.classification != .minor else {
             throw ActionRefusal(
@@ -314,6 +312,8 @@ public enum ReleaseRules {
         guard classification != .minor else {
             throw ActionRefusal(.rule, gate: "classification", "a deviation cannot be downgraded to minor at classification")
         }
+        try fourEyes(d, approver: actor)
+        try independence(d.batch, actor: actor, doing: .qaReview, in: state)
         let signature = try signed(
             try classificationRequest(id, classification: classification, reason: reason, in: state), by: user,
             expecting: expected, digest: digest)
@@ -392,8 +392,6 @@ public enum ReleaseRules {
     ) throws(ActionRefusal) -> [RecordDraft] {
         let user = try state.requireUser(actor, anyOf: [.qa], toDo: "approve deviations")
         let d = try findDeviation(id, in: state)
-        try fourEyes(d, approver: actor)
-        try independence(d.batch, actor: actor, doing: .qaReview, in: state)
         let reason = try requireReason(rawReason)
         let ready = d.classification == .minor ? d.stage == .open : d.stage == .awaitingApproval
         guard ready else {
@@ -406,6 +404,8 @@ public enum ReleaseRules {
             }
             throw ActionRefusal(.rule, gate: "stage", why)
         }
+        try fourEyes(d, approver: actor)
+        try independence(d.batch, actor: actor, doing: .qaReview, in: state)
         let signature = try signed(
             try approvalRequest(id, reason: reason, in: state), by: user,
             expecting: expected, digest: digest)
