@@ -53,6 +53,8 @@ public struct ActionDialog: Equatable, Sendable {
         case reject(batch: String)
         case hold(batch: String, on: Bool)
         case auditReview(batch: String, through: Int64)
+        case investigateOOS(batch: String, result: String)
+        case fullReview(batch: String)
     }
 
     public var purpose: Purpose
@@ -125,6 +127,12 @@ public struct ActionDialog: Equatable, Sendable {
             return .hold(batch: batch, on: on, reason: reason)
         case .auditReview(let batch, let through):
             return .reviewAuditTrail(batch: batch, through: through, reason: reason)
+        case .investigateOOS(let batch, let result):
+            let outcome = OOSOutcome(rawValue: field("Outcome")) ?? .confirmed
+            return .investigateOOS(
+                batch: batch, result: result, outcome: outcome, cause: outcome == .invalidated ? field("Cause") : nil, reason: reason)
+        case .fullReview(let batch):
+            return .fullReview(batch: batch, reason: reason)
         }
     }
 }

@@ -11,6 +11,8 @@ enum DialogReducer {
         case .openDeviation: return ([.qa], "open deviations")
         case .approveDeviation: return ([.qa], "approve deviations")
         case .reviewAuditTrail: return ([.supervisor, .qa], "review audit trails")
+        case .investigateOOS: return ([.qa], "sign OOS investigations")
+        case .fullReview: return ([.qa], "sign full reviews")
         default: return ([.qa], "disposition exceptions")
         }
     }
@@ -23,6 +25,8 @@ enum DialogReducer {
         case .certify: return "batch.certify"
         case .reject: return "batch.reject"
         case .reviewAuditTrail: return "batch.audit-review"
+        case .investigateOOS: return "qc.oos_investigation"
+        case .fullReview: return "batch.full_review"
         default: return "batch.hold"
         }
     }
@@ -145,6 +149,36 @@ enum DialogReducer {
                     status.summary,
                     "You sign that you have read the \(status.trail.count) record(s) of this batch's trail through #\(last)"
                         + " (4: audit pane, Enter opens a record). Records added later reopen the review.",
+                ],
+                fields: [reasonField()], checklist: [], gates: [])
+        case .investigateOOS:
+            guard let exception = state.selectedException, exception.rule == "OOS" else {
+                state.message = "Select an OOS exception first (Tab to the exception list)."
+                return []
+            }
+            let attribute = String(exception.id.dropFirst("EXC-\(batch)-OOS-".count))
+            let standing = state.desk.oosStandings(batch).first { $0.attribute == attribute }
+            guard let result = standing?.uninvestigated.first else {
+                state.message = "Every OOS result of \(attribute) is investigated already."
+                return []
+            }
+            dialog = ActionDialog(
+                purpose: .investigateOOS(batch: batch, result: result.id), title: "OOS investigation of \(result.id)",
+                context: [
+                    "Batch \(batch) · \(attribute) \(result.value) \(result.unit) · limit \(exception.limit)",
+                    "invalidated: an assignable laboratory cause was found (name it); a re-test then counts.",
+                    "confirmed: no laboratory cause; the batch is rejected or supplied at a physician's request.",
+                ],
+                fields: [
+                    DialogField(label: "Outcome", text: OOSOutcome.invalidated.rawValue, choices: OOSOutcome.allCases.map(\.rawValue)),
+                    DialogField(label: "Cause"), reasonField(),
+                ], checklist: [], gates: [])
+        case .fullReview:
+            dialog = ActionDialog(
+                purpose: .fullReview(batch: batch), title: "Full review of \(batch)",
+                context: [
+                    record.review?.quietReason ?? "Review the whole batch record, not only its exceptions.",
+                    "You sign that the whole record was read: steps, parameters, results, custody, EM and labels.",
                 ],
                 fields: [reasonField()], checklist: [], gates: [])
         default:

@@ -6,6 +6,7 @@ public enum Command: String, CaseIterable, Sendable {
     case search, searchNext, searchPrevious, filter, sort, reverseSort
     case help, commandLine, redraw, reload, quit
     case justify, retest, openDeviation, approveDeviation, certify, reject, hold, reviewAuditTrail
+    case investigateOOS, fullReview
 }
 
 /// One line of the key map: keys, the command, where it applies and how help describes it.
@@ -83,6 +84,13 @@ public enum KeyMap {
             hint: "deviation", signs: true),
         KeyBinding(
             [.char("A")], .approveDeviation, panes: [.exceptions, .detail], "approve the exception's deviation: next step (QA, signed)",
+            signs: true),
+        KeyBinding(
+            [.char("I")], .investigateOOS, panes: [.exceptions, .detail],
+            "sign the laboratory investigation of an OOS result: invalidated (with its cause) or confirmed (QA, signed)",
+            signs: true),
+        KeyBinding(
+            [.char("F")], .fullReview, "sign the full review of a batch chosen by quiet-batch sampling (QA, signed)",
             signs: true),
         KeyBinding([.char("C")], .certify, "certify the batch for release (QP, signed)", hint: "certify", signs: true),
         KeyBinding([.char("X")], .reject, "reject the batch (QP, signed)", signs: true),

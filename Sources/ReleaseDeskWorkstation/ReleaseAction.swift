@@ -15,6 +15,8 @@ public enum ReleaseAction: Equatable, Sendable {
     case reject(batch: String, reason: String)
     case hold(batch: String, on: Bool, reason: String)
     case reviewAuditTrail(batch: String, through: Int64, reason: String)
+    case investigateOOS(batch: String, result: String, outcome: OOSOutcome, cause: String?, reason: String)
+    case fullReview(batch: String, reason: String)
 
     /// The journal action name (for refusals).
     public var name: String {
@@ -28,6 +30,8 @@ public enum ReleaseAction: Equatable, Sendable {
         case .reject: return "batch.reject"
         case .hold(_, let on, _): return on ? "batch.hold" : "batch.unhold"
         case .reviewAuditTrail: return "batch.audit-review"
+        case .investigateOOS: return "qc.oos_investigation"
+        case .fullReview: return "batch.full_review"
         }
     }
 
@@ -56,6 +60,10 @@ public enum ReleaseAction: Equatable, Sendable {
             return try ReleaseRules.decisionRequest(batch, meaning: on ? .held : .holdReleased, in: state)
         case .reviewAuditTrail(let batch, let through, _):
             return try ReleaseRules.auditTrailReviewRequest(batch, through: through, in: state)
+        case .investigateOOS(let batch, let result, let outcome, let cause, _):
+            return try ReleaseRules.oosInvestigationRequest(batch: batch, result: result, outcome: outcome, cause: cause, in: state)
+        case .fullReview(let batch, _):
+            return try ReleaseRules.fullReviewRequest(batch, in: state)
         }
     }
 
@@ -92,6 +100,12 @@ public enum ReleaseAction: Equatable, Sendable {
         case .reviewAuditTrail(let batch, let through, let reason):
             return try ReleaseRules.reviewAuditTrail(
                 batch, through: through, reason: reason, by: actor, expecting: expected, digest: digest, in: state)
+        case .investigateOOS(let batch, let result, let outcome, let cause, let reason):
+            return try ReleaseRules.investigateOOS(
+                batch: batch, result: result, outcome: outcome, cause: cause, reason: reason, by: actor, expecting: expected,
+                digest: digest, in: state)
+        case .fullReview(let batch, let reason):
+            return try ReleaseRules.fullReview(batch, reason: reason, by: actor, expecting: expected, digest: digest, in: state)
         }
     }
 }

@@ -281,7 +281,8 @@ public enum Workstation {
             return [.reload]
         case .quit:
             return [.quit]
-        case .justify, .retest, .openDeviation, .approveDeviation, .certify, .reject, .hold, .reviewAuditTrail:
+        case .justify, .retest, .openDeviation, .approveDeviation, .certify, .reject, .hold, .reviewAuditTrail, .investigateOOS,
+            .fullReview:
             return DialogReducer.open(&state, command)
         }
         return []

@@ -25,7 +25,7 @@ struct CLITests {
         try python.run()
         python.waitUntilExit()
         #expect(python.terminationStatus == 0)
-        #expect(String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self).hasPrefix("3"))
+        #expect(String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self).hasPrefix("4"))  // created, enrolled twice, and the new user's own password
         let credentials = try String(contentsOfFile: cli.directory + "/journal.credentials.json", encoding: .utf8)
         #expect(!cli.lines().joined().contains("admin-pass-1"))
         #expect(!credentials.contains("admin-pass-1"))
@@ -138,7 +138,7 @@ struct CLITests {
         #expect(!table.stdout.contains("\u{1B}"))
         let jsonl = try cli.run(["audit", "--format", "jsonl", "--kind", "user.*", "--user", "dana", "--password-stdin"], input: "admin-pass-1\n")
         #expect(!jsonl.stdout.contains("\u{1B}"))
-        #expect(jsonl.stdout.split(separator: "\n").count == 3)
+        #expect(jsonl.stdout.split(separator: "\n").count == 4)  // two enrolments, qa.anna's own password, qa.eve
         let python = Process()
         python.executableURL = URL(fileURLWithPath: "/usr/bin/env")
         python.arguments = [
