@@ -101,7 +101,7 @@ enum DialogReducer {
                             DialogField(label: "Root cause"), DialogField(label: "Impact"), DialogField(label: "CAPA refs"),
                             DialogField(label: "Why no CAPA"), DialogField(label: "Eff. check"), reasonField(),
                         ], checklist: [], gates: [])
-                    state.mode = .dialog(dialog)
+                    present(&state, dialog)
                     return []
                 }
                 dialog = ActionDialog(
@@ -150,7 +150,43 @@ enum DialogReducer {
         default:
             return []
         }
+        present(&state, dialog)
+        return []
+    }
+
+    /// Shows `dialog`, remembering what its fields opened with (to tell typed input from defaults).
+    static func present(_ state: inout WorkstationState, _ dialog: ActionDialog) {
+        var dialog = dialog
+        dialog.openingTexts = dialog.fields.map(\.text)
         state.mode = .dialog(dialog)
+    }
+
+    /// Ctrl-C while a dialog is open: with unsaved input the dialog asks first; without, the workstation quits
+    /// as it does anywhere else.
+    static func interrupt(_ state: inout WorkstationState, _ original: ActionDialog) -> [Effect] {
+        guard original.hasUnsavedInput, !original.busy else { return [.quit] }
+        var dialog = original
+        dialog.discardQuestion = .quit
+        state.mode = .dialog(dialog)
+        return []
+    }
+
+    /// The answer to "Discard what you typed?": y discards (closing the dialog, or quitting after Ctrl-C);
+    /// n or Esc goes back to the dialog with every field as it was (Ctrl-C, handled by `interrupt`, turns
+    /// the question into the quitting one). Any other key leaves the question showing.
+    static func answerDiscard(_ state: inout WorkstationState, _ dialog: inout ActionDialog, _ question: ActionDialog.DiscardQuestion, _ key: Key)
+        -> [Effect]
+    {
+        switch key {
+        case .char("y"), .char("Y"):
+            if question == .quit { return [.quit] }
+            state.mode = .normal
+            state.message = "Discarded; nothing was signed."
+        case .char("n"), .char("N"), .escape:
+            dialog.discardQuestion = nil
+        default:
+            break
+        }
         return []
     }
 
@@ -158,8 +194,13 @@ enum DialogReducer {
         var dialog = original
         defer { if case .dialog = state.mode { state.mode = .dialog(dialog) } }
         if dialog.busy { return [] }
+        if let question = dialog.discardQuestion { return answerDiscard(&state, &dialog, question, key) }
         switch key {
         case .escape:
+            if dialog.hasUnsavedInput {
+                dialog.discardQuestion = .cancel
+                return []
+            }
             state.mode = .normal
             state.message = "Cancelled; nothing was signed."
             return []
@@ -242,30 +283,31 @@ enum DialogReducer {
         guard let user = state.user else { return [] }
         let action = dialog.action
         guard let prompt = dialog.prompt else {
-            if dialog.fields.contains(where: { $0.label == "Reason" }) && dialog.field("Reason").trimmingSpaces.isEmpty {
-                dialog.message = "A reason is required."
-                dialog.focus = 2 + (dialog.fields.firstIndex { $0.label == "Reason" } ?? 0)
-                return []
-            }
-            if case .certify = dialog.purpose {
-                if let unanswered = dialog.checklist.first(where: { $0.answer == nil }) {
-                    dialog.message = "Answer every checklist item: \(unanswered.question)"
+            // The form first: a field left empty or an item not answered yet is not an attempt; the focus
+            // goes to it and nothing is journaled.
+            if let index = dialog.fields.firstIndex(where: { $0.label == "Reason" }) {
+                do throws(ActionRefusal) {
+                    _ = try UserAdministration.requireReason(dialog.fields[index].text)
+                } catch {
+                    dialog.message = "A reason is required."
+                    dialog.focus = 2 + index
                     return []
                 }
-                let gates = ReleaseRules.certificationGates(dialogBatch(dialog), by: user.id, now: state.now, in: state.desk)
-                if let first = gates.first {
-                    // An attempt against an open gate is refused and journaled; no signature is asked for.
-                    state.mode = .normal
-                    state.message = "Refused (\(first.gate)): \(first.message)"
-                    return [.journalRefusal(action: "batch.certify", refusal: first)]
-                }
             }
+            if let unanswered = dialog.checklist.first(where: { $0.answer == nil }) {
+                dialog.message = "Answer every checklist item: \(unanswered.question)"
+                return []
+            }
+            // Then every gate of the rule the signature would run, on the current state, before the password
+            // is asked. A refusal is an attempted action: it is journaled as the signed attempt's refusal
+            // would be, and the dialog stays open with everything typed, naming the gate.
             let request: SigningRequest
             do throws(ActionRefusal) {
+                if let refusal = action.precheck(by: user.id, now: state.now, in: state.desk) { throw refusal }
                 request = try action.request(in: state.desk)
             } catch {
-                dialog.message = "\(error.gate): \(error.message)"
-                return []
+                dialog.message = "Refused (\(error.gate)): \(error.message)"
+                return [.journalRefusal(action: action.name, refusal: error)]
             }
             let needsID = (state.session?.components(at: state.now) ?? .userIDAndPassword) == .userIDAndPassword
             dialog.prompt = SignaturePrompt(
@@ -293,8 +335,4 @@ enum DialogReducer {
         return [.sign(action, content: prompt.content, password: password)]
     }
 
-    static func dialogBatch(_ dialog: ActionDialog) -> String {
-        if case .certify(let batch) = dialog.purpose { return batch }
-        return ""
-    }
 }
