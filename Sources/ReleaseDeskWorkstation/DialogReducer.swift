@@ -101,13 +101,12 @@ enum DialogReducer {
                             DialogField(label: "Root cause"), DialogField(label: "Impact"), DialogField(label: "CAPA refs"),
                             DialogField(label: "Why no CAPA"), DialogField(label: "Eff. check"), reasonField(),
                         ], checklist: [], gates: [])
-                    present(&state, dialog)
-                    return []
+                } else {
+                    dialog = ActionDialog(
+                        purpose: .approveDeviation(deviation: id, classification: classification),
+                        title: "Approve \(id)", context: ["\(id) · \(deviation.classification.rawValue) · \(deviation.stage.rawValue)", deviation.title, "Step: \(step)"],
+                        fields: [reasonField()], checklist: [], gates: [])
                 }
-                dialog = ActionDialog(
-                    purpose: .approveDeviation(deviation: id, classification: classification),
-                    title: "Approve \(id)", context: ["\(id) · \(deviation.classification.rawValue) · \(deviation.stage.rawValue)", deviation.title, "Step: \(step)"],
-                    fields: [reasonField()], checklist: [], gates: [])
             }
         case .certify:
             let gates = ReleaseRules.certificationGates(batch, by: user.id, now: state.now, in: state.desk)
@@ -132,13 +131,6 @@ enum DialogReducer {
                 state.message = "\(batch) has no records to review."
                 return []
             }
-            if state.desk.release.qaReviewers[batch]?.contains(user.id) == true {
-                let refusal = ActionRefusal(
-                    .permission, gate: "independence",
-                    "\(user.id) did QA review of \(batch); its audit trail is reviewed by someone independent of that review")
-                state.message = "Refused (\(refusal.gate)): \(refusal.message)"
-                return [.journalRefusal(action: "batch.audit-review", refusal: refusal)]
-            }
             dialog = ActionDialog(
                 purpose: .auditReview(batch: batch, through: last), title: "Audit trail of \(batch) reviewed",
                 context: [
@@ -150,8 +142,30 @@ enum DialogReducer {
         default:
             return []
         }
+        if dialog.gates.isEmpty, let refusal = gateBeforeTyping(dialog, by: user.id, in: state) {
+            // Nothing the user could type would let this through (a stage, independence, a decided batch):
+            // the attempt is refused and journaled at once, before anything is typed. (Certification lists
+            // its open gates in the dialog instead.)
+            state.message = "Refused (\(refusal.gate)): \(refusal.message)"
+            return [.journalRefusal(action: dialog.action.name, refusal: refusal)]
+        }
         present(&state, dialog)
         return []
+    }
+
+    /// Stands in for text not typed yet when a dialog checks, as it opens, the gates that do not depend on it.
+    static let standInText = "stand-in"
+
+    /// The refusal the dialog's action meets whatever is typed into it: the action's own rule (`precheck`)
+    /// run with every empty text field filled with a stand-in and every checklist item answered yes, so
+    /// that only gates of the state can refuse. Nil when the dialog is worth filling in.
+    static func gateBeforeTyping(_ dialog: ActionDialog, by actor: String, in state: WorkstationState) -> ActionRefusal? {
+        var filled = dialog
+        for i in filled.fields.indices where filled.fields[i].choices.isEmpty && filled.fields[i].text.trimmingSpaces.isEmpty {
+            filled.fields[i].text = standInText
+        }
+        for i in filled.checklist.indices { filled.checklist[i].answer = true }
+        return filled.action.precheck(by: actor, now: state.now, in: state.desk)
     }
 
     /// Shows `dialog`, remembering what its fields opened with (to tell typed input from defaults).

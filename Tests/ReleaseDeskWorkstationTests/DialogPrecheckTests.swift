@@ -34,37 +34,53 @@ struct DialogPrecheckTests {
         return state
     }
 
-    /// A justification dialog on CART-26-0021 with `reason` typed into its reason field.
-    static func justifying(_ reason: String) -> WorkstationState {
-        var state = DialogTests.onFlaggedBatch()
+    /// CART-26-0052 with its trend exception selected: a run below the mean, every result within
+    /// specification, so it can be justified.
+    static func onTrendException(user: String = "qa.anna") throws -> WorkstationState {
+        var state = Fixture.state(user: user)
+        _ = press(.char("/"), in: &state)
+        Fixture.type("0052", into: &state)
+        _ = press(.enter, .enter, in: &state)
+        try #require(state.selectedBatchID == "CART-26-0052")
+        try #require(state.selectedException?.rule == "OOT")
+        try #require(state.exceptionRows.allSatisfy { $0.rule == "OOT" })
+        return state
+    }
+
+    /// A justification dialog on CART-26-0052's trend exception with `reason` typed into its reason field.
+    static func justifying(_ reason: String) throws -> WorkstationState {
+        var state = try Self.onTrendException()
         _ = press(.char("J"), .tab, .tab, in: &state)
         Fixture.type(reason, into: &state)
         return state
     }
 
     @Test func aGateRefusedBeforeThePasswordKeepsTheDialogWithWhatWasTyped() throws {
-        var state = try Self.onBlockingException()
-        let exception = state.selectedException!.id
-        _ = press(.char("J"), .tab, .tab, in: &state)
-        Fixture.type("label reprinted", into: &state)
+        var state = try Self.justifying("assessed, no impact")
+        let exception = try #require(state.selectedException).id
+        // While the reason is being typed, the QP rejects the batch in another session.
+        try Self.signedElsewhere(&state) { desk throws(ActionRefusal) in
+            try ReleaseRules.reject("CART-26-0052", reason: "OOS", by: "qp.maria", expecting: nil, digest: { _ in "x" }, in: desk)
+        }
         let effects = press(.enter, .enter, in: &state)  // to Sign…, then Sign…
         guard case .journalRefusal(let action, let refusal)? = effects.first, effects.count == 1 else {
             Issue.record("expected one journaled refusal, got \(effects)")
             return
         }
         #expect(action == "exception.disposition")
-        #expect(refusal.gate == "blocking")
+        #expect(refusal.gate == "state-changed")
         let dialog = try #require(Self.dialog(state))
-        #expect(dialog.purpose == .justify(batch: "CART-26-0022", exception: exception))
+        #expect(dialog.purpose == .justify(batch: "CART-26-0052", exception: exception))
         #expect(dialog.prompt == nil)
-        #expect(dialog.fields.map(\.text) == ["label reprinted"])
-        #expect(dialog.message?.hasPrefix("Refused (blocking): ") == true)
+        #expect(dialog.fields.map(\.text) == ["assessed, no impact"])
+        #expect(dialog.message?.hasPrefix("Refused (state-changed): CART-26-0052 was rejected by qp.maria") == true)
         #expect(!dialog.busy)
-        #expect(Self.screen(state).contains("Refused (blocking)"))
+        #expect(Self.screen(state).contains("Refused (state-changed)"))
+        #expect(!Self.screen(state).contains("You are about to sign"))
     }
 
     @Test func thePasswordIsAskedOnlyOnceTheRuleWouldAccept() throws {
-        var state = DialogTests.onFlaggedBatch()
+        var state = try Self.onTrendException()
         _ = press(.char("D"), .tab, in: &state)
         let opened = try #require(Self.dialog(state))
         #expect(opened.fields.map(\.label) == ["Class", "Title", "Description", "Reason"])
@@ -94,8 +110,73 @@ struct DialogPrecheckTests {
         #expect(dialog.fields[2].text == "held 40 min over the limit")
     }
 
+    /// Applies what `rule` writes to the workstation's desk, as if another session had signed it.
+    static func signedElsewhere(
+        _ state: inout WorkstationState, _ rule: (DeskState) throws(ActionRefusal) -> [RecordDraft]
+    ) throws {
+        var desk = state.desk
+        var records: [Record] = []
+        for draft in try rule(desk) {
+            let record = Record(
+                seq: Int64(state.records.count + records.count + 1), at: Fixture.now, actor: draft.actor, host: "h", kind: draft.kind,
+                body: draft.body, prev: Record.zeroHash)
+            desk.apply(record)
+            records.append(record)
+        }
+        _ = Workstation.reduce(&state, .journalUpdated(desk, newRecords: records, chain: Fixture.chain))
+    }
+
+    @Test func aGateNothingTypedCouldPassRefusesAsTheDialogOpens() throws {
+        // A chain-of-identity exception cannot be justified, whatever the reason.
+        var blocking = try Self.onBlockingException()
+        guard case .journalRefusal("exception.disposition", let gate)? = press(.char("J"), in: &blocking).first else {
+            Issue.record("the justification dialog opened on a blocking exception")
+            return
+        }
+        #expect(gate.gate == "blocking")
+        #expect(blocking.mode == .normal)
+        #expect(blocking.message?.hasPrefix("Refused (blocking): ") == true)
+
+        var state = try Self.onTrendException()
+        let exception = try #require(state.selectedException)
+        // qa.anna did QA review of the batch: her audit-trail review is refused by the rule's independence
+        // gate before anything is typed.
+        try Self.signedElsewhere(&state) { desk throws(ActionRefusal) in
+            try ReleaseRules.disposition(
+                batch: "CART-26-0052", exception: exception.id, kind: .retestRequested, reason: "re-test", by: "qa.anna",
+                expecting: nil, digest: { _ in "x" }, in: desk)
+        }
+        let effects = press(.char("V"), in: &state)
+        #expect(effects.count == 1)
+        if case .journalRefusal(let action, let refusal)? = effects.first {
+            #expect(action == "batch.audit-review")
+            #expect(refusal.gate == "independence")
+        } else {
+            Issue.record("expected a journaled refusal, got \(effects)")
+        }
+        #expect(state.mode == .normal)
+        #expect(state.message?.hasPrefix("Refused (independence): ") == true)
+
+        // A rejected batch: nothing more can be decided on it, so the reject dialog does not open.
+        var qp = try Self.onTrendException(user: "qp.maria")
+        try Self.signedElsewhere(&qp) { desk throws(ActionRefusal) in
+            try ReleaseRules.reject("CART-26-0052", reason: "OOS", by: "qp.maria", expecting: nil, digest: { _ in "x" }, in: desk)
+        }
+        guard case .journalRefusal("batch.reject", let refusal)? = press(.char("X"), in: &qp).first else {
+            Issue.record("the reject dialog opened on a rejected batch")
+            return
+        }
+        #expect(refusal.gate == "state-changed")
+        #expect(qp.mode == .normal)
+        // Where typed input can still make the difference, the dialog opens.
+        #expect(press(.char("H"), in: &qp).first?.isJournalRefusal == true)
+        var open = try Self.onTrendException(user: "qp.maria")
+        #expect(press(.char("H"), in: &open) == [])
+        #expect(Self.dialog(open)?.purpose == .hold(batch: "CART-26-0052", on: true))
+    }
+
     @Test func ctrlCWithTypedInputAsksBeforeQuitting() throws {
-        var state = Self.justifying("no impact")
+        var state = try Self.justifying("no impact")
         #expect(press(.ctrl("c"), in: &state) == [])
         #expect(Self.dialog(state)?.discardQuestion == .quit)
         #expect(Self.screen(state).contains("Discard what you typed? y/n"))
@@ -105,7 +186,7 @@ struct DialogPrecheckTests {
     }
 
     @Test func escWithTypedInputAsksBeforeClosing() throws {
-        var state = Self.justifying("no impact")
+        var state = try Self.justifying("no impact")
         #expect(press(.escape, in: &state) == [])
         #expect(Self.dialog(state)?.discardQuestion == .cancel)
         #expect(Self.screen(state).contains("Discard what you typed? y/n"))
@@ -115,7 +196,7 @@ struct DialogPrecheckTests {
     }
 
     @Test func answeringNoReturnsToTheDialogWithItsFieldsIntact() throws {
-        var state = Self.justifying("no impact")
+        var state = try Self.justifying("no impact")
         let before = try #require(Self.dialog(state))
         for key in [Key.escape, .ctrl("c")] {
             _ = press(key, in: &state)
@@ -134,7 +215,7 @@ struct DialogPrecheckTests {
     }
 
     @Test func ctrlCAndEscWithNothingTypedBehaveAsBefore() throws {
-        var state = DialogTests.onFlaggedBatch()
+        var state = try Self.onTrendException()
         _ = press(.char("J"), in: &state)
         #expect(press(.ctrl("c"), in: &state) == [.quit])
         #expect(press(.escape, in: &state) == [])
@@ -151,13 +232,13 @@ struct DialogPrecheckTests {
     }
 
     @Test func aChosenClassOrAnAnsweredChecklistItemCountsAsTypedInput() throws {
-        var state = DialogTests.onFlaggedBatch()
+        var state = try Self.onTrendException()
         _ = press(.char("D"), .tab, .tab, in: &state)
         try #require((Self.dialog(state)?.fields.first?.choices.count ?? 0) > 1)
         _ = press(.right, in: &state)
         #expect(Self.dialog(state)?.hasUnsavedInput == true)
         _ = press(.escape, .char("y"), in: &state)
-        state = DialogTests.onFlaggedBatch(user: "qp.maria")
+        state = try Self.onTrendException(user: "qp.maria")
         _ = press(.char("C"), .tab, .tab, .tab, .char("y"), in: &state)
         #expect(Self.dialog(state)?.checklist.first?.answer == true)
         #expect(press(.ctrl("c"), in: &state) == [])
@@ -165,7 +246,8 @@ struct DialogPrecheckTests {
     }
 
     @Test func atTheSignaturePromptEscStillAsksAndNoKeepsThePrompt() throws {
-        var state = DialogTests.atSignaturePrompt(reason: "assessed, no impact")
+        var state = try Self.justifying("assessed, no impact")
+        _ = press(.enter, .enter, in: &state)
         try #require(Self.dialog(state)?.prompt != nil)
         Fixture.type("qa.anna", into: &state)
         #expect(press(.escape, in: &state) == [])
@@ -174,5 +256,12 @@ struct DialogPrecheckTests {
         let dialog = try #require(Self.dialog(state))
         #expect(dialog.prompt?.typedUserID == "qa.anna")
         #expect(dialog.fields.first?.text == "assessed, no impact")
+    }
+}
+
+extension Effect {
+    fileprivate var isJournalRefusal: Bool {
+        if case .journalRefusal = self { return true }
+        return false
     }
 }
