@@ -40,8 +40,8 @@ public struct SignaturePrompt: Equatable, Sendable {
     public var content: JSONValue
 }
 
-/// A dialog that changes something: it opens with Cancel focused, Esc always cancels, and it ends in a
-/// signature.
+/// A dialog that changes something: it opens with Cancel focused, Esc cancels (asking first when something
+/// was typed), its action's rule is checked before the password is asked, and it ends in a signature.
 public struct ActionDialog: Equatable, Sendable {
     public enum Purpose: Equatable, Sendable {
         case justify(batch: String, exception: String)

@@ -158,7 +158,8 @@ enum DialogReducer {
 
     /// The refusal the dialog's action meets whatever is typed into it: the action's own rule (`precheck`)
     /// run with every empty text field filled with a stand-in and every checklist item answered yes, so
-    /// that only gates of the state can refuse. Nil when the dialog is worth filling in.
+    /// that only gates of the state can refuse. Nil when the dialog is worth filling in. (A rule that came to
+    /// check the form of a field's text would have to accept the stand-in, or the dialog would not open.)
     static func gateBeforeTyping(_ dialog: ActionDialog, by actor: String, in state: WorkstationState) -> ActionRefusal? {
         var filled = dialog
         for i in filled.fields.indices where filled.fields[i].choices.isEmpty && filled.fields[i].text.trimmingSpaces.isEmpty {
