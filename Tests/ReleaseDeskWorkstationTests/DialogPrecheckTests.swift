@@ -58,7 +58,7 @@ struct DialogPrecheckTests {
     @Test func aGateRefusedBeforeThePasswordKeepsTheDialogWithWhatWasTyped() throws {
         var state = try Self.justifying("assessed, no impact")
         let exception = try #require(state.selectedException).id
-        // While the reason is being typed, the QP rejects the batch in another session.
+        // While the reason is being typed, the QP rejects the batch at another workstation.
         try Self.signedElsewhere(&state) { desk throws(ActionRefusal) in
             try ReleaseRules.reject("CART-26-0052", reason: "OOS", by: "qp.maria", expecting: nil, digest: { _ in "x" }, in: desk)
         }
@@ -110,7 +110,7 @@ struct DialogPrecheckTests {
         #expect(dialog.fields[2].text == "held 40 min over the limit")
     }
 
-    /// Applies what `rule` writes to the workstation's desk, as if another session had signed it.
+    /// Applies what `rule` writes to the workstation's desk, as if it had been signed at another workstation.
     static func signedElsewhere(
         _ state: inout WorkstationState, _ rule: (DeskState) throws(ActionRefusal) -> [RecordDraft]
     ) throws {
