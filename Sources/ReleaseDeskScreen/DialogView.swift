@@ -73,9 +73,12 @@ enum DialogView {
         var x = area.x
         x += buffer.put("[ Cancel ]", x: x, y: buttonsY, cancel ? .selection : .dialog) + 2
         buffer.put(dialog.prompt == nil ? "[ Sign… ]" : "[ Sign ]", x: x, y: buttonsY, sign ? .selection : .dialog)
-        let hint = dialog.busy ? "" : "Tab next · Enter choose · Esc cancel"
+        let hint = dialog.busy ? "" : dialog.discardQuestion != nil ? "y discard · n back to the dialog" : "Tab next · Enter choose · Esc cancel"
         buffer.put(hint, x: area.x + area.width - DisplayWidth.of(hint), y: buttonsY, .dim)
-        if let message = dialog.message {
+        if let question = dialog.discardQuestion {
+            // Asked before what was typed is thrown away; the dialog's own message returns with "n".
+            buffer.put(question.text, x: area.x, y: buttonsY + 1, maxWidth: area.width, .critical)
+        } else if let message = dialog.message {
             buffer.put(message, x: area.x, y: buttonsY + 1, maxWidth: area.width, dialog.busy ? .dim : .critical)
         }
     }

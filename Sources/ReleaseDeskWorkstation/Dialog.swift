@@ -40,8 +40,8 @@ public struct SignaturePrompt: Equatable, Sendable {
     public var content: JSONValue
 }
 
-/// A dialog that changes something: it opens with Cancel focused, Esc always cancels, and it ends in a
-/// signature.
+/// A dialog that changes something: it opens with Cancel focused, Esc cancels (asking first when something
+/// was typed), its action's rule is checked before the password is asked, and it ends in a signature.
 public struct ActionDialog: Equatable, Sendable {
     public enum Purpose: Equatable, Sendable {
         case justify(batch: String, exception: String)
@@ -70,6 +70,26 @@ public struct ActionDialog: Equatable, Sendable {
     public var prompt: SignaturePrompt?
     public var message: String?
     public var busy = false
+    /// The texts the fields opened with; a field that differs holds input the user would lose.
+    public var openingTexts: [String] = []
+    /// Set while the dialog asks whether to discard what was typed (Esc or Ctrl-C with unsaved input).
+    public var discardQuestion: DiscardQuestion?
+
+    /// What Esc or Ctrl-C asks before throwing away what the user typed, and what "y" then does.
+    public enum DiscardQuestion: Equatable, Sendable {
+        /// Esc: "y" closes the dialog.
+        case cancel
+        /// Ctrl-C: "y" quits the workstation.
+        case quit
+
+        /// The question, as shown in the dialog.
+        public var text: String {
+            switch self {
+            case .cancel: return "Discard what you typed? y/n"
+            case .quit: return "Discard what you typed? y/n (y quits ReleaseDesk)"
+            }
+        }
+    }
 
     public static let cancelIndex = 0
     public static let signIndex = 1
@@ -96,6 +116,13 @@ public struct ActionDialog: Equatable, Sendable {
     }
 
     func field(_ label: String) -> String { fields.first { $0.label == label }?.text ?? "" }
+
+    /// Whether the user typed something that closing the dialog would lose: a field that no longer holds
+    /// what it opened with, or an answered checklist item. (The password is never kept, so it does not count.)
+    public var hasUnsavedInput: Bool {
+        if checklist.contains(where: { $0.answer != nil }) { return true }
+        return fields.indices.contains { i in fields[i].text != (i < openingTexts.count ? openingTexts[i] : "") }
+    }
 
     /// The decision the dialog collected.
     var action: ReleaseAction {

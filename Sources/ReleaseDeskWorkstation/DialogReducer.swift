@@ -105,13 +105,12 @@ enum DialogReducer {
                             DialogField(label: "Root cause"), DialogField(label: "Impact"), DialogField(label: "CAPA refs"),
                             DialogField(label: "Why no CAPA"), DialogField(label: "Eff. check"), reasonField(),
                         ], checklist: [], gates: [])
-                    state.mode = .dialog(dialog)
-                    return []
+                } else {
+                    dialog = ActionDialog(
+                        purpose: .approveDeviation(deviation: id, classification: classification),
+                        title: "Approve \(id)", context: ["\(id) · \(deviation.classification.rawValue) · \(deviation.stage.rawValue)", deviation.title, "Step: \(step)"],
+                        fields: [reasonField()], checklist: [], gates: [])
                 }
-                dialog = ActionDialog(
-                    purpose: .approveDeviation(deviation: id, classification: classification),
-                    title: "Approve \(id)", context: ["\(id) · \(deviation.classification.rawValue) · \(deviation.stage.rawValue)", deviation.title, "Step: \(step)"],
-                    fields: [reasonField()], checklist: [], gates: [])
             }
         case .certify:
             let gates = ReleaseRules.certificationGates(batch, by: user.id, now: state.now, in: state.desk)
@@ -135,13 +134,6 @@ enum DialogReducer {
             guard let last = status.trail.last else {
                 state.message = "\(batch) has no records to review."
                 return []
-            }
-            if state.desk.release.qaReviewers[batch]?.contains(user.id) == true {
-                let refusal = ActionRefusal(
-                    .permission, gate: "independence",
-                    "\(user.id) did QA review of \(batch); its audit trail is reviewed by someone independent of that review")
-                state.message = "Refused (\(refusal.gate)): \(refusal.message)"
-                return [.journalRefusal(action: "batch.audit-review", refusal: refusal)]
             }
             dialog = ActionDialog(
                 purpose: .auditReview(batch: batch, through: last), title: "Audit trail of \(batch) reviewed",
@@ -184,7 +176,66 @@ enum DialogReducer {
         default:
             return []
         }
+        if dialog.gates.isEmpty, let refusal = gateBeforeTyping(dialog, by: user.id, in: state) {
+            // Nothing the user could type would let this through (a stage, independence, a decided batch):
+            // the attempt is refused and journaled at once, before anything is typed. (Certification lists
+            // its open gates in the dialog instead.)
+            state.message = "Refused (\(refusal.gate)): \(refusal.message)"
+            return [.journalRefusal(action: dialog.action.name, refusal: refusal)]
+        }
+        present(&state, dialog)
+        return []
+    }
+
+    /// Stands in for text not typed yet when a dialog checks, as it opens, the gates that do not depend on it.
+    static let standInText = "stand-in"
+
+    /// The refusal the dialog's action meets whatever is typed into it: the action's own rule (`precheck`)
+    /// run with every empty text field filled with a stand-in and every checklist item answered yes, so
+    /// that only gates of the state can refuse. Nil when the dialog is worth filling in. (A rule that came to
+    /// check the form of a field's text would have to accept the stand-in, or the dialog would not open.)
+    static func gateBeforeTyping(_ dialog: ActionDialog, by actor: String, in state: WorkstationState) -> ActionRefusal? {
+        var filled = dialog
+        for i in filled.fields.indices where filled.fields[i].choices.isEmpty && filled.fields[i].text.trimmingSpaces.isEmpty {
+            filled.fields[i].text = standInText
+        }
+        for i in filled.checklist.indices { filled.checklist[i].answer = true }
+        return filled.action.precheck(by: actor, now: state.now, in: state.desk)
+    }
+
+    /// Shows `dialog`, remembering what its fields opened with (to tell typed input from defaults).
+    static func present(_ state: inout WorkstationState, _ dialog: ActionDialog) {
+        var dialog = dialog
+        dialog.openingTexts = dialog.fields.map(\.text)
         state.mode = .dialog(dialog)
+    }
+
+    /// Ctrl-C while a dialog is open: with unsaved input the dialog asks first; without, the workstation quits
+    /// as it does anywhere else.
+    static func interrupt(_ state: inout WorkstationState, _ original: ActionDialog) -> [Effect] {
+        guard original.hasUnsavedInput, !original.busy else { return [.quit] }
+        var dialog = original
+        dialog.discardQuestion = .quit
+        state.mode = .dialog(dialog)
+        return []
+    }
+
+    /// The answer to "Discard what you typed?": y discards (closing the dialog, or quitting after Ctrl-C);
+    /// n or Esc goes back to the dialog with every field as it was (Ctrl-C, handled by `interrupt`, turns
+    /// the question into the quitting one). Any other key leaves the question showing.
+    static func answerDiscard(_ state: inout WorkstationState, _ dialog: inout ActionDialog, _ question: ActionDialog.DiscardQuestion, _ key: Key)
+        -> [Effect]
+    {
+        switch key {
+        case .char("y"), .char("Y"):
+            if question == .quit { return [.quit] }
+            state.mode = .normal
+            state.message = "Discarded; nothing was signed."
+        case .char("n"), .char("N"), .escape:
+            dialog.discardQuestion = nil
+        default:
+            break
+        }
         return []
     }
 
@@ -192,8 +243,13 @@ enum DialogReducer {
         var dialog = original
         defer { if case .dialog = state.mode { state.mode = .dialog(dialog) } }
         if dialog.busy { return [] }
+        if let question = dialog.discardQuestion { return answerDiscard(&state, &dialog, question, key) }
         switch key {
         case .escape:
+            if dialog.hasUnsavedInput {
+                dialog.discardQuestion = .cancel
+                return []
+            }
             state.mode = .normal
             state.message = "Cancelled; nothing was signed."
             return []
@@ -276,30 +332,31 @@ enum DialogReducer {
         guard let user = state.user else { return [] }
         let action = dialog.action
         guard let prompt = dialog.prompt else {
-            if dialog.fields.contains(where: { $0.label == "Reason" }) && dialog.field("Reason").trimmingSpaces.isEmpty {
-                dialog.message = "A reason is required."
-                dialog.focus = 2 + (dialog.fields.firstIndex { $0.label == "Reason" } ?? 0)
-                return []
-            }
-            if case .certify = dialog.purpose {
-                if let unanswered = dialog.checklist.first(where: { $0.answer == nil }) {
-                    dialog.message = "Answer every checklist item: \(unanswered.question)"
+            // The form first: a field left empty or an item not answered yet is not an attempt; the focus
+            // goes to it and nothing is journaled.
+            if let index = dialog.fields.firstIndex(where: { $0.label == "Reason" }) {
+                do throws(ActionRefusal) {
+                    _ = try UserAdministration.requireReason(dialog.fields[index].text)
+                } catch {
+                    dialog.message = "A reason is required."
+                    dialog.focus = 2 + index
                     return []
                 }
-                let gates = ReleaseRules.certificationGates(dialogBatch(dialog), by: user.id, now: state.now, in: state.desk)
-                if let first = gates.first {
-                    // An attempt against an open gate is refused and journaled; no signature is asked for.
-                    state.mode = .normal
-                    state.message = "Refused (\(first.gate)): \(first.message)"
-                    return [.journalRefusal(action: "batch.certify", refusal: first)]
-                }
             }
+            if let unanswered = dialog.checklist.first(where: { $0.answer == nil }) {
+                dialog.message = "Answer every checklist item: \(unanswered.question)"
+                return []
+            }
+            // Then every gate of the rule the signature would run, on the current state, before the password
+            // is asked. A refusal is an attempted action: it is journaled as the signed attempt's refusal
+            // would be, and the dialog stays open with everything typed, naming the gate.
             let request: SigningRequest
             do throws(ActionRefusal) {
+                if let refusal = action.precheck(by: user.id, now: state.now, in: state.desk) { throw refusal }
                 request = try action.request(in: state.desk)
             } catch {
-                dialog.message = "\(error.gate): \(error.message)"
-                return []
+                dialog.message = "Refused (\(error.gate)): \(error.message)"
+                return [.journalRefusal(action: action.name, refusal: error)]
             }
             let needsID = (state.session?.components(at: state.now) ?? .userIDAndPassword) == .userIDAndPassword
             dialog.prompt = SignaturePrompt(
@@ -327,8 +384,4 @@ enum DialogReducer {
         return [.sign(action, content: prompt.content, password: password)]
     }
 
-    static func dialogBatch(_ dialog: ActionDialog) -> String {
-        if case .certify(let batch) = dialog.purpose { return batch }
-        return ""
-    }
 }

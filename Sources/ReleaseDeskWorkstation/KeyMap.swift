@@ -153,6 +153,7 @@ public enum KeyMap {
             out += "| \(keys) | \(binding.summary) | \(panes) |\n"
         }
         out += "\nIn a text field (search, filter, command line, sign-in) keys type text; Enter confirms, Esc cancels.\n"
+        out += "In a signed dialog with typed input, Esc and Ctrl-C first ask \"Discard what you typed? y/n\".\n"
         return out
     }
 }

@@ -67,6 +67,14 @@ public enum ReleaseAction: Equatable, Sendable {
         }
     }
 
+    /// The refusal the action would meet now, before any password is asked: the same rule as `perform`,
+    /// run on `state` without a signature to compare (see `SigningPrecheck`). Nil when it would go through.
+    public func precheck(by actor: String, now: Timestamp, in state: DeskState) -> ActionRefusal? {
+        SigningPrecheck.refusal { expected, digest throws(ActionRefusal) in
+            try perform(by: actor, now: now, expecting: expected, digest: digest, in: state)
+        }
+    }
+
     /// The records the action writes, checked against `state` (run under the journal lock).
     public func perform(
         by actor: String, now: Timestamp, expecting expected: String?, digest: ReleaseRules.Digest, in state: DeskState

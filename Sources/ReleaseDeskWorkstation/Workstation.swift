@@ -166,7 +166,11 @@ public enum Workstation {
     // MARK: Signed in
 
     static func workingKey(_ state: inout WorkstationState, _ key: Key) -> [Effect] {
-        if key == .ctrl("c") { return [.quit] }
+        if key == .ctrl("c") {
+            // In a dialog with unsaved input, Ctrl-C asks before anything typed is lost.
+            if case .dialog(let dialog) = state.mode { return DialogReducer.interrupt(&state, dialog) }
+            return [.quit]
+        }
         state.session?.touch(at: state.now)
         switch state.mode {
         case .dialog(let dialog):

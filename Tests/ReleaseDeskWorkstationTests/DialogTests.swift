@@ -155,6 +155,7 @@ struct DialogTests {
         #expect(Self.dialog(state)?.busy == false)
     }
 
+    /// The dialog stays open with the reason and the answers after the refusal (it used to close).
     @Test func certifyingWithAnOpenGateIsARefusedAttemptWithoutASignature() {
         var state = Self.onFlaggedBatch(user: "qp.maria")
         _ = Workstation.reduce(&state, .keyPressed(.char("C")))
@@ -175,7 +176,10 @@ struct DialogTests {
         }
         #expect(action == "batch.certify")
         #expect(refusal.gate == "undispositioned-exceptions")
-        #expect(state.mode == .normal)
+        #expect(Self.dialog(state)?.prompt == nil)
+        #expect(Self.dialog(state)?.message?.hasPrefix("Refused (undispositioned-exceptions)") == true)
+        #expect(Self.dialog(state)?.fields.first?.text == "ok")
+        #expect(Self.dialog(state)?.checklist.allSatisfy { $0.answer == true } == true)
     }
 
     @Test func aMajorDeviationInInvestigationOpensTheInvestigationFormWhichSignsTheInvestigation() throws {
