@@ -6,13 +6,15 @@ import Testing
 
 @Suite("Signed actions in the workstation")
 struct DialogTests {
-    /// The workstation with CART-26-0021 selected and the exception list focused.
+    /// The workstation with CART-26-0021 selected, the exception list focused and its trend (OOT) exception
+    /// selected: the OOS exception above it is settled only by a laboratory investigation, never justified.
     static func onFlaggedBatch(user: String = "qa.anna") -> WorkstationState {
         var state = Fixture.state(user: user)
         _ = Workstation.reduce(&state, .keyPressed(.char("/")))
         Fixture.type("0021", into: &state)
         _ = Workstation.reduce(&state, .keyPressed(.enter))
         _ = Workstation.reduce(&state, .keyPressed(.enter))
+        _ = Workstation.reduce(&state, .keyPressed(.char("j")))
         return state
     }
 
