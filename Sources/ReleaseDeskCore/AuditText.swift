@@ -62,7 +62,10 @@ public enum AuditText {
                 + (exceptions.isEmpty ? "no exception" : "\(exceptions.count) exception(s) (\(rules.joined(separator: ", ")))") + quiet
         case RecordKind.exceptionDispositioned:
             let deviation = b["deviation"]?.stringValue.map { " → \(DisplayText.sanitize($0))" } ?? ""
-            return "\(text("disposition")) \(text("exception"))\(deviation)\(signed(record))\(reason())"
+            let replaces = b["supersedes"]?.intValue.map {
+                " (supersedes seq \($0)\(b["superseded_disposition"]?.stringValue.map { ", \(DisplayText.sanitize($0))" } ?? ""))"
+            } ?? ""
+            return "\(text("disposition")) \(text("exception"))\(deviation)\(replaces)\(signed(record))\(reason())"
         case RecordKind.deviationOpened:
             return "opened \(text("classification")) deviation \(text("deviation")) on \(text("batch")): \"\(text("title"))\""
                 + "\(signed(record))\(reason())"
