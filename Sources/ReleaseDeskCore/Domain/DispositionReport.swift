@@ -42,10 +42,7 @@ public struct DispositionReport: Sendable {
     func changed(_ field: String) -> Bool { record.changes.contains { $0.field == field } }
 
     /// Whether any field of a QC result changed after first entry.
-    func changed(_ result: QCResult) -> Bool {
-        let prefix = ValueDiff.qcField(result.id, result.attribute, "")
-        return record.changes.contains { $0.field.hasPrefix(prefix) }
-    }
+    func changed(_ result: QCResult) -> Bool { !record.corrections(of: result).isEmpty }
 
     /// The results against their limits, one per specified attribute.
     var results: [(attribute: SpecAttribute, result: QCResult?, meets: Bool?)] {
@@ -229,9 +226,8 @@ public struct DispositionReport: Sendable {
             out += " \(q.status) · tested \(q.testedAt)\(changed(q) ? "  ◆ corrected" : "")\n"
             if q.status == "pending" && !q.value.isEmpty { out += "    value so far \(s(q.value)) \(s(q.unit))\n" }
             if q.status == "pending" { out += "    unit \(s(q.unit))\n" }
-            let prefix = ValueDiff.qcField(q.id, q.attribute, "")
-            for c in record.changes where c.field.hasPrefix(prefix) {
-                out += "    ◆ \(s(String(c.field.dropFirst(prefix.count)))): \(s(c.old)) → \(s(c.new))"
+            for c in record.corrections(of: q) {
+                out += "    ◆ \(s(record.fieldName(c, of: q))): \(s(c.old)) → \(s(c.new))"
                 out += " (seq \(c.seq), \(c.at), \(s(c.actor))\(c.reason.map { ", reason: \"\(s($0))\"" } ?? ""))\n"
             }
         }

@@ -70,3 +70,16 @@ enum ValueDiff {
         return String(decoding: (try? CanonicalJSON.encode(value)) ?? [], as: UTF8.self)
     }
 }
+
+extension BatchRecord {
+    /// The changes of one QC result after its first entry (corrections), oldest first.
+    public func corrections(of result: QCResult) -> [ValueChange] {
+        let prefix = ValueDiff.qcField(result.id, result.attribute, "")
+        return changes.filter { $0.field.hasPrefix(prefix) }
+    }
+
+    /// The name of a QC result's field in `changes` without the result's prefix (`value`, `tested_at`).
+    public func fieldName(_ change: ValueChange, of result: QCResult) -> String {
+        String(change.field.dropFirst(ValueDiff.qcField(result.id, result.attribute, "").count))
+    }
+}
