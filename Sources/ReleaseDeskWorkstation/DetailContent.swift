@@ -135,7 +135,9 @@ public enum DetailContent {
             let meets = pending ? nil : attribute.map { $0.limit.isMet(by: result) }
             let verdict = meets.map { $0 ? "✔ meets" : "✘ out of specification" } ?? (pending ? "… pending" : "? no limit")
             let corrections = record.corrections(of: result)
-            var text = "\(pending ? "pending" : "\(result.value) \(result.unit)") · limit \(attribute?.limit.description ?? "—")"
+            let unit = result.unit.isEmpty ? "" : " " + result.unit
+            let limitUnit = (attribute?.unit).map { $0.isEmpty ? "" : " " + $0 } ?? ""
+            var text = "\(pending ? "pending" : result.value + unit) · limit \(attribute.map { $0.limit.description + limitUnit } ?? "—")"
             text += " · \(verdict) · \(result.status) · tested \(Clock.format(result.testedAt))"
             if !corrections.isEmpty { text += " · ◆ corrected" }
             let style: TextStyle = meets == false ? .severity(.major) : pending ? .soon : .plain
