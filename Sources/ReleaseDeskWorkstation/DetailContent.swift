@@ -141,7 +141,7 @@ public enum DetailContent {
             text += " · \(verdict) · \(result.status) · tested \(Clock.format(result.testedAt))"
             if !corrections.isEmpty { text += " · ◆ corrected" }
             let style: TextStyle = meets == false ? .severity(.major) : pending ? .soon : .plain
-            out += StyledLine.field(result.attribute, text, style, width: width, labelWidth: 14)
+            out += StyledLine.field(DisplayText.sanitize(result.attribute), text, style, width: width, labelWidth: 14)
             for change in corrections {
                 let why = change.reason.map { ": \($0)" } ?? ""
                 out += StyledLine.field(
