@@ -85,6 +85,9 @@ struct OldAndNewValueTests {
         #expect(changes[0].old == "21.1" && changes[0].new == "23.4")
         #expect(changes[1].old == before.testedAt.description && changes[1].new == "2026-01-05T09:30:00.000Z")
         #expect(changes.allSatisfy { $0.reason == "re-read of the flow plot" && $0.actor == "qa.anna" && $0.seq == recorded.seq })
+        #expect(
+            AuditText.summary(recorded).contains(
+                "; corrected R-CART-26-0021-02 car_positive (value 21.1 → 23.4, tested_at \(before.testedAt.description) → 2026-01-05T09:30:00.000Z)"))
         #expect(DeskState.replay(records) == state)
     }
 
