@@ -2,6 +2,23 @@ import CanonicalJSON
 
 /// Audit-trail records in readable words and in export formats, sanitised for display.
 public enum AuditText {
+    /// `; corrected RESULT ATTRIBUTE (field old → new, …)` for each result of a QC record that names the
+    /// result it replaces (`previous`); empty for records without one.
+    static func corrections(_ results: [JSONValue]) -> String {
+        var parts: [String] = []
+        for result in results {
+            guard let previous = result["previous"]?.objectValue else { continue }
+            let changed = ["value", "unit", "status", "tested_at"].compactMap { field -> String? in
+                let old = previous[field]?.stringValue ?? "—"
+                let new = result[field]?.stringValue ?? "—"
+                return old == new ? nil : "\(field) \(DisplayText.sanitize(old)) → \(DisplayText.sanitize(new))"
+            }
+            let name = "\(DisplayText.sanitize(result["result_id"]?.stringValue ?? "?")) \(DisplayText.sanitize(result["attribute"]?.stringValue ?? "?"))"
+            parts.append("\(name) (\(changed.joined(separator: ", ")))")
+        }
+        return parts.isEmpty ? "" : "; corrected " + parts.joined(separator: "; ")
+    }
+
     /// One line of plain words saying what the record means. Safe to show: every data value is sanitised.
     public static func summary(_ record: Record) -> String {
         let b = record.body
@@ -48,7 +65,8 @@ public enum AuditText {
                 + " (\(batch["steps"]?.arrayValue?.count ?? 0) steps, \(batch["qc"]?.arrayValue?.count ?? 0) QC results)"
                 + importNote(b)
         case RecordKind.qcResultsRecorded:
-            return "recorded \(b["results"]?.arrayValue?.count ?? 0) QC result(s) for \(text("batch"))\(importNote(b))"
+            return "recorded \(b["results"]?.arrayValue?.count ?? 0) QC result(s) for \(text("batch"))"
+                + corrections(b["results"]?.arrayValue ?? []) + importNote(b)
         case RecordKind.custodyEventsRecorded:
             return "recorded \(b["events"]?.arrayValue?.count ?? 0) custody event(s) for \(text("batch"))\(importNote(b))"
         case RecordKind.importCommitted:
@@ -62,7 +80,10 @@ public enum AuditText {
                 + (exceptions.isEmpty ? "no exception" : "\(exceptions.count) exception(s) (\(rules.joined(separator: ", ")))") + quiet
         case RecordKind.exceptionDispositioned:
             let deviation = b["deviation"]?.stringValue.map { " → \(DisplayText.sanitize($0))" } ?? ""
-            return "\(text("disposition")) \(text("exception"))\(deviation)\(signed(record))\(reason())"
+            let replaces = b["supersedes"]?.intValue.map {
+                " (supersedes seq \($0)\(b["superseded_disposition"]?.stringValue.map { ", \(DisplayText.sanitize($0))" } ?? ""))"
+            } ?? ""
+            return "\(text("disposition")) \(text("exception"))\(deviation)\(replaces)\(signed(record))\(reason())"
         case RecordKind.deviationOpened:
             return "opened \(text("classification")) deviation \(text("deviation")) on \(text("batch")): \"\(text("title"))\""
                 + "\(signed(record))\(reason())"

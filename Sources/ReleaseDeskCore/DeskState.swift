@@ -212,17 +212,19 @@ extension DeskState {
             for (index, item) in (body["results"]?.arrayValue ?? []).enumerated() {
                 var plain = item.objectValue ?? [:]
                 plain["correction_reason"] = nil
+                plain["previous"] = nil
                 guard var fields = try? Fields(.object(plain), path: "results[\(index)]"),
                     let result = try? QCResult.decode(&fields)
                 else { continue }
                 if let at = existing.batch.qc.firstIndex(where: { $0.id == result.id }) {
-                    let old = existing.batch.qc[at]
-                    if old.value != result.value || old.status != result.status {
+                    // Each changed field is its own change; the state before, not the record's `previous`, is
+                    // what the change says was replaced (journals before `previous` fold the same way).
+                    let reason = item["correction_reason"]?.stringValue ?? body["reason"]?.stringValue
+                    for change in ValueDiff.result(existing.batch.qc[at], result) {
                         existing.changes.append(
                             ValueChange(
-                                field: "QC \(result.id) \(result.attribute)", old: old.status == "pending" ? "pending" : old.value,
-                                new: result.status == "pending" ? "pending" : result.value, seq: record.seq, at: record.at,
-                                actor: record.actor, reason: item["correction_reason"]?.stringValue ?? body["reason"]?.stringValue))
+                                field: change.field, old: change.old, new: change.new, seq: record.seq, at: record.at,
+                                actor: record.actor, reason: reason))
                     }
                     existing.batch.qc[at] = result
                 } else {
@@ -248,26 +250,28 @@ extension DeskState {
         }
     }
 
-    /// The values of a batch record that a new version changes.
+    /// The values of a batch record that a new version changes: every member of the record, QC results
+    /// field by field (see `ValueDiff`).
     static func changes(from old: Batch, to new: Batch, record: Record) -> [ValueChange] {
-        var out: [ValueChange] = []
-        func compare(_ field: String, _ a: String?, _ b: String?) {
-            if a != b {
-                out.append(
-                    ValueChange(
-                        field: field, old: a ?? "—", new: b ?? "—", seq: record.seq, at: record.at, actor: record.actor,
-                        reason: record.body["reason"]?.stringValue))
-            }
+        func change(_ c: (field: String, old: String, new: String)) -> ValueChange {
+            ValueChange(
+                field: c.field, old: c.old, new: c.new, seq: record.seq, at: record.at, actor: record.actor,
+                reason: record.body["reason"]?.stringValue)
         }
-        compare("coi", old.coi, new.coi)
-        compare("patient_weight_kg", old.patientWeightKg?.text, new.patientWeightKg?.text)
-        compare("expiry", old.expiry.description, new.expiry.description)
-        compare("planned_infusion", old.plannedInfusion?.description, new.plannedInfusion?.description)
-        compare("manufacture_end", old.manufactureEnd?.description, new.manufactureEnd?.description)
+        var a = old.json.objectValue ?? [:]
+        var b = new.json.objectValue ?? [:]
+        a["qc"] = nil
+        b["qc"] = nil
+        var out = ValueDiff.batch(.object(a), .object(b)).map(change)
         for result in new.qc {
             if let before = old.qc.first(where: { $0.id == result.id }) {
-                compare("QC \(result.id) \(result.attribute)", before.value, result.value)
+                out += ValueDiff.result(before, result).map(change)
+            } else {
+                out.append(change((ValueDiff.qcField(result.id, result.attribute, "value"), "—", result.correctableFields[0].text)))
             }
+        }
+        for result in old.qc where !new.qc.contains(where: { $0.id == result.id }) {
+            out.append(change((ValueDiff.qcField(result.id, result.attribute, "value"), result.correctableFields[0].text, "—")))
         }
         return out
     }

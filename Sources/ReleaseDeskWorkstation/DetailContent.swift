@@ -38,6 +38,7 @@ public enum DetailContent {
         func field(_ label: String, _ value: String, _ style: TextStyle = .plain) {
             out += StyledLine.field(label, value, style, width: width, labelWidth: 11)
         }
+        var shownDeviation: String?
         if let exception = state.selectedException {
             out.append(
                 StyledLine([
@@ -84,18 +85,8 @@ public enum DetailContent {
             }
             if let id = history.last?.deviation, let deviation = state.desk.release.deviations[id] {
                 out.append(StyledLine([]))
-                out.append(StyledLine([(.heading, "Deviation \(id) · \(deviation.classification.rawValue) · \(deviation.stage.rawValue)")]))
-                field("Title", deviation.title)
-                if deviation.isOpen {
-                    let left = (deviation.due.millisecondsSinceEpoch - state.now.millisecondsSinceEpoch) / 3_600_000
-                    field("Due", Clock.format(deviation.due) + " (" + Clock.relative(hours: left) + ")", Clock.style(hours: left))
-                }
-                if let cause = deviation.rootCause { field("Root cause", cause) }
-                for event in deviation.history {
-                    let step = event.kind.split(separator: ".").last.map(String.init) ?? event.kind
-                    field(String(step.prefix(10)), "\(event.by), \(Clock.format(event.at))\(event.reason.isEmpty ? "" : ": \(event.reason)")")
-                    if let signature = event.signature { field("", signature.manifestation(at: event.at), .dim) }
-                }
+                out += deviationLines(deviation, now: state.now, width: width)
+                shownDeviation = id
             }
             out.append(StyledLine([]))
         }
@@ -145,12 +136,81 @@ public enum DetailContent {
                     .severity(deviation.severity))
             }
         }
+        out += qcLines(record, product: state.desk.products[batch.product], width: width)
+        for deviation in state.desk.release.deviations(of: batch.id) where deviation.id != shownDeviation {
+            out.append(StyledLine([]))
+            out += deviationLines(deviation, now: state.now, width: width)
+        }
         if !record.changes.isEmpty {
             out.append(StyledLine([]))
             out.append(StyledLine([(.heading, "Values changed after first entry")]))
             for change in record.changes {
                 field(change.field, "\(change.old) → \(change.new) by \(change.actor), \(Clock.format(change.at))")
             }
+        }
+        return out
+    }
+
+    /// A batch's QC results as recorded: attribute, value and unit, the limit and whether it is met, status,
+    /// test time, and each correction with who made it and why.
+    static func qcLines(_ record: BatchRecord, product: Product?, width: Int) -> [StyledLine] {
+        let results = record.batch.qc
+        guard !results.isEmpty else { return [] }
+        var out: [StyledLine] = [StyledLine([]), StyledLine([(.heading, "QC results")])]
+        for result in results {
+            let attribute = product?.attribute(result.attribute)
+            let pending = result.status == "pending"
+            let meets = pending ? nil : attribute.map { $0.limit.isMet(by: result) }
+            let verdict = meets.map { $0 ? "✔ meets" : "✘ out of specification" } ?? (pending ? "… pending" : "? no limit")
+            let corrections = record.corrections(of: result)
+            let unit = result.unit.isEmpty ? "" : " " + result.unit
+            let limitUnit = (attribute?.unit).map { $0.isEmpty ? "" : " " + $0 } ?? ""
+            var text = "\(pending ? "pending" : result.value + unit) · limit \(attribute.map { $0.limit.description + limitUnit } ?? "—")"
+            text += " · \(verdict) · \(result.status) · tested \(Clock.format(result.testedAt))"
+            if !corrections.isEmpty { text += " · ◆ corrected" }
+            let style: TextStyle = meets == false ? .severity(.major) : pending ? .soon : .plain
+            out += StyledLine.field(DisplayText.sanitize(result.attribute), text, style, width: width, labelWidth: 14)
+            for change in corrections {
+                let why = change.reason.map { ": \($0)" } ?? ""
+                out += StyledLine.field(
+                    "", "◆ \(record.fieldName(change, of: result)) \(change.old) → \(change.new) by \(change.actor), \(Clock.format(change.at))\(why)",
+                    .dim, width: width, labelWidth: 14)
+            }
+        }
+        return out
+    }
+
+    /// A deviation's content: classification and stage, due date, description, investigation (root cause,
+    /// impact, CAPA or the rationale for none, effectiveness check) and every step with its signature.
+    static func deviationLines(_ deviation: Deviation, now: Timestamp, width: Int) -> [StyledLine] {
+        var out: [StyledLine] = []
+        func field(_ label: String, _ value: String, _ style: TextStyle = .plain) {
+            out += StyledLine.field(label, value, style, width: width, labelWidth: 14)
+        }
+        let heading = "Deviation \(deviation.id) · \(deviation.classification.rawValue) · \(deviation.stage.rawValue)"
+        for line in Wrap.lines(DisplayText.sanitize(heading), width: width) { out.append(StyledLine([(.heading, line)])) }
+        field("Title", deviation.title)
+        field("Stage", deviation.stage.rawValue)
+        if deviation.isOpen {
+            let left = (deviation.due.millisecondsSinceEpoch - now.millisecondsSinceEpoch) / 3_600_000
+            field("Due", Clock.format(deviation.due) + " (" + Clock.relative(hours: left) + ")", Clock.style(hours: left))
+        } else {
+            field("Due", Clock.format(deviation.due))
+        }
+        if let requested = deviation.requestedDue { field("Extension", "requested to " + Clock.format(requested), .soon) }
+        field("Description", deviation.description)
+        field("Root cause", deviation.rootCause ?? "— not investigated yet", deviation.rootCause == nil ? .dim : .plain)
+        if let impact = deviation.impact { field("Impact", impact) }
+        if !deviation.capa.isEmpty {
+            field("CAPA", deviation.capa.joined(separator: ", "))
+        } else if let rationale = deviation.capaRationale {
+            field("CAPA", "none: " + rationale)
+        }
+        if let check = deviation.effectivenessCheck { field("Effectiveness", check) }
+        for event in deviation.history {
+            let step = event.kind.split(separator: ".").last.map(String.init) ?? event.kind
+            field(String(step.prefix(13)), "\(event.by), \(Clock.format(event.at))\(event.reason.isEmpty ? "" : ": \(event.reason)")")
+            if let signature = event.signature { field("", signature.manifestation(at: event.at), .dim) }
         }
         return out
     }

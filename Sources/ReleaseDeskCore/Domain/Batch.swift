@@ -44,6 +44,16 @@ public struct QCResult: Sendable, Hashable {
             "tested_at": .string(testedAt.description), "status": .string(status),
         ]
     }
+
+    /// What a correction of this result replaces: every field a correction can change.
+    var previousJSON: JSONValue {
+        ["value": .string(value), "unit": .string(unit), "status": .string(status), "tested_at": .string(testedAt.description)]
+    }
+
+    /// The fields a correction can change, by their journal names, as text.
+    var correctableFields: [(name: String, text: String)] {
+        [("value", status == "pending" ? "pending" : value), ("unit", unit), ("status", status), ("tested_at", testedAt.description)]
+    }
 }
 
 /// A reading of a critical process parameter.

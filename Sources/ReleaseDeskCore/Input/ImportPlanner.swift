@@ -143,6 +143,7 @@ public enum ImportPlanner {
                 }
                 var json = result.json.objectValue!
                 if let correction { json["correction_reason"] = .string(correction) }
+                if let existing = batch.qc.first(where: { $0.id == result.id }) { json["previous"] = existing.previousJSON }
                 if qcByBatch[batchID] == nil && custodyByBatch[batchID] == nil { order.append(batchID) }
                 qcByBatch[batchID, default: []].append(.object(json))
             case .custodyEvent(let batchID, let event):

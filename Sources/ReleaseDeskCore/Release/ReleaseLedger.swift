@@ -21,6 +21,10 @@ public struct Disposition: Sendable, Hashable {
     public var at: Timestamp
     public var seq: Int64
     public var signature: Signature?
+    /// Seq of the disposition this one replaced (`supersedes`), when the record names it.
+    public var supersedes: Int64? = nil
+    /// The kind of the disposition this one replaced (`superseded_disposition`).
+    public var supersededKind: DispositionKind? = nil
 }
 
 /// Where a deviation stands.
@@ -157,7 +161,8 @@ public struct ReleaseLedger: Sendable, Equatable {
             dispositions[exception, default: []].append(
                 Disposition(
                     batch: batch, exception: exception, kind: kind, reason: reason, deviation: b["deviation"]?.stringValue,
-                    by: record.actor, at: record.at, seq: record.seq, signature: signature))
+                    by: record.actor, at: record.at, seq: record.seq, signature: signature, supersedes: b["supersedes"]?.intValue,
+                    supersededKind: b["superseded_disposition"]?.stringValue.flatMap(DispositionKind.init(rawValue:))))
             qaReviewers[batch, default: []].insert(record.actor)
         case RecordKind.deviationOpened:
             guard let id = b["deviation"]?.stringValue, let batch = b["batch"]?.stringValue,

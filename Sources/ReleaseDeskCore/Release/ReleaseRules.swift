@@ -114,11 +114,23 @@ public enum ReleaseRules {
         return [
             RecordDraft(
                 kind: RecordKind.exceptionDispositioned, actor: actor,
-                body: [
-                    "batch": .string(batchID), "exception": .string(id), "rule": .string(exception.rule),
-                    "disposition": .string(kind.rawValue), "reason": .string(reason), "signature": signature.json,
-                ])
+                body: naming(
+                    superseded: id, in: state,
+                    [
+                        "batch": .string(batchID), "exception": .string(id), "rule": .string(exception.rule),
+                        "disposition": .string(kind.rawValue), "reason": .string(reason), "signature": signature.json,
+                    ]))
         ]
+    }
+
+    /// `body` with the disposition in force for `exception` named as the one it replaces (`supersedes`: its
+    /// seq, `superseded_disposition`: its kind), when there is one (21 CFR 11.10(e): old and new value).
+    static func naming(superseded exception: String, in state: DeskState, _ body: [String: JSONValue]) -> [String: JSONValue] {
+        guard let earlier = state.release.disposition(of: exception) else { return body }
+        var out = body
+        out["supersedes"] = .int(earlier.seq)
+        out["superseded_disposition"] = .string(earlier.kind.rawValue)
+        return out
     }
 
     // MARK: - QA: deviations
@@ -193,11 +205,13 @@ public enum ReleaseRules {
             drafts.append(
                 RecordDraft(
                     kind: RecordKind.exceptionDispositioned, actor: actor,
-                    body: [
-                        "batch": .string(batchID), "exception": .string(exception.id), "rule": .string(exception.rule),
-                        "disposition": .string(DispositionKind.deviationOpened.rawValue), "deviation": .string(id),
-                        "reason": .string(reason), "signature": signature.json,
-                    ]))
+                    body: naming(
+                        superseded: exception.id, in: state,
+                        [
+                            "batch": .string(batchID), "exception": .string(exception.id), "rule": .string(exception.rule),
+                            "disposition": .string(DispositionKind.deviationOpened.rawValue), "deviation": .string(id),
+                            "reason": .string(reason), "signature": signature.json,
+                        ])))
         }
         return drafts
     }
