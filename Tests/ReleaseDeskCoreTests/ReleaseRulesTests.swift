@@ -222,7 +222,7 @@ struct ReleaseRulesTests {
         let batch = "CART-25-0005"
         let target = state.batches.values.first {
             $0.batch.manufactureEnd != nil && ($0.review?.exceptions.contains { !$0.blocking && $0.rule != "PENDING" } ?? false)
-                && ($0.review?.exceptions.allSatisfy { !$0.blocking && $0.rule != "PENDING" } ?? false)
+                && ($0.review?.exceptions.allSatisfy { !$0.blocking && $0.rule != "PENDING" && $0.rule != "OOS" } ?? false)
                 && $0.batch.expiry > Self.now && state.queueEntry($0).status == .flagged
         }?.batch.id ?? batch
         for exception in state.batches[target]!.review!.exceptions {

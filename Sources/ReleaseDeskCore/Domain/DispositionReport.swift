@@ -17,6 +17,12 @@ public struct DispositionReport: Sendable {
     public let comments: [DeviationEvent]
     /// The OOS supply case, if one was opened.
     public let oosCase: OOSSupplyCase?
+    /// The laboratory investigations of the batch's OOS results, in journal order.
+    public let oosInvestigations: [OOSInvestigation]
+    /// The signed QA full review (quiet-batch sampling), if any.
+    public let fullReview: DeviationEvent?
+    /// Results invalidated by an investigation: shown, marked, and no longer the attribute's result.
+    var invalidated: Set<String> { Set(oosInvestigations.filter { $0.outcome == .invalidated }.map(\.result)) }
 
     public init(record: BatchRecord, state: DeskState) {
         self.record = record
@@ -30,6 +36,8 @@ public struct DispositionReport: Sendable {
         auditTrail = ReleaseRules.auditTrailStatus(record.batch.id, in: state)
         comments = state.release.comments[record.batch.id] ?? []
         oosCase = state.release.oosCases[record.batch.id]
+        oosInvestigations = state.release.oosInvestigations[record.batch.id] ?? []
+        fullReview = state.release.fullReviews[record.batch.id]
     }
 
     static func signatureJSON(_ signature: Signature?, at: Timestamp) -> JSONValue {
@@ -47,7 +55,7 @@ public struct DispositionReport: Sendable {
     /// The results against their limits, one per specified attribute.
     var results: [(attribute: SpecAttribute, result: QCResult?, meets: Bool?)] {
         guard let product else { return [] }
-        let latest = Dictionary(ReviewEngine.latestFinalResults(record.batch).map { ($0.attribute, $0) }) { a, _ in a }
+        let latest = Dictionary(ReviewEngine.latestFinalResults(record.batch, excluding: invalidated).map { ($0.attribute, $0) }) { a, _ in a }
         return product.attributes.map { attribute in
             let result = latest[attribute.id]
             return (attribute, result, result.map { attribute.limit.isMet(by: $0) })
@@ -159,6 +167,15 @@ public struct DispositionReport: Sendable {
                 ]
             } ?? .null,
             "comments": .array(comments.map(Self.eventJSON)),
+            "oos_investigations": .array(
+                oosInvestigations.map { i in
+                    [
+                        "result": .string(i.result), "attribute": .string(i.attribute), "outcome": .string(i.outcome.rawValue),
+                        "cause": Self.optional(i.cause), "reason": .string(i.reason), "by": .string(i.by),
+                        "at": .string(i.at.description), "seq": .int(i.seq), "signature": Self.signatureJSON(i.signature, at: i.at),
+                    ]
+                }),
+            "full_review": fullReview.map(Self.eventJSON) ?? .null,
             "oos_supply": oosCase.map { c in
                 ["request_seq": .int(c.requestSeq), "physician": .string(c.physician), "steps": .array(oosSteps.map(Self.eventJSON))]
             } ?? .null,
@@ -196,6 +213,9 @@ public struct DispositionReport: Sendable {
         out += "expiry    \(b.expiry)\(changed("expiry") ? "  ◆ changed" : "")\n"
         if let p = b.plannedInfusion { out += "infusion  \(p)\(changed("planned_infusion") ? "  ◆ changed" : "")\n" }
         out += "entered   seq \(record.firstSeq) at \(record.firstAt)\n"
+        if let p = b.priorRelease {
+            out += "released before this journal: certified by \(s(p.certifiedBy)) at \(p.certifiedAt) (\(s(p.reference)))\n"
+        }
 
         out += section("BATCH RECORD STEPS")
         if b.steps.isEmpty { out += "  none recorded\n" }
@@ -223,7 +243,8 @@ public struct DispositionReport: Sendable {
         if b.qc.isEmpty { out += "  none recorded\n" }
         for q in b.qc {
             out += "  \(pad(q.id, 14)) \(pad(q.attribute, 22)) \(pad(q.status == "pending" ? "pending" : "\(q.value) \(q.unit)", 18))"
-            out += " \(q.status) · tested \(q.testedAt)\(changed(q) ? "  ◆ corrected" : "")\n"
+            out += " \(q.status) · tested \(q.testedAt)\(changed(q) ? "  ◆ corrected" : "")"
+            out += "\(invalidated.contains(q.id) ? "  ⊘ invalidated (OOS laboratory investigation)" : "")\n"
             if q.status == "pending" && !q.value.isEmpty { out += "    value so far \(s(q.value)) \(s(q.unit))\n" }
             if q.status == "pending" { out += "    unit \(s(q.unit))\n" }
             for c in record.corrections(of: q) {
@@ -300,6 +321,19 @@ public struct DispositionReport: Sendable {
             out += signature(r.signature, at: r.at, indent: "    ")
         }
         out += "  records of this batch (seq): \(record.recordSeqs.map(String.init).joined(separator: ", "))\n"
+        if !oosInvestigations.isEmpty {
+            out += section("OOS LABORATORY INVESTIGATIONS")
+            for i in oosInvestigations {
+                out += "  result \(s(i.result)) (\(s(i.attribute))): \(i.outcome.rawValue.uppercased())"
+                out += "\(i.cause.map { " — assignable laboratory cause: \"\(s($0))\"" } ?? "")\n"
+                out += "    by \(s(i.by)) at \(i.at) (seq \(i.seq)) — \"\(s(i.reason))\"\n"
+                out += signature(i.signature, at: i.at, indent: "    ")
+            }
+        }
+        if let fullReview {
+            out += section("FULL QA REVIEW (quiet-batch sampling)")
+            out += event(fullReview, indent: "  ")
+        }
         if let hold {
             out += section("ON HOLD")
             out += "  since \(hold.at) by \(s(hold.by)) (seq \(hold.seq)) — \"\(s(hold.reason))\"\n"
