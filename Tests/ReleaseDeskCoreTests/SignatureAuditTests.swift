@@ -201,6 +201,15 @@ struct SignatureAuditTests {
         #expect(findings.dropFirst().allSatisfy { $0.kind == RecordKind.oosSupplied })
     }
 
+    @Test func aReviewsListOfRecordsMustBeWhatWasSigned() throws {
+        var records = try Self.everySignedKind()
+        let index = records.firstIndex { $0.kind == RecordKind.auditTrailReviewed }!
+        records[index].body["record_seqs"] = .array(Array(records[index].body["record_seqs"]!.arrayValue!.dropFirst()))
+        let findings = Self.audit(records)
+        #expect(findings.first?.seq == records[index].seq)
+        #expect(findings.first?.problem == "the body's record_seqs is not what was signed")
+    }
+
     @Test func anAcknowledgementMustNameTheRecordItFollows() throws {
         var records = try Self.everySignedKind()
         records[records.count - 1].prev = String(repeating: "c", count: 64)

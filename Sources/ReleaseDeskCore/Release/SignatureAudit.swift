@@ -37,6 +37,13 @@ public enum SignatureAudit {
         RecordKind.oosSupplyAccepted, RecordKind.oosNotified, RecordKind.oosSupplied, RecordKind.integrityAlarmAcknowledged,
     ]
 
+    /// Kinds whose body repeats the signed content field for field (plus `reason` and `signature`): each of
+    /// those fields must be exactly what was signed, not only the digest.
+    public static let bodyHoldsContent: Set<String> = [
+        RecordKind.auditTrailReviewed, RecordKind.oosSupplyRequested, RecordKind.oosRiskEvaluated, RecordKind.oosSupplyAccepted,
+        RecordKind.oosNotified, RecordKind.integrityAlarmAcknowledged,
+    ]
+
     /// What a signed record's signature must be: the request to rebuild, or (for the dispositions written
     /// with a deviation's opening) the opening's own signature.
     enum Expectation {
@@ -83,6 +90,11 @@ public enum SignatureAudit {
             }
             guard signature.subject == request.subject else {
                 return finding("subject \(signature.subject), but the record signs \(request.subject)")
+            }
+            if bodyHoldsContent.contains(record.kind), let content = request.content.objectValue {
+                for key in content.keys.sorted() where body[key] != content[key] {
+                    return finding("the body's \(key) is not what was signed")
+                }
             }
             let recomputed = digest(request.content)
             guard signature.subjectSHA256 == recomputed else {
