@@ -275,6 +275,12 @@ enum DialogReducer {
             dialog.message = nil
             return []
         }
+        if prompt.needsUserID && prompt.typedUserID.isEmpty {
+            dialog.message = "Type your user id, then your password."
+            dialog.prompt!.password = ""
+            dialog.focus = 2
+            return []
+        }
         if prompt.needsUserID && prompt.typedUserID != user.id {
             let typed = prompt.typedUserID
             dialog.message = "The user id must be the signed-in user's (\(user.id)); the attempt is journaled as a failed sign-in."

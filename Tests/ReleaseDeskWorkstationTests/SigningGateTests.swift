@@ -36,6 +36,14 @@ struct SigningGateTests {
         #expect(DialogTests.dialog(state)?.message?.contains("journaled as a failed sign-in") == true)
     }
 
+    @Test func anEmptyUserIDIsAskedForAndNotJournaledAsAFailedSignIn() {
+        var state = DialogTests.atSignaturePrompt(reason: "assessed, no impact")
+        _ = Workstation.reduce(&state, .keyPressed(.enter))
+        Fixture.type("secret", into: &state)
+        #expect(Workstation.reduce(&state, .keyPressed(.enter)) == [])
+        #expect(DialogTests.dialog(state)?.message == "Type your user id, then your password.")
+    }
+
     @Test func everySignedWorkstationActionNamesItsBatchForRefusals() {
         #expect(ReleaseAction.certify(batch: "B-1", answers: [:], reason: "r").subject == .batch("B-1"))
         #expect(ReleaseAction.hold(batch: "B-2", on: true, reason: "r").subject == .batch("B-2"))
