@@ -118,10 +118,10 @@ public final class Desk {
 
     /// Performs `action` atomically: under the lock, with state refreshed, `decide` returns the records to
     /// write or throws a refusal. A refusal is journaled as `action.refused` and then thrown.
-    @discardableResult
     ///
     /// `subject` names what the action is about; a refusal then names its batch, so it is part of that
     /// batch's audit trail.
+    @discardableResult
     public func perform(
         _ action: String, by actor: String, about subject: ActionSubject? = nil,
         _ decide: (DeskState) throws(ActionRefusal) -> [RecordDraft]
