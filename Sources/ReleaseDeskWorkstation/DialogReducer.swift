@@ -283,7 +283,7 @@ enum DialogReducer {
         }
         if prompt.needsUserID && prompt.typedUserID != user.id {
             let typed = prompt.typedUserID
-            dialog.message = "The user id must be the signed-in user's (\(user.id)); the attempt is journaled as a failed sign-in."
+            dialog.message = "The user id must be the signed-in user's (\(user.id)); journaled as a failed sign-in."
             dialog.prompt!.typedUserID = ""
             dialog.prompt!.password = ""
             dialog.focus = 2

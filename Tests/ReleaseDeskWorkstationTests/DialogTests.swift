@@ -103,7 +103,7 @@ struct DialogTests {
         _ = Workstation.reduce(&state, .keyPressed(.enter))
         Fixture.type("secret", into: &state)
         #expect(Workstation.reduce(&state, .keyPressed(.enter)) == [.signatureUnderOtherID(typed: "qa.ben")])
-        #expect(Self.dialog(state)?.message == "The user id must be the signed-in user's (qa.anna); the attempt is journaled as a failed sign-in.")
+        #expect(Self.dialog(state)?.message == "The user id must be the signed-in user's (qa.anna); journaled as a failed sign-in.")
         Fixture.type("qa.anna", into: &state)
         _ = Workstation.reduce(&state, .keyPressed(.enter))
         Fixture.type("secret", into: &state)
