@@ -21,7 +21,7 @@ struct AuditReviewCommand: ParsableCommand {
 
     func run() throws {
         try Failure.guarded {
-            try SignedAction.run(global, action: "batch.audit-review") { state throws(ActionRefusal) in
+            try SignedAction.run(global, action: "batch.audit-review", about: .batch(batch)) { state throws(ActionRefusal) in
                 try ReleaseRules.auditTrailReviewRequest(batch, through: through, in: state)
             } decide: { state, actor, expected throws(ActionRefusal) in
                 try ReleaseRules.reviewAuditTrail(

@@ -1,5 +1,6 @@
 import Dispatch
 import ReleaseDeskJournal
+import ReleaseDeskServices
 import Synchronization
 
 /// Verifies the whole journal on another thread whenever the file's stamp moves (an append by anyone, or a
@@ -33,11 +34,47 @@ final class BackgroundIntegrity: Sendable {
         }
     }
 
-    /// The alarm found by the last finished verification, once; nil when none finished or it found nothing.
+    /// The alarm found by the last finished verification (or by the deep check), once; nil when none
+    /// finished or it found nothing.
     func takeAlarm() -> String? {
-        state.withLock { s -> String? in
+        if let alarm = deep.withLock({ s -> String? in
+            defer { s.alarm = nil }
+            return s.alarm
+        }) {
+            return alarm
+        }
+        return state.withLock { s -> String? in
             defer { s.verdict = nil }
             return s.verdict ?? nil
+        }
+    }
+
+    private let deep = Mutex<(passed: Bool, alarm: String?)>((false, nil))
+
+    /// Whether the deep check (every signature against what it signs) has passed.
+    var deepCheckPassed: Bool { deep.withLock { $0.passed } }
+
+    /// Starts the deep check of the journal's signatures on another thread (once, after opening).
+    func startDeepCheck() {
+        let path = self.path
+        DispatchQueue.global(qos: .utility).async { [self] in
+            let verdict: String?
+            do {
+                let report = try DeepVerification.run(path: path)
+                if let first = report.findings.first {
+                    verdict = "a signature does not match what it signs at \(first) (\(report.findings.count) in all; run verify --deep)"
+                } else if let corruption = report.corruption {
+                    verdict = "the journal is corrupt at \(corruption)"
+                } else {
+                    verdict = nil
+                }
+            } catch {
+                verdict = "the journal's signatures cannot be checked: \(error)"
+            }
+            deep.withLock {
+                $0.passed = verdict == nil
+                $0.alarm = verdict
+            }
         }
     }
 }

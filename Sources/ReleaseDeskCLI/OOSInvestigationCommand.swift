@@ -28,7 +28,7 @@ struct OOSInvestigationCommand: ParsableCommand {
     func run() throws {
         try Failure.guarded {
             let outcome: OOSOutcome = invalidate ? .invalidated : .confirmed
-            try SignedAction.run(global, action: "qc.oos_investigation") { state throws(ActionRefusal) in
+            try SignedAction.run(global, action: "qc.oos_investigation", about: .batch(batch)) { state throws(ActionRefusal) in
                 try ReleaseRules.oosInvestigationRequest(batch: batch, result: result, outcome: outcome, cause: cause, in: state)
             } decide: { state, actor, expected throws(ActionRefusal) in
                 try ReleaseRules.investigateOOS(
@@ -53,7 +53,7 @@ struct FullReviewCommand: ParsableCommand {
 
     func run() throws {
         try Failure.guarded {
-            try SignedAction.run(global, action: "batch.full_review") { state throws(ActionRefusal) in
+            try SignedAction.run(global, action: "batch.full_review", about: .batch(batch)) { state throws(ActionRefusal) in
                 try ReleaseRules.fullReviewRequest(batch, in: state)
             } decide: { state, actor, expected throws(ActionRefusal) in
                 try ReleaseRules.fullReview(

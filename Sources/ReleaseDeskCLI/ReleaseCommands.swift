@@ -9,7 +9,7 @@ import ReleaseDeskServices
 /// lock, refusing if what was shown changed in between.
 enum SignedAction {
     static func run(
-        _ global: GlobalOptions, action: String,
+        _ global: GlobalOptions, action: String, about subject: ActionSubject,
         request: (DeskState) throws(ActionRefusal) -> SigningRequest,
         decide: (DeskState, _ actor: String, _ expected: String?) throws(ActionRefusal) -> [RecordDraft]
     ) throws {
@@ -44,7 +44,7 @@ enum SignedAction {
         } catch let error as DeskError {
             throw Failure(.refused, error.description)
         }
-        let written = try desk.perform(action, by: id) { state throws(ActionRefusal) in
+        let written = try desk.perform(action, by: id, about: subject) { state throws(ActionRefusal) in
             try decide(state, id, expected)
         }
         var out = StandardOutput()
@@ -79,7 +79,7 @@ struct DispositionCommand: ParsableCommand {
     func run() throws {
         try Failure.guarded {
             let kind: DispositionKind = justify ? .justified : .retestRequested
-            try SignedAction.run(global, action: "exception.disposition") { state throws(ActionRefusal) in
+            try SignedAction.run(global, action: "exception.disposition", about: .batch(batch)) { state throws(ActionRefusal) in
                 try ReleaseRules.dispositionRequest(batch: batch, exception: exception, kind: kind, reason: reason, in: state)
             } decide: { state, actor, expected throws(ActionRefusal) in
                 try ReleaseRules.disposition(
@@ -114,7 +114,7 @@ struct DeviationCommand: ParsableCommand {
                 guard let severity = Severity(rawValue: classification) else {
                     throw Failure(.usage, "--class must be minor, major or critical")
                 }
-                try SignedAction.run(global, action: "deviation.open") { state throws(ActionRefusal) in
+                try SignedAction.run(global, action: "deviation.open", about: .batch(batch)) { state throws(ActionRefusal) in
                     try ReleaseRules.deviationRequest(
                         batch: batch, exceptions: exceptions, classification: severity, title: title, description: description,
                         in: state)
@@ -142,7 +142,7 @@ struct DeviationCommand: ParsableCommand {
                     guard let s = Severity(rawValue: c) else { throw Failure(.usage, "--class must be major or critical") }
                     return s
                 }
-                try SignedAction.run(global, action: "deviation.approve-classification") { state throws(ActionRefusal) in
+                try SignedAction.run(global, action: "deviation.approve-classification", about: .deviation(deviation)) { state throws(ActionRefusal) in
                     try ReleaseRules.classificationRequest(deviation, classification: severity, reason: reason, in: state)
                 } decide: { state, actor, expected throws(ActionRefusal) in
                     try ReleaseRules.approveClassification(
@@ -168,7 +168,7 @@ struct DeviationCommand: ParsableCommand {
             try Failure.guarded {
                 let investigation = ReleaseRules.Investigation(
                     rootCause: rootCause, impact: impact, capa: capa, capaRationale: noCapa, effectivenessCheck: effectiveness)
-                try SignedAction.run(global, action: "deviation.investigate") { state throws(ActionRefusal) in
+                try SignedAction.run(global, action: "deviation.investigate", about: .deviation(deviation)) { state throws(ActionRefusal) in
                     try ReleaseRules.investigationRequest(deviation, investigation, reason: reason, in: state)
                 } decide: { state, actor, expected throws(ActionRefusal) in
                     try ReleaseRules.recordInvestigation(
@@ -187,7 +187,7 @@ struct DeviationCommand: ParsableCommand {
 
         func run() throws {
             try Failure.guarded {
-                try SignedAction.run(global, action: "deviation.approve") { state throws(ActionRefusal) in
+                try SignedAction.run(global, action: "deviation.approve", about: .deviation(deviation)) { state throws(ActionRefusal) in
                     try ReleaseRules.approvalRequest(deviation, reason: reason, in: state)
                 } decide: { state, actor, expected throws(ActionRefusal) in
                     try ReleaseRules.approve(deviation, reason: reason, by: actor, expecting: expected, digest: Signing.digest, in: state)
@@ -209,7 +209,7 @@ struct DeviationCommand: ParsableCommand {
                 let locations = try global.locations()
                 let (desk, actor) = try global.signedIn(locations, channel: "cli:deviation-extend", passwords: global.passwords())
                 defer { desk.checkpoint() }
-                let written = try desk.perform("deviation.extend", by: actor.id) { state throws(ActionRefusal) in
+                let written = try desk.perform("deviation.extend", by: actor.id, about: .deviation(deviation)) { state throws(ActionRefusal) in
                     try ReleaseRules.requestExtension(deviation, due: when, reason: reason, by: actor.id, in: state)
                 }
                 var out = StandardOutput()
@@ -228,7 +228,7 @@ struct DeviationCommand: ParsableCommand {
 
         func run() throws {
             try Failure.guarded {
-                try SignedAction.run(global, action: "deviation.approve-extension") { state throws(ActionRefusal) in
+                try SignedAction.run(global, action: "deviation.approve-extension", about: .deviation(deviation)) { state throws(ActionRefusal) in
                     try ReleaseRules.extensionApprovalRequest(deviation, reason: reason, in: state)
                 } decide: { state, actor, expected throws(ActionRefusal) in
                     try ReleaseRules.approveExtension(
@@ -301,7 +301,7 @@ struct CertifyCommand: ParsableCommand {
                 }
                 parsed[parts[0]] = parts[1] == "yes"
             }
-            try SignedAction.run(global, action: "batch.certify") { state throws(ActionRefusal) in
+            try SignedAction.run(global, action: "batch.certify", about: .batch(batch)) { state throws(ActionRefusal) in
                 try ReleaseRules.certificationRequest(batch, in: state)
             } decide: { state, actor, expected throws(ActionRefusal) in
                 try ReleaseRules.certify(
@@ -318,7 +318,7 @@ enum DecisionCommand {
 
     static func run(_ kind: Kind, _ global: GlobalOptions, batch: String, reason: String) throws {
         let meaning: SignatureMeaning = kind == .reject ? .rejected : kind == .hold ? .held : .holdReleased
-        try SignedAction.run(global, action: "batch.\(kind.rawValue)") { state throws(ActionRefusal) in
+        try SignedAction.run(global, action: "batch.\(kind.rawValue)", about: .batch(batch)) { state throws(ActionRefusal) in
             try ReleaseRules.decisionRequest(batch, meaning: meaning, in: state)
         } decide: { state, actor, expected throws(ActionRefusal) in
             switch kind {

@@ -22,7 +22,7 @@ struct ReleaseDesk: ParsableCommand {
             InitCommand.self, UserCommand.self, ImportCommand.self, QueueCommand.self, ReviewCommand.self, ReportCommand.self,
             DispositionCommand.self, OOSInvestigationCommand.self, FullReviewCommand.self, DeviationCommand.self, CertifyCommand.self, RejectCommand.self, HoldCommand.self,
             UnholdCommand.self, RegisterCommand.self, AuditReviewCommand.self, CommentCommand.self, OOSSupplyCommand.self, AssignCommand.self,
-            VerifyCommand.self, AuditCommand.self, InfoCommand.self,
+            VerifyCommand.self, AuditCommand.self, InfoCommand.self, IntegrityCommand.self,
             SampleCommand.self, DiagnosticsCommand.self,
         ]
     )

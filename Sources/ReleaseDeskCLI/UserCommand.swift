@@ -171,13 +171,14 @@ enum Report {
 /// written.
 enum UnsignedAction {
     static func run(
-        _ global: GlobalOptions, action: String, _ decide: (DeskState, _ actor: String) throws(ActionRefusal) -> [RecordDraft]
+        _ global: GlobalOptions, action: String, about subject: ActionSubject? = nil,
+        _ decide: (DeskState, _ actor: String) throws(ActionRefusal) -> [RecordDraft]
     ) throws {
         let locations = try global.locations()
         let (desk, actor) = try global.signedIn(
             locations, channel: "cli:" + action.replacingAll(".", with: "-"), passwords: global.passwords())
         defer { desk.checkpoint() }
-        let written = try desk.perform(action, by: actor.id) { state throws(ActionRefusal) in try decide(state, actor.id) }
+        let written = try desk.perform(action, by: actor.id, about: subject) { state throws(ActionRefusal) in try decide(state, actor.id) }
         Report.written(written)
     }
 }

@@ -13,10 +13,16 @@ struct VerifyCommand: ParsableCommand {
             hold the record last verified here, with the same hash. On success the witness moves to the new head. \
             Exit 0 when the journal verifies (warnings included), 1 on corruption or changed history.
 
+            --deep also replays the journal and checks every signature against what it signs: the content is \
+            rebuilt from the state just before its record and its SHA-256 compared with the signature's \
+            subject_sha256; signer, printed name, meaning and subject must match too (docs/journal-format.md, \
+            "Deep verification of signatures"). Any difference is corruption naming the record: exit 1.
+
             JSON output (--json), one object: status ("ok", "ok-with-warnings", "corrupt"), path, bytes, lines, \
             records, journal_id, head {seq, hash}, corruption {line, offset, reason} or null, warnings \
-            [{line, offset, message}], warning_count, witness {status: "matches", "saved", "changed", "skipped"; \
-            seq; message}, expected {seq, hash, status: "matches", "differs"} when asked.
+            [{line, offset, message}], warning_count, witness {status: "matches", "saved", "changed", "acknowledged", "skipped"; \
+            seq; message}, expected {seq, hash, status: "matches", "differs"} when asked; with --deep, deep \
+            {status: "ok", "mismatch", "skipped"; records; signatures; findings [{line, seq, kind, batch, problem}]}.
             """
     )
 
@@ -24,6 +30,9 @@ struct VerifyCommand: ParsableCommand {
 
     @Flag(name: .long, help: "Print the result as one JSON object.")
     var json = false
+
+    @Flag(name: .long, help: "Also check every signature against the content it signs (replays the journal).")
+    var deep = false
 
     @Option(name: .long, help: "A seq known from elsewhere (with --expect-hash): the journal must hold it unchanged.")
     var expectSeq: Int64?
@@ -67,9 +76,16 @@ struct VerifyCommand: ParsableCommand {
             if report.status != .corrupt, let id = report.journalID {
                 if let witness {
                     if let alarm = witness.check(hashAtSeq: report.watchedHashes[witness.seq]) {
-                        witnessStatus = "changed"
-                        witnessMessage = alarm
-                        failed = true
+                        let point = IntegrityAcknowledgement.Point(seq: witness.seq, sha256: witness.hash)
+                        if let seq = try WitnessAcknowledgement.record(in: locations.journal, naming: point) {
+                            // An administrator acknowledged this witness after investigation: it moves on.
+                            witnessStatus = "acknowledged"
+                            witnessMessage = "\(alarm); acknowledged by an administrator in record \(seq), moved to the head"
+                        } else {
+                            witnessStatus = "changed"
+                            witnessMessage = "\(alarm) (your witness: seq \(witness.seq), sha256 \(witness.hash))"
+                            failed = true
+                        }
                     } else {
                         witnessStatus = "matches"
                         witnessMessage = "holds seq \(witness.seq) as last seen here"
@@ -88,11 +104,22 @@ struct VerifyCommand: ParsableCommand {
                 if expectedStatus == "differs" { failed = true }
             }
 
+            var deepReport: DeepVerification.Report? = nil
+            if deep && report.status != .corrupt {
+                let checked = try DeepVerification.run(path: locations.journal)
+                if !checked.passed { failed = true }
+                deepReport = checked
+            }
+
             var out = StandardOutput()
             if json {
-                out.write(AuditText.safeJSON(jsonReport(report, witnessStatus, witnessMessage, witness, expectedStatus)) + "\n")
+                var object = jsonReport(report, witnessStatus, witnessMessage, witness, expectedStatus)
+                if deep { object = Self.withDeep(object, deepReport) }
+                out.write(AuditText.safeJSON(object) + "\n")
             } else {
-                out.write(textReport(report, witnessStatus, witnessMessage, expectedStatus))
+                var text = textReport(report, witnessStatus, witnessMessage, expectedStatus)
+                if let deepReport { text += Self.deepText(deepReport) }
+                out.write(text)
             }
             out.flush()
             if failed { throw ExitCode(Failure.Status.refused.rawValue) }
@@ -150,6 +177,33 @@ struct VerifyCommand: ParsableCommand {
         case .corrupt:
             let c = report.corruption!
             text += "result    CORRUPT at line \(c.line), byte offset \(c.offset): \(c.reason)\n"
+        }
+        return text
+    }
+
+    static func withDeep(_ object: JSONValue, _ deep: DeepVerification.Report?) -> JSONValue {
+        var o = object.objectValue ?? [:]
+        if let deep {
+            o["deep"] = [
+                "status": .string(deep.passed ? "ok" : "mismatch"), "records": .int(Int64(deep.records)),
+                "signatures": .int(Int64(deep.signatures)), "findings": .array(deep.findings.map(\.json)),
+            ]
+        } else {
+            o["deep"] = ["status": "skipped", "records": 0, "signatures": 0, "findings": .array([])]
+        }
+        return .object(o)
+    }
+
+    static func deepText(_ deep: DeepVerification.Report) -> String {
+        var text = ""
+        for finding in deep.findings {
+            text += DisplayText.sanitize("signature MISMATCH at \(finding)") + "\n"
+        }
+        if let corruption = deep.corruption { text += DisplayText.sanitize("deep      stopped: the journal is corrupt at \(corruption)") + "\n" }
+        if deep.passed {
+            text += "deep      ok: \(deep.signatures) signature(s) in \(deep.records) records match what they sign\n"
+        } else {
+            text += "deep      CORRUPT: \(deep.findings.count) of \(deep.signatures) signature(s) do not match what they sign\n"
         }
         return text
     }

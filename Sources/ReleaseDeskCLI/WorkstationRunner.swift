@@ -69,12 +69,15 @@ struct WorkstationRunner {
 
         var state = WorkstationState(
             size: terminal.size, now: Journal.systemClock(), desk: desk.state, records: initial,
-            chain: Self.chain(desk), journalName: DisplayText.sanitize(locations.journal),
+            chain: Self.chain(desk, integrity: nil), journalName: DisplayText.sanitize(locations.journal),
             signIn: SignInForm(user: Self.prefilledUser(global, demoUsers: demoUsers), demoUsers: demoUsers),
             readOnly: readOnly || desk.alarm != nil)
         initial = []
         var lastPoll = Monotonic.seconds()
         let integrity = BackgroundIntegrity(path: locations.journal)
+        // Every signature in the journal is checked against what it signs once after opening; no signature
+        // is made from this workstation until that has passed.
+        integrity.startDeepCheck()
 
         func deliver(_ action: Action) -> [Effect] { Workstation.reduce(&state, action) }
 
@@ -97,6 +100,9 @@ struct WorkstationRunner {
                 desk.raiseAlarm(alarm)
                 log.write("integrity alarm: \(alarm)")
             }
+            if integrity.deepCheckPassed != state.chain.signaturesVerified {
+                effects.append(.reload)  // the new chain status is delivered with the reload
+            }
             while !effects.isEmpty {
                 let effect = effects.removeFirst()
                 switch effect {
@@ -115,15 +121,24 @@ struct WorkstationRunner {
                 case .journalRefusal(let action, let refusal):
                     if let user = state.user {
                         do {
-                            try desk.perform(action, by: user.id) { _ throws(ActionRefusal) in throw refusal }
+                            let subject = state.selectedBatchID.map(ActionSubject.batch)
+                            try desk.perform(action, by: user.id, about: subject) { _ throws(ActionRefusal) in throw refusal }
                         } catch {
                             log.write("refused \(action) for \(user.id): \(refusal.gate)")
                         }
                     }
+                case .signatureUnderOtherID(let typed):
+                    guard let user = state.user else { break }
+                    do {
+                        try desk.recordSignatureUnderOtherID(typed: typed, session: user.id, channel: "tui:signature")
+                        log.write("signature under another user id refused for \(user.id)")
+                    } catch {
+                        log.write("journaling a signature under another user id failed: \(Failure.from(error).message)")
+                    }
                 case .assign(let batch, let assignee):
                     guard let user = state.user else { break }
                     do {
-                        try desk.perform("batch.assign", by: user.id) { fresh throws(ActionRefusal) in
+                        try desk.perform("batch.assign", by: user.id, about: .batch(batch)) { fresh throws(ActionRefusal) in
                             try ReleaseRules.assign(batch: batch, to: assignee, by: user.id, in: fresh)
                         }
                         log.write("assigned \(batch) to \(assignee) as \(user.id)")
@@ -142,7 +157,7 @@ struct WorkstationRunner {
                         }
                         _ = try desk.signIn(user: user.id, password: password, with: authenticator, channel: "tui:signature")
                         let expected = Signing.digest(content)
-                        let written = try desk.perform(action.name, by: user.id) { fresh throws(ActionRefusal) in
+                        let written = try desk.perform(action.name, by: user.id, about: action.subject) { fresh throws(ActionRefusal) in
                             try action.perform(
                                 by: user.id, now: Journal.systemClock(), expecting: expected, digest: Signing.digest, in: fresh)
                         }
@@ -167,10 +182,10 @@ struct WorkstationRunner {
                         effects += deliver(.signInFailed(DisplayText.sanitize(message)))
                     }
                 }
-                if !pending.isEmpty || Self.chain(desk) != state.chain {
+                if !pending.isEmpty || Self.chain(desk, integrity: integrity) != state.chain {
                     let fresh = pending
                     pending = []
-                    effects += deliver(.journalUpdated(desk.state, newRecords: fresh, chain: Self.chain(desk)))
+                    effects += deliver(.journalUpdated(desk.state, newRecords: fresh, chain: Self.chain(desk, integrity: integrity)))
                 }
             }
         }
@@ -191,8 +206,10 @@ struct WorkstationRunner {
         return login
     }
 
-    static func chain(_ desk: Desk) -> ChainStatus {
-        ChainStatus(seq: desk.journal.head.seq, headHash: desk.journal.head.hash, alarm: desk.alarm.map { DisplayText.sanitize($0) })
+    static func chain(_ desk: Desk, integrity: BackgroundIntegrity?) -> ChainStatus {
+        ChainStatus(
+            seq: desk.journal.head.seq, headHash: desk.journal.head.hash, alarm: desk.alarm.map { DisplayText.sanitize($0) },
+            signaturesVerified: integrity?.deepCheckPassed ?? false)
     }
 
     static func localeIsUTF8(_ environment: [String: String]) -> Bool {

@@ -50,6 +50,11 @@ public enum AuditText {
             return "failed sign-in as \(text("user")) via \(text("channel"))\(cause)"
         case RecordKind.signInSucceeded:
             return "signed in as \(text("user")) via \(text("channel")); \(b["failures_cleared"]?.intValue ?? 0) earlier failure(s) cleared"
+        case RecordKind.integrityAlarmAcknowledged:
+            let witness = IntegrityAcknowledgement.Point(b["witness"])
+            let head = IntegrityAcknowledgement.Point(b["head"])
+            return "acknowledged the integrity alarm at witness seq \(witness?.seq ?? 0) (sha256 \(DisplayText.sanitize(String(witness?.sha256.prefix(12) ?? "?")))…), head seq \(head?.seq ?? 0)"
+                + " — finding: \"\(text("finding"))\""
         case "action.refused":
             let claimed = b["claimed_user"]?.stringValue.map { " (claimed user \(DisplayText.sanitize($0)))" } ?? ""
             return "refused \(text("action")) at gate \(text("gate")): \(text("message"))\(claimed)"

@@ -31,6 +31,8 @@ public struct DeskState: Sendable, Equatable {
     public var imports: [(id: String, seq: Int64, files: [JSONValue])] = []
     /// Dispositions, deviations, holds and QP decisions.
     public var release = ReleaseLedger()
+    /// Witnesses an administrator acknowledged (`integrity.alarm_acknowledged`): they move on.
+    public var acknowledgedWitnesses: Set<IntegrityAcknowledgement.Point> = []
 
     public static func == (a: DeskState, b: DeskState) -> Bool {
         a.journalID == b.journalID && a.lastSeq == b.lastSeq && a.lastAt == b.lastAt && a.users == b.users
@@ -38,6 +40,7 @@ public struct DeskState: Sendable, Equatable {
             && a.batches == b.batches && a.seriesIndex == b.seriesIndex && a.stagedImport?.id == b.stagedImport?.id
             && a.stagedImport?.records == b.stagedImport?.records && a.imports.map(\.id) == b.imports.map(\.id)
             && a.imports.map(\.seq) == b.imports.map(\.seq) && a.release == b.release
+            && a.acknowledgedWitnesses == b.acknowledgedWitnesses
     }
 
     /// An empty state under `policy`.
@@ -76,6 +79,13 @@ public struct DeskState: Sendable, Equatable {
             release.apply(record)
             let batch = body["batch"]?.stringValue ?? body["deviation"]?.stringValue.flatMap { release.deviations[$0]?.batch }
             if let id = batch, batches[id] != nil { batches[id]!.recordSeqs.append(record.seq) }
+        case RecordKind.actionRefused:
+            // A refusal that names its batch belongs to that batch's trail.
+            guard let id = body["batch"]?.stringValue, batches[id] != nil else { return }
+            batches[id]!.recordSeqs.append(record.seq)
+            batches[id]!.refusalSeqs.insert(record.seq)
+        case RecordKind.integrityAlarmAcknowledged:
+            if let witness = IntegrityAcknowledgement.Point(body["witness"]) { acknowledgedWitnesses.insert(witness) }
         case RecordKind.journalCreated:
             journalID = body["journal_id"]?.stringValue
         case RecordKind.userEnrolled:

@@ -15,6 +15,9 @@ public final class Desk {
     public internal(set) var state: DeskState
     /// Why nothing may be written or signed: corruption, or a witness that does not match.
     public private(set) var alarm: String?
+    /// This user's witness, when the alarm is that it no longer matches the journal; an administrator's
+    /// acknowledgement naming it (`acknowledgeAlarm`) moves it on.
+    public private(set) var disagreeingWitness: IntegrityAcknowledgement.Point?
     private let witnesses: WitnessStore
 
     private init(journal: Journal, locations: Locations, state: DeskState) {
@@ -76,8 +79,13 @@ public final class Desk {
         if let witness, witness.journalID == journal.journalID,
             let problem = witness.check(hashAtSeq: journal.watchedHash(seq: witness.seq))
         {
-            alarm = problem
-            return
+            let point = IntegrityAcknowledgement.Point(seq: witness.seq, sha256: witness.hash)
+            // An administrator acknowledged this very witness after investigation: it moves on.
+            if !state.acknowledgedWitnesses.contains(point) {
+                alarm = "\(problem) (your witness: seq \(witness.seq), sha256 \(witness.hash))"
+                disagreeingWitness = point
+                return
+            }
         }
         saveWitness()
     }
@@ -110,9 +118,13 @@ public final class Desk {
 
     /// Performs `action` atomically: under the lock, with state refreshed, `decide` returns the records to
     /// write or throws a refusal. A refusal is journaled as `action.refused` and then thrown.
+    ///
+    /// `subject` names what the action is about; a refusal then names its batch, so it is part of that
+    /// batch's audit trail.
     @discardableResult
     public func perform(
-        _ action: String, by actor: String, _ decide: (DeskState) throws(ActionRefusal) -> [RecordDraft]
+        _ action: String, by actor: String, about subject: ActionSubject? = nil,
+        _ decide: (DeskState) throws(ActionRefusal) -> [RecordDraft]
     ) throws -> [Record] {
         if let alarm { throw DeskError.alarm(alarm) }
         var refusal: ActionRefusal? = nil
@@ -122,7 +134,9 @@ public final class Desk {
                 return try decide(state)
             } catch {
                 refusal = error
-                return [Self.refusalDraft(action, by: actor, error)]
+                var draft = Self.refusalDraft(action, by: actor, error)
+                for (key, value) in subject?.refusalFields(in: state) ?? [:] { draft.body[key] = value }
+                return [draft]
             }
         }
         for record in written { fold(record) }
@@ -138,6 +152,17 @@ public final class Desk {
         ]
         if who != actor { body["claimed_user"] = .string(actor) }
         return RecordDraft(kind: "action.refused", actor: who, body: body)
+    }
+
+    /// Journals a signature attempted in the session of `user` under another user id (`typed`): a failed
+    /// sign-in of `user`'s session naming the typed id; it counts towards `user`'s lock-out, not `typed`'s.
+    public func recordSignatureUnderOtherID(typed: String, session user: String, channel: String) throws {
+        if let alarm { throw DeskError.alarm(alarm) }
+        let (_, written) = try journal.append { observed in
+            for record in observed { fold(record) }
+            return UserAdministration.signatureUnderOtherID(typed: typed, session: user, channel: channel, in: state)
+        }
+        for record in written { fold(record) }
     }
 
     /// Signs `user` in with `password`: a failure is journaled and counts towards the lock-out; a success
@@ -200,6 +225,49 @@ public final class Desk {
     }
 }
 
+extension Desk {
+    /// The head of the journal as a chain point.
+    public var headPoint: IntegrityAcknowledgement.Point {
+        IntegrityAcknowledgement.Point(seq: journal.head.seq, sha256: journal.head.hash)
+    }
+
+    /// An administrator acknowledges an integrity alarm after investigating it: a signed
+    /// `integrity.alarm_acknowledged` record naming `witness` (by default this user's disagreeing witness)
+    /// and the head it follows. When it names this user's witness, the alarm clears and the witness moves to
+    /// the new head. A corrupt chain cannot be acknowledged: nothing can be appended after it.
+    @discardableResult
+    public func acknowledgeAlarm(
+        finding: String, witness: IntegrityAcknowledgement.Point?, by actor: String, expecting expected: String?
+    ) throws -> [Record] {
+        if let corruption = journal.corruption {
+            throw DeskError.alarm("the journal is corrupt at \(corruption); a broken chain cannot be acknowledged")
+        }
+        guard let point = witness ?? disagreeingWitness else {
+            throw ActionRefusal(.rule, gate: "no-alarm", "your witness matches the journal: there is no integrity alarm to acknowledge")
+        }
+        var refusal: ActionRefusal? = nil
+        let (_, written) = try journal.append { observed throws in
+            for record in observed { fold(record) }
+            do throws(ActionRefusal) {
+                return try IntegrityAcknowledgement.acknowledge(
+                    finding: finding, witness: point, head: headPoint, by: actor, expecting: expected, digest: Signing.digest,
+                    in: state)
+            } catch {
+                refusal = error
+                return [Self.refusalDraft("integrity.acknowledge", by: actor, error)]
+            }
+        }
+        for record in written { fold(record) }
+        if let refusal { throw refusal }
+        if point == disagreeingWitness {
+            alarm = nil
+            disagreeingWitness = nil
+            saveWitness()
+        }
+        return written
+    }
+}
+
 /// Why the desk will not act.
 public enum DeskError: Error, Equatable, CustomStringConvertible {
     /// Integrity alarm: corruption or changed history. Read-only; every signature refused.
@@ -207,7 +275,7 @@ public enum DeskError: Error, Equatable, CustomStringConvertible {
 
     public var description: String {
         switch self {
-        case .alarm(let why): return "integrity alarm: \(why). The journal is read-only until an administrator acts"
+        case .alarm(let why): return "integrity alarm: \(why). The journal is read-only until an administrator acts (after investigation: releasedesk integrity acknowledge)"
         }
     }
 }

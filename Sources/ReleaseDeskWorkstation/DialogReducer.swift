@@ -366,15 +366,28 @@ enum DialogReducer {
             dialog.message = nil
             return []
         }
-        if prompt.needsUserID && prompt.typedUserID != user.id {
-            dialog.message = "The user id must be the signed-in user's (\(user.id))."
-            dialog.prompt!.typedUserID = ""
+        if prompt.needsUserID && prompt.typedUserID.isEmpty {
+            dialog.message = "Type your user id, then your password."
             dialog.prompt!.password = ""
             dialog.focus = 2
             return []
         }
+        if prompt.needsUserID && prompt.typedUserID != user.id {
+            let typed = prompt.typedUserID
+            dialog.message = "The user id must be the signed-in user's (\(user.id)); journaled as a failed sign-in."
+            dialog.prompt!.typedUserID = ""
+            dialog.prompt!.password = ""
+            dialog.focus = 2
+            // A signature under another id is a failed sign-in of this session, naming the id typed.
+            return [.signatureUnderOtherID(typed: typed)]
+        }
         guard !prompt.password.isEmpty else {
             dialog.message = "Type your password to sign."
+            return []
+        }
+        guard state.chain.signaturesVerified else {
+            dialog.prompt!.password = ""
+            dialog.message = "Integrity check still running: the signature waits until every signature in the journal is verified. Try again in a moment."
             return []
         }
         let password = prompt.password

@@ -35,6 +35,18 @@ public enum ReleaseAction: Equatable, Sendable {
         }
     }
 
+    /// What the action is about, so that a refusal lands in the batch's audit trail.
+    public var subject: ActionSubject {
+        switch self {
+        case .disposition(let batch, _, _, _), .openDeviation(let batch, _, _, _, _, _), .certify(let batch, _, _), .reject(let batch, _),
+            .hold(let batch, _, _), .reviewAuditTrail(let batch, _, _), .investigateOOS(let batch, _, _, _, _),
+            .fullReview(let batch, _):
+            return .batch(batch)
+        case .approveClassification(let id, _), .approveDeviation(let id, _), .recordInvestigation(let id, _, _, _, _, _, _):
+            return .deviation(id)
+        }
+    }
+
     /// What the signer will see and sign.
     public func request(in state: DeskState) throws(ActionRefusal) -> SigningRequest {
         switch self {

@@ -31,6 +31,9 @@ public enum Effect: Equatable, Sendable {
     case sign(ReleaseAction, content: JSONValue, password: String)
     /// Journal a refused attempt (a missing role, an open gate) without asking for a signature.
     case journalRefusal(action: String, refusal: ActionRefusal)
+    /// Journal a signature attempted under another user id than the signed-in one: a failed sign-in of
+    /// this session naming the id typed.
+    case signatureUnderOtherID(typed: String)
     /// Assign a batch to a QA user under the journal lock (not signed); answer with `actionSucceeded` or
     /// `actionRefused`.
     case assign(batch: String, to: String)

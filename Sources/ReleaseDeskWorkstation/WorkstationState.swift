@@ -56,11 +56,15 @@ public struct ChainStatus: Equatable, Sendable {
     public var headHash: String
     /// Corruption or changed history, when found: the workstation is read-only.
     public var alarm: String?
+    /// Whether the deep check (every signature against what it signs) has passed since the journal was
+    /// opened; until it has, no signature is made.
+    public var signaturesVerified: Bool
 
-    public init(seq: Int64, headHash: String, alarm: String?) {
+    public init(seq: Int64, headHash: String, alarm: String?, signaturesVerified: Bool = true) {
         self.seq = seq
         self.headHash = headHash
         self.alarm = alarm
+        self.signaturesVerified = signaturesVerified
     }
 }
 

@@ -60,16 +60,16 @@ struct ReleaseCLITests {
         #expect(unreviewed.status == 1)
         #expect(unreviewed.stderr.contains("audit-trail-review"))
         try Self.reviewTrail(cli, journal, batch)
-        let report = try cli.run(
-            ["--journal", journal, "--user", "qp.maria", "--password-stdin", "report", batch, "--format", "json"], input: "demo-qp-maria\n")
-        let line = report.stdout.hasSuffix("\n") ? String(report.stdout.dropLast()) : report.stdout
-        let expected = SHA.hex(of: line)
-
         let byQA = try cli.run(
             ["--journal", journal, "--user", "qa.anna", "--password-stdin", "certify", batch, "--reason", "ok"] + Self.answers,
             input: "demo-qa-anna\n")
         #expect(byQA.status == 77)
         #expect(byQA.stderr.contains("refused (role)"))
+        // The refused attempt is part of the batch's trail, so the report is taken after it.
+        let report = try cli.run(
+            ["--journal", journal, "--user", "qp.maria", "--password-stdin", "report", batch, "--format", "json"], input: "demo-qp-maria\n")
+        let line = report.stdout.hasSuffix("\n") ? String(report.stdout.dropLast()) : report.stdout
+        let expected = SHA.hex(of: line)
 
         let certified = try cli.run(
             ["--journal", journal, "--user", "qp.maria", "--password-stdin", "certify", batch, "--reason", "all gates closed"]

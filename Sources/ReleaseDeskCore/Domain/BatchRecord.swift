@@ -25,6 +25,9 @@ public struct BatchRecord: Sendable, Hashable {
     public var changes: [ValueChange] = []
     /// Every record about this batch, by seq (for its audit trail).
     public var recordSeqs: [Int64] = []
+    /// The refused attempts among `recordSeqs`: part of the trail, but they changed nothing, so they do not
+    /// reopen an audit-trail review.
+    public var refusalSeqs: Set<Int64> = []
 
     /// Whether data arrived after the last review.
     public var needsReview: Bool { reviewSeq.map { $0 < lastDataSeq } ?? true }

@@ -40,7 +40,9 @@ extension ReleaseRules {
         let reviewSeqs = state.release.auditReviewSeqs
         let trail = (state.batches[batchID]?.recordSeqs ?? []).filter { !reviewSeqs.contains($0) }
         let review = state.release.auditReviews[batchID]
-        let unreviewed = review.map { r in trail.reduce(0) { $0 + ($1 > r.throughSeq ? 1 : 0) } } ?? trail.count
+        let refusals = state.batches[batchID]?.refusalSeqs ?? []
+        let unreviewed =
+            review.map { r in trail.reduce(0) { $0 + ($1 > r.throughSeq && !refusals.contains($1) ? 1 : 0) } } ?? trail.count
         return AuditTrailReviewStatus(review: review, trail: trail, unreviewed: unreviewed)
     }
 

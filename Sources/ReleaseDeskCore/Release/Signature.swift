@@ -16,6 +16,8 @@ public enum SignatureMeaning: String, CaseIterable, Sendable, Hashable {
     case held
     /// The QP released the batch from hold.
     case holdReleased = "hold-released"
+    /// An administrator acknowledged an integrity alarm after investigating it.
+    case acknowledged
 
     /// The sentence the signer confirms.
     public var statement: String {
@@ -27,6 +29,7 @@ public enum SignatureMeaning: String, CaseIterable, Sendable, Hashable {
         case .rejected: return "I reject this batch"
         case .held: return "I put this batch on hold"
         case .holdReleased: return "I release this batch from hold"
+        case .acknowledged: return "I have investigated this integrity alarm and record my finding"
         }
     }
 }
