@@ -57,6 +57,17 @@ struct SignatureAuditTests {
         try run { s throws(ActionRefusal) in
             try ReleaseRules.approve("DEV-0001", reason: "accepted", by: "qa.ben", expecting: nil, digest: digest, in: s)
         }
+        let result = state.oosStandings(flagged).first!.results.first!.id
+        try run { s throws(ActionRefusal) in
+            try ReleaseRules.investigateOOS(
+                batch: flagged, result: result, outcome: .confirmed, cause: nil, reason: "no laboratory cause", by: "qa.ben",
+                expecting: nil, digest: digest, in: s)
+        }
+        if let sampled = state.batches.values.first(where: { $0.review?.quietSample == true && !$0.needsReview })?.batch.id {
+            try run { s throws(ActionRefusal) in
+                try ReleaseRules.fullReview(sampled, reason: "whole record read", by: "qa.anna", expecting: nil, digest: digest, in: s)
+            }
+        }
         try R.reviewTrail(flagged, &state, &records)
         try run { s throws(ActionRefusal) in
             try ReleaseRules.supplyOOS(flagged, reason: "no alternative therapy", by: "qp.maria", now: R.now, expecting: nil, digest: digest, in: s)
