@@ -20,7 +20,7 @@ struct VerifyCommand: ParsableCommand {
 
             JSON output (--json), one object: status ("ok", "ok-with-warnings", "corrupt"), path, bytes, lines, \
             records, journal_id, head {seq, hash}, corruption {line, offset, reason} or null, warnings \
-            [{line, offset, message}], warning_count, witness {status: "matches", "saved", "changed", "acknowledged", "skipped"; \
+            [{line, offset, message}], warning_count, duty_warnings (accounts holding admin with a GMP role),  witness {status: "matches", "saved", "changed", "acknowledged", "skipped"; \
             seq; message}, expected {seq, hash, status: "matches", "differs"} when asked; with --deep, deep \
             {status: "ok", "mismatch", "skipped"; records; signatures; findings [{line, seq, kind, batch, problem}]}.
             """
@@ -104,6 +104,7 @@ struct VerifyCommand: ParsableCommand {
                 if expectedStatus == "differs" { failed = true }
             }
 
+            let conflicts = report.status == .corrupt ? [] : try DutyConflicts.accounts(in: locations.journal)
             var deepReport: DeepVerification.Report? = nil
             if deep && report.status != .corrupt {
                 let checked = try DeepVerification.run(path: locations.journal)
@@ -115,9 +116,14 @@ struct VerifyCommand: ParsableCommand {
             if json {
                 var object = jsonReport(report, witnessStatus, witnessMessage, witness, expectedStatus)
                 if deep { object = Self.withDeep(object, deepReport) }
+                if var o = object.objectValue {
+                    o["duty_warnings"] = .array(conflicts.map { .string(DutyConflicts.warning($0)) })
+                    object = .object(o)
+                }
                 out.write(AuditText.safeJSON(object) + "\n")
             } else {
                 var text = textReport(report, witnessStatus, witnessMessage, expectedStatus)
+                for user in conflicts { text += "warning   " + DisplayText.sanitize(DutyConflicts.warning(user)) + "\n" }
                 if let deepReport { text += Self.deepText(deepReport) }
                 out.write(text)
             }
