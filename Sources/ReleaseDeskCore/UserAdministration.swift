@@ -113,10 +113,12 @@ public enum UserAdministration {
         return user
     }
 
-    /// `reason` without surrounding spaces; an empty reason is refused.
+    /// `reason` exactly as given; a reason without visible text (empty, white space, invisible characters
+    /// alone: `DisplayText.hasVisibleText`) is refused at gate `reason`.
     public static func requireReason(_ reason: String) throws(ActionRefusal) -> String {
-        let trimmed = reason.trimmingSpaces
-        guard !trimmed.isEmpty else { throw ActionRefusal(.rule, gate: "reason", "a reason is required and may not be empty") }
-        return trimmed
+        guard DisplayText.hasVisibleText(reason) else {
+            throw ActionRefusal(.rule, gate: "reason", "a reason is required and must hold visible text")
+        }
+        return reason
     }
 }

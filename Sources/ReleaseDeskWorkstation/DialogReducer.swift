@@ -242,7 +242,7 @@ enum DialogReducer {
         guard let user = state.user else { return [] }
         let action = dialog.action
         guard let prompt = dialog.prompt else {
-            if dialog.fields.contains(where: { $0.label == "Reason" }) && dialog.field("Reason").trimmingSpaces.isEmpty {
+            if dialog.fields.contains(where: { $0.label == "Reason" }) && !DisplayText.hasVisibleText(dialog.field("Reason")) {
                 dialog.message = "A reason is required."
                 dialog.focus = 2 + (dialog.fields.firstIndex { $0.label == "Reason" } ?? 0)
                 return []

@@ -127,7 +127,7 @@ public enum ImportPlanner {
                     continue
                 }
                 if let existing = batch.qc.first(where: { $0.id == result.id }) {
-                    guard let correction, !correction.trimmingSpaces.isEmpty else {
+                    guard let correction, DisplayText.hasVisibleText(correction) else {
                         problem(
                             located, "result_id",
                             "result \(result.id) is already recorded; a changed value needs a correction_reason")
@@ -187,14 +187,25 @@ public enum ImportPlanner {
                     "records": .int(Int64(partCount)),
                     "files": .array(
                         files.map {
-                            [
+                            var entry: [String: JSONValue] = [
                                 "name": .string($0.file), "sha256": .string($0.sha256), "format": .string($0.format),
                                 "items": .int(Int64($0.items.count)),
                             ]
+                            if let derivation = $0.derivation {
+                                entry["derived_from"] = .string(derivation.from)
+                                entry["derived_sha256"] = .string(derivation.sha256)
+                                entry["transformation"] = .string(derivation.transformation)
+                            }
+                            return .object(entry)
                         }),
                 ])))
         drafts += reviews(after: drafts, state: state, now: now, quietPerMille: quietPerMille)
         return .success(drafts)
+    }
+
+    /// Refuses an import reason without visible text (gate `reason`, as every reason).
+    public static func requireReason(_ reason: String?) throws(ActionRefusal) {
+        if let reason { _ = try UserAdministration.requireReason(reason) }
     }
 
     /// Whether `result` fits its product: known attribute, the specified unit, a number where the limit is
