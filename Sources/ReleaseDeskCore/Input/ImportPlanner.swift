@@ -82,6 +82,10 @@ public enum ImportPlanner {
             if product.modality == "autologous" && batch.coi == nil {
                 problem(located, located.path + ".coi", "an autologous batch needs its patient's chain-of-identity code")
             }
+            let apheresis = EventTimes.apheresis(of: batch, product: product)
+            for event in EventTimes.events(of: batch, path: located.path) {
+                if let message = EventTimes.problem(event, now: now, apheresis: apheresis) { problem(located, event.field, message) }
+            }
             for (index, result) in batch.qc.enumerated() {
                 if let message = check(result, against: product) {
                     problem(located, "\(located.path).qc[\(index)]", message)
@@ -122,6 +126,11 @@ public enum ImportPlanner {
                     problem(located, "value", message)
                     continue
                 }
+                let tested = EventTimes.Event(field: "tested_at", at: result.testedAt, followsApheresis: true)
+                if let message = EventTimes.problem(tested, now: now, apheresis: EventTimes.apheresis(of: batch, product: product)) {
+                    problem(located, "tested_at", message)
+                    continue
+                }
                 guard seenResults.insert(result.id).inserted else {
                     problem(located, "result_id", "result \(result.id) appears twice in this import")
                     continue
@@ -153,6 +162,11 @@ public enum ImportPlanner {
                 guard seenEvents.insert(batchID + "/" + event.id).inserted, !batch.custody.contains(where: { $0.id == event.id })
                 else {
                     problem(located, "event_id", "custody event \(event.id) of \(batchID) is already recorded")
+                    continue
+                }
+                let at = EventTimes.Event(field: located.path.hasPrefix("custody[") ? located.path + ".at" : "at", at: event.at, followsApheresis: true)
+                if let message = EventTimes.problem(at, now: now, apheresis: EventTimes.apheresis(of: batch, product: products[batch.product])) {
+                    problem(located, at.field, message)
                     continue
                 }
                 if qcByBatch[batchID] == nil && custodyByBatch[batchID] == nil { order.append(batchID) }
