@@ -82,6 +82,25 @@ struct HostileTextCLITests {
         let body = try #require(
             (try JSONSerialization.jsonObject(with: Data(record.utf8)) as? [String: Any])?["body"] as? [String: Any])
         #expect(body["reason"] as? String == reason)
+
+        // The reproduction as reported: comment --text=VALUE, VALUE starting with a combining mark.
+        let unlocked = try cli.run(["user", "unlock", "qa.anna", "--reason", "review done", "--user", "dana", "--password-stdin"], input: "admin-pass-1\n")
+        #expect(unlocked.status == 0, "\(unlocked.stderr)")
+        let batch = cli.directory + "/batch.json"
+        try """
+            {"batches": [{"id": "B-1", "product": "KYM-19", "site": "SITE-1", "coi": "COI-1", "patient_weight_kg": "72",
+              "apheresis_at": "2026-01-01T08:00:00Z", "manufacture_start": "2026-01-02T08:00:00Z", "expiry": "2030-01-01"}]}
+            """.write(toFile: batch, atomically: true, encoding: .utf8)
+        let imported = try cli.run(
+            ["import", Self.sampleData + "/master-data.json", batch, "--user", "qa.anna", "--password-stdin"], input: "qa-pass-123\n")
+        #expect(imported.status == 0, "\(imported.stderr)")
+        let text = "\u{301}\u{20DD} note, kept as typed\t"
+        let commented = try cli.run(["comment", "B-1", "--text=" + text, "--user", "qa.anna", "--password-stdin"], input: "qa-pass-123\n")
+        #expect(commented.status == 0, "\(commented.stderr)")
+        let comment = try #require(cli.lines().last { $0.contains(#""kind":"batch.commented""#) })
+        let commentBody = try #require(
+            (try JSONSerialization.jsonObject(with: Data(comment.utf8)) as? [String: Any])?["body"] as? [String: Any])
+        #expect(commentBody["reason"] as? String == text)
     }
 
     @Test func aReasonWithoutVisibleTextIsRefusedAtGateReasonAndJournaled() throws {
