@@ -5,7 +5,7 @@
 /// done to the patient's material can precede its collection: manufacture start and end, steps, process
 /// readings, QC tests and custody events before `apheresis_at` are refused. Environmental monitoring and
 /// reported deviations are only checked against the clock: EM samples belong to the rooms and may be taken
-/// before the material arrives (the pre-use sample of a session), and a deviation may concern the set-up.
+/// before the material arrives (the room's pre-use sample), and a deviation may concern the set-up.
 /// `now` is passed in; the core has no clock.
 public enum EventTimes {
     /// How far an event time may lie ahead of now: five minutes.
