@@ -71,6 +71,7 @@ public struct InputJSONError: Error, Equatable, CustomStringConvertible {
 
     /// This error inside the member or element `step` of its parent (`coi`, `[3]`).
     func inside(_ step: String) -> InputJSONError {
+        guard !step.isEmpty else { return self }
         var copy = self
         copy.path = path.isEmpty ? step : (path.hasPrefix("[") ? step + path : step + "." + path)
         return copy
@@ -153,20 +154,43 @@ public struct InputJSONReader {
         }
         while true {
             skipSpace()
-            guard index < bytes.count, bytes[index] == UInt8(ascii: "\"") else { throw error("expected a quoted key") }
+            guard index < bytes.count else {
+                // The enclosing value is named by the caller; name the member that was expected after the last.
+                throw error(members.isEmpty ? "the file ends inside an object, where a key was expected"
+                    : "the file ends after this member, where another key or '}' was expected")
+                    .inside(members.last?.key ?? "")
+            }
+            guard bytes[index] == UInt8(ascii: "\"") else {
+                throw error(members.isEmpty ? "expected a quoted key" : "expected a quoted key after this member")
+                    .inside(members.last?.key ?? "")
+            }
             let keyError = error("")
-            let key = try string()
+            let keyStart = index
+            let key: String
+            do throws(InputJSONError) {
+                key = try string()
+            } catch {
+                // The key being read names the problem, as far as it was read (invalid bytes shown as U+FFFD).
+                let end = Swift.min(index, bytes.count)
+                var partial = String(decoding: bytes[(keyStart + 1)..<Swift.max(keyStart + 1, end)], as: UTF8.self)
+                if partial.hasSuffix("\"") { partial.removeLast() }
+                throw error.inside(partial.isEmpty ? "(key)" : partial)
+            }
             guard seen.insert(key).inserted else {
                 throw InputJSONError(line: keyError.line, column: keyError.column, reason: "duplicate key", path: key)
             }
-            skipSpace()
-            guard index < bytes.count, bytes[index] == UInt8(ascii: ":") else { throw error("expected ':' after a key") }
-            index += 1
-            skipSpace()
             do throws(InputJSONError) {
+                skipSpace()
+                guard index < bytes.count else { throw error("the file ends after a key, where ':' was expected") }
+                guard bytes[index] == UInt8(ascii: ":") else { throw error("expected ':' after a key") }
+                index += 1
+                skipSpace()
                 members.append((key, try value(depth: depth + 1)))
                 skipSpace()
                 guard index < bytes.count else { throw error("the file ends inside an object") }
+                guard bytes[index] == UInt8(ascii: ",") || bytes[index] == UInt8(ascii: "}") else {
+                    throw error("expected ',' or '}' in an object")
+                }
             } catch {
                 throw error.inside(key)
             }
@@ -174,11 +198,8 @@ public struct InputJSONReader {
                 index += 1
                 continue
             }
-            if bytes[index] == UInt8(ascii: "}") {
-                index += 1
-                return .object(members)
-            }
-            throw error("expected ',' or '}' in an object")
+            index += 1
+            return .object(members)
         }
     }
 
@@ -192,22 +213,23 @@ public struct InputJSONReader {
         }
         while true {
             skipSpace()
+            let position = elements.count
             do throws(InputJSONError) {
                 elements.append(try value(depth: depth + 1))
                 skipSpace()
                 guard index < bytes.count else { throw error("the file ends inside an array") }
+                guard bytes[index] == UInt8(ascii: ",") || bytes[index] == UInt8(ascii: "]") else {
+                    throw error("expected ',' or ']' in an array")
+                }
             } catch {
-                throw error.inside("[\(elements.count)]")
+                throw error.inside("[\(position)]")
             }
             if bytes[index] == UInt8(ascii: ",") {
                 index += 1
                 continue
             }
-            if bytes[index] == UInt8(ascii: "]") {
-                index += 1
-                return .array(elements)
-            }
-            throw error("expected ',' or ']' in an array")
+            index += 1
+            return .array(elements)
         }
     }
 

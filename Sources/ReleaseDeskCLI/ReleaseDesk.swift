@@ -27,6 +27,12 @@ struct ReleaseDesk: ParsableCommand {
         ]
     )
 
+    /// Parses the command line (with option values that start with a combining mark kept whole:
+    /// `OptionValues`) and runs the command.
+    static func main() {
+        main(OptionValues.separated(Array(CommandLine.arguments.dropFirst())))
+    }
+
     @OptionGroup var global: GlobalOptions
 
     @Option(name: .long, help: "Theme of the workstation: default, high-contrast, colorblind, monochrome, or a file name in a themes folder.")

@@ -191,17 +191,62 @@ public enum AuditText {
     /// The header row.
     public static var csvHeader: String { csvColumns.map(csvField).joined(separator: ",") + "\r\n" }
 
-    /// One CSV cell: sanitised, neutralised against spreadsheet formulas (a leading `=`, `+`, `-`, `@`, tab or
-    /// CR gets a `'` in front), and quoted when it holds a comma, quote or line end.
+    /// One CSV cell: sanitised, neutralised against spreadsheet formulas (a cell whose first character other
+    /// than spaces is `=`, `+`, `-`, `@`, tab, CR or their full-width forms gets a `'` in front), and quoted
+    /// when it holds a comma, quote or line end.
+    ///
+    /// Every decision is made on Unicode scalars, never on `Character`s: a combining mark after a comma or
+    /// quote would otherwise hide the comma or quote inside one grapheme. And so that readers that split text
+    /// into graphemes parse the cell as readers that split it into code points do, a mark that would join a
+    /// comma or quote (a combining mark after it, a prepended mark before it) gets a dotted circle U+25CC as
+    /// its own base; the same at the start and end of the cell, where the delimiters are.
     public static func csvField(_ raw: String) -> String {
-        var text = DisplayText.sanitize(raw, layout: .singleLine)
-        if let first = text.unicodeScalars.first, "=+-@\t\r".unicodeScalars.contains(first) {
-            text = "'" + text
+        var scalars: [Unicode.Scalar] = []
+        for scalar in DisplayText.sanitize(raw, layout: .singleLine).unicodeScalars {
+            if let last = scalars.last, isCSVStructural(last) || isCSVStructural(scalar), joins(last, scalar) {
+                scalars.append(dottedCircle)
+            }
+            scalars.append(scalar)
         }
-        if text.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" }) {
-            return "\"" + text.replacingAll("\"", with: "\"\"") + "\""
+        if let first = scalars.first, joins(",", first) || joins("\"", first) { scalars.insert(dottedCircle, at: 0) }
+        if let last = scalars.last, joins(last, ",") || joins(last, "\"") || joins(last, "\r") {
+            scalars.append(dottedCircle)
         }
-        return text
+        if let lead = scalars.first(where: { $0 != " " && $0 != "\u{3000}" }), csvFormulaStarts.contains(lead.value) {
+            scalars.insert("'", at: 0)
+        }
+        var text = String.UnicodeScalarView()
+        guard scalars.contains(where: isCSVStructural) else {
+            text.append(contentsOf: scalars)
+            return String(text)
+        }
+        text.append("\"")
+        for scalar in scalars {
+            text.append(scalar)
+            if scalar == "\"" { text.append("\"") }
+        }
+        text.append("\"")
+        return String(text)
+    }
+
+    /// Scalars that start a formula in a spreadsheet: `=`, `+`, `-`, `@`, tab, CR, and the full-width `＝`,
+    /// `＋`, `－`, `＠` that some spreadsheets read as the same.
+    static let csvFormulaStarts: Set<UInt32> = [0x3D, 0x2B, 0x2D, 0x40, 0x09, 0x0D, 0xFF1D, 0xFF0B, 0xFF0D, 0xFF20]
+
+    /// U+25CC DOTTED CIRCLE, the conventional base for showing a mark on its own.
+    static let dottedCircle: Unicode.Scalar = "\u{25CC}"
+
+    /// Whether `scalar` is part of the CSV syntax: comma, quote, line end.
+    static func isCSVStructural(_ scalar: Unicode.Scalar) -> Bool {
+        scalar == "," || scalar == "\"" || scalar == "\n" || scalar == "\r"
+    }
+
+    /// Whether `a` followed by `b` forms one grapheme (the standard library's segmentation decides).
+    static func joins(_ a: Unicode.Scalar, _ b: Unicode.Scalar) -> Bool {
+        var pair = String.UnicodeScalarView()
+        pair.append(a)
+        pair.append(b)
+        return String(pair).count == 1
     }
 
     // MARK: - JSON Lines

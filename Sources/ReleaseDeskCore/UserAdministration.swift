@@ -125,13 +125,12 @@ public enum UserAdministration {
         return user
     }
 
-    /// `reason` without surrounding spaces; a reason with no visible character (empty, white space, zero-width
-    /// or other invisible characters only) is refused.
+    /// `reason` exactly as given; a reason without visible text (empty, white space, invisible characters
+    /// alone: `DisplayText.hasVisibleText`) is refused at gate `reason`.
     public static func requireReason(_ reason: String) throws(ActionRefusal) -> String {
-        let trimmed = reason.trimmingSpaces
-        guard DisplayText.hasVisibleText(trimmed) else {
-            throw ActionRefusal(.rule, gate: "reason", "a reason is required and must carry visible text")
+        guard DisplayText.hasVisibleText(reason) else {
+            throw ActionRefusal(.rule, gate: "reason", "a reason is required and must hold visible text")
         }
-        return trimmed
+        return reason
     }
 }

@@ -20,6 +20,13 @@ extension Desk {
                 return []
             }
         }
+        if let reason, (try? ImportPlanner.requireReason(reason)) == nil {
+            // A reason that says nothing is refused before any file is read; the refusal is journaled.
+            try perform("data.import", by: actor) { _ throws(ActionRefusal) in
+                try ImportPlanner.requireReason(reason)
+                return []
+            }
+        }
         var parsed: [ParsedImport] = []
         var problems: [ImportProblem] = []
         for path in paths {
@@ -27,10 +34,23 @@ extension Desk {
             guard var bytes = try FileBytes.read(path, limit: 1 << 30) else {
                 throw ImportFileMissing(path: path)
             }
+            var derivation: ParsedImport.Derivation?
+            if shift != 0 {
+                // The journal names the bytes it imported; the sample file they were made from is named beside
+                // them (a file without times is imported as it is, and says so by naming no derivation).
+                let shifted = DemoTimes.shift(bytes, byMilliseconds: shift)
+                if shifted != bytes {
+                    derivation = ParsedImport.Derivation(
+                        from: DemoTimes.shortName(path), sha256: Digest.sha256(bytes).hex,
+                        transformation: DemoTimes.describe(shift))
+                    bytes = shifted
+                }
+            }
             let sha = Digest.sha256(bytes).hex
-            if shift != 0 { bytes = DemoTimes.shift(bytes, byMilliseconds: shift) }
             switch ImportParser.parse(file: name, sha256: sha, bytes: bytes) {
-            case .success(let file): parsed.append(file)
+            case .success(var file):
+                file.derivation = derivation
+                parsed.append(file)
             case .failure(let found): problems += found.problems
             }
         }
@@ -59,6 +79,18 @@ public struct ImportFileMissing: Error, CustomStringConvertible {
 
 /// Moves every time in sample files by a fixed amount, so the demo's clocks are alive whenever it opens.
 public enum DemoTimes {
+    /// The words the journal keeps for a shift of `ms` milliseconds.
+    public static func describe(_ ms: Int64) -> String {
+        "times shifted by \(ms < 0 ? "-" : "+")\(ms.magnitude) ms"
+    }
+
+    /// `path` as its folder and file name (`SampleData/batches.json`): where the sample file is, without the
+    /// rest of this machine's path.
+    public static func shortName(_ path: String) -> String {
+        let parts = path.split(separator: "/").map(String.init)
+        return parts.suffix(2).joined(separator: "/")
+    }
+
     /// `bytes` with each `YYYY-MM-DDTHH:MM:SSZ`-style time (and date-only `"YYYY-MM-DD"` string) moved by `ms`.
     public static func shift(_ bytes: [UInt8], byMilliseconds ms: Int64) -> [UInt8] {
         var out: [UInt8] = []

@@ -140,10 +140,10 @@ public struct ActionDialog: Equatable, Sendable {
             return classification ? .approveClassification(deviation: id, reason: reason) : .approveDeviation(deviation: id, reason: reason)
         case .investigate(let id):
             let capa = field("CAPA refs").split(whereSeparator: { $0 == "," || $0 == " " }).map(String.init)
-            let rationale = field("Why no CAPA").trimmingSpaces
+            let rationale = field("Why no CAPA")
             return .recordInvestigation(
                 deviation: id, rootCause: field("Root cause"), impact: field("Impact"), capa: capa,
-                capaRationale: rationale.isEmpty ? nil : rationale, effectivenessCheck: field("Eff. check"), reason: reason)
+                capaRationale: DisplayText.hasVisibleText(rationale) ? rationale : nil, effectivenessCheck: field("Eff. check"), reason: reason)
         case .certify(let batch):
             var answers: [String: Bool] = [:]
             for item in checklist { if let a = item.answer { answers[item.id] = a } }

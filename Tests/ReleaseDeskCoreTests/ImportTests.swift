@@ -54,8 +54,11 @@ struct ImportTests {
         return []
     }
 
+    /// A time after every event in these tests' files (an import refuses events later than now).
+    static let afterEveryEvent = Timestamp(iso8601: "2026-06-01T00:00:00Z")!
+
     func planProblems(_ files: [ParsedImport], state: DeskState) -> [ImportProblem] {
-        if case .failure(let p) = ImportPlanner.plan(files, importID: "x", actor: "qa", reason: nil, now: Timestamp(millisecondsSinceEpoch: 0), state: state) {
+        if case .failure(let p) = ImportPlanner.plan(files, importID: "x", actor: "qa", reason: nil, now: Self.afterEveryEvent, state: state) {
             return p.problems
         }
         return []
@@ -97,13 +100,13 @@ struct ImportTests {
         state.batches["B-1"] = BatchRecord(batch: Sample.batch("B-1"), firstSeq: 1, firstAt: Sample.time(0), lastDataSeq: 1)
         let csv = """
             batch,result_id,attribute,value,unit,tested_at,status,correction_reason
-            B-9,R-new,viability,90,%,2026-01-01T00:00:00Z,final,
-            B-1,R-new2,potency,900,pg/mL,2026-01-01T00:00:00Z,final,
-            B-1,R-new3,viability,90,per cent,2026-01-01T00:00:00Z,final,
-            B-1,R-viability,viability,91,%,2026-01-01T00:00:00Z,final,
-            B-1,R-new4,viability,ninety,%,2026-01-01T00:00:00Z,final,
-            B-1,R-new5,endotoxin,0.2,EU/mL,2026-01-01T00:00:00Z,final,
-            B-1,R-new5,endotoxin,0.3,EU/mL,2026-01-01T00:00:00Z,final,
+            B-9,R-new,viability,90,%,2026-03-20T00:00:00Z,final,
+            B-1,R-new2,potency,900,pg/mL,2026-03-20T00:00:00Z,final,
+            B-1,R-new3,viability,90,per cent,2026-03-20T00:00:00Z,final,
+            B-1,R-viability,viability,91,%,2026-03-20T00:00:00Z,final,
+            B-1,R-new4,viability,ninety,%,2026-03-20T00:00:00Z,final,
+            B-1,R-new5,endotoxin,0.2,EU/mL,2026-03-20T00:00:00Z,final,
+            B-1,R-new5,endotoxin,0.3,EU/mL,2026-03-20T00:00:00Z,final,
 
             """
         let found = planProblems([try! parse("qc.csv", csv).get()], state: state)

@@ -80,7 +80,7 @@ final class UserAdministrationTests {
 
     @Test func emptyReasonIsRefused() throws {
         let state = try site()
-        #expect(throws: ActionRefusal(.rule, gate: "reason", "a reason is required and must carry visible text")) {
+        #expect(throws: ActionRefusal(.rule, gate: "reason", "a reason is required and must hold visible text")) {
             try UserAdministration.lock("qa.anna", reason: "  \t", by: "dana", in: state)
         }
     }

@@ -52,7 +52,7 @@ struct DetailContentTests {
         let heading = try #require(lines.firstIndex(of: "QC results"))
         let viability = try #require(lines[heading...].first { $0.hasPrefix("viability") })
         #expect(viability.contains("76.5 % · limit"))
-        #expect(viability.contains("✘ out of specification · final · tested 2026-01-04"))
+        #expect(viability.contains("✘ out of specification · final · tested 2025-12-26"))
         let car = try #require(lines[heading...].first { $0.hasPrefix("car_positive") })
         #expect(car.contains("23.4 %") && car.contains("✔ meets") && car.contains("◆ corrected"))
         #expect(lines.contains { $0.contains("◆ value 21.1 → 23.4 by qa.anna") && $0.contains("re-read of the flow plot") })

@@ -96,7 +96,7 @@ struct DialogPrecheckTests {
         }
         var dialog = try #require(Self.dialog(state))
         #expect(dialog.prompt == nil)
-        #expect(dialog.message == "Refused (description): description is required and may not be empty")
+        #expect(dialog.message == "Refused (description): description is required and must hold visible text")
         #expect(dialog.fields.map(\.text) == [opened.fields[0].text, opened.fields[1].text, "", "viability below limit"])
         #expect(!Self.screen(state).contains("You are about to sign"))
         // The description given, the same Sign… passes the rule and only now asks for the components.

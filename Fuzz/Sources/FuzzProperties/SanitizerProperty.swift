@@ -42,6 +42,83 @@ public enum SanitizerProperty {
         return String(scalars)
     }
 
+    /// Scalars that start a formula in a spreadsheet, full-width forms included.
+    static let formulaStarts: Set<Unicode.Scalar> = ["=", "+", "-", "@", "\t", "\r", "\u{FF1D}", "\u{FF0B}", "\u{FF0D}", "\u{FF20}"]
+
+    /// The cells of one RFC 4180 row, read unit by unit (code points, or graphemes).
+    static func csvCells<U: Equatable>(_ units: [U], quote: U, comma: U) -> [[U]] {
+        var cells: [[U]] = []
+        var cell: [U] = []
+        var quoted = false
+        var i = 0
+        while i < units.count {
+            let u = units[i]
+            if quoted {
+                if u == quote {
+                    if i + 1 < units.count && units[i + 1] == quote {
+                        cell.append(u)
+                        i += 2
+                        continue
+                    }
+                    quoted = false
+                } else {
+                    cell.append(u)
+                }
+            } else if u == quote && cell.isEmpty {
+                quoted = true
+            } else if u == comma {
+                cells.append(cell)
+                cell = []
+            } else {
+                cell.append(u)
+            }
+            i += 1
+        }
+        cells.append(cell)
+        return cells
+    }
+
+    /// `AuditText.csvField` for any text: between two other cells it reads back as one cell whether split
+    /// into code points or into graphemes (both give the same text), holds nothing hidden, and does not start
+    /// a formula (after leading spaces).
+    static func csvViolations(_ text: String) -> [String] {
+        var found: [String] = []
+        let field = AuditText.csvField(text)
+        let row = "a," + field + ",z"
+        let byScalar = csvCells(Array(row.unicodeScalars), quote: "\"", comma: ",")
+        let byGrapheme = csvCells(Array(row), quote: Character("\""), comma: Character(","))
+        if byScalar.count != 3 { found.append("csvField gave \(byScalar.count - 2) cells read by code point") }
+        if byGrapheme.count != 3 { found.append("csvField gave \(byGrapheme.count - 2) cells read by grapheme") }
+        if byScalar.count == 3 && byGrapheme.count == 3 {
+            var scalars = String.UnicodeScalarView()
+            scalars.append(contentsOf: byScalar[1])
+            let cell = String(scalars)
+            if cell != String(byGrapheme[1]) { found.append("csvField reads differently by code point and by grapheme") }
+            if let lead = cell.unicodeScalars.first(where: { $0 != " " && $0 != "\u{3000}" }), formulaStarts.contains(lead) {
+                found.append("csvField lets a formula start through")
+            }
+            if let bad = firstForbidden(cell) { found.append("csvField let \(bad) through") }
+        }
+        return found
+    }
+
+    /// `DisplayWidth` for any text: a scalar is 0, 1 or 2 columns, a text is the sum of its scalars, `pad` gives
+    /// exactly the columns asked for and `truncate` never more.
+    static func widthViolations(_ text: String, columns: Int) -> [String] {
+        var found: [String] = []
+        var sum = 0
+        for scalar in text.unicodeScalars {
+            let w = DisplayWidth.of(scalar)
+            if w < 0 || w > 2 { found.append("DisplayWidth.of(U+\(String(scalar.value, radix: 16))) is \(w)") }
+            sum += w
+        }
+        if DisplayWidth.of(text) != sum { found.append("DisplayWidth.of(text) is not the sum of its scalars") }
+        let shown = DisplayText.sanitize(text)
+        if DisplayWidth.of(DisplayWidth.pad(shown, to: columns)) != columns { found.append("pad(to: \(columns)) missed") }
+        if DisplayWidth.of(DisplayWidth.truncate(shown, to: columns)) > columns { found.append("truncate(to: \(columns)) overran") }
+        return found
+    }
+
     /// The properties the input breaks (empty when all hold). The first four bytes choose the cell buffer's
     /// size, position and clip; the text is `text(of:)`, and the raw bytes go through `sanitize(bytes:)`.
     public static func violations(_ data: [UInt8]) -> [String] {
@@ -65,6 +142,8 @@ public enum SanitizerProperty {
                 found.append("asciiFallback(\(layout)) left a non-ASCII or control character")
             }
         }
+        found += csvViolations(text)
+        found += widthViolations(text, columns: Int((data.first ?? 0) % 40))
         let p = data + [0, 0, 0, 0]
         let width = Int(p[0] % 48)
         let height = Int(p[1] % 4)

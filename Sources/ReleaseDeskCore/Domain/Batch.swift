@@ -259,8 +259,9 @@ public struct Batch: Sendable, Hashable {
                 let field = try e.string("field")
                 let value: String?
                 switch e.take("value") {
-                case .string(let text)?: value = text.trimmingSpaces.isEmpty ? nil : text
+                case .string(let text)?: value = DisplayText.hasVisibleText(text) ? text : nil
                 case .int(let i)?: value = String(i)
+                case let number? where Fields.decimalText(number) != nil: value = Fields.decimalText(number)
                 case nil: value = nil
                 default: throw FieldError(e.path + ".value", "must be a string, a number or null")
                 }

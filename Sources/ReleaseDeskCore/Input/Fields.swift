@@ -29,7 +29,9 @@ public struct Fields {
 
     /// Wraps `value`, which must be an object.
     public init(_ value: JSONValue, path: String) throws(FieldError) {
-        guard case .object(let members) = value else { throw FieldError(path, "must be an object") }
+        guard case .object(let members) = value, Self.decimalText(value) == nil else {
+            throw FieldError(path, "must be an object")
+        }
         self.members = members
         self.path = path
     }
@@ -48,18 +50,52 @@ public struct Fields {
         return value
     }
 
-    /// An optional string; empty strings are refused.
+    /// An optional string, kept exactly as written; text without visible characters is refused.
     public mutating func optionalString(_ key: String) throws(FieldError) -> String? {
         guard let value = take(key) else { return nil }
-        guard case .string(let text) = value else { throw FieldError(at(key), "must be a string") }
-        guard !text.trimmingSpaces.isEmpty else { throw FieldError(at(key), "may not be empty") }
+        guard case .string(let text) = value else { throw FieldError(at(key), Self.notText(value)) }
+        guard DisplayText.hasVisibleText(text) else {
+            throw FieldError(at(key), text.isEmpty ? "may not be empty" : "may not be empty (it holds no visible text)")
+        }
+        return text
+    }
+
+    /// An optional reason (`correction_reason`), kept exactly as written; a reason without visible text
+    /// (white space or invisible characters alone) is refused.
+    public mutating func optionalReason(_ key: String) throws(FieldError) -> String? {
+        guard let value = take(key) else { return nil }
+        guard case .string(let text) = value else { throw FieldError(at(key), Self.notText(value)) }
+        guard DisplayText.hasVisibleText(text) else {
+            throw FieldError(at(key), "a reason must hold visible text, not only spaces or invisible characters")
+        }
         return text
     }
 
     /// An optional string that may be empty (a unit of a qualitative result); missing is empty.
     public mutating func text(_ key: String) throws(FieldError) -> String {
         guard let value = take(key) else { return "" }
-        guard case .string(let text) = value else { throw FieldError(at(key), "must be a string") }
+        guard case .string(let text) = value else { throw FieldError(at(key), Self.notText(value)) }
+        return text
+    }
+
+    /// The message for a value that is not text where text is expected; a number is named as one.
+    static func notText(_ value: JSONValue) -> String {
+        if case .int(let i) = value { return "must be a string, not the number \(i)" }
+        if let decimal = decimalText(value) { return "must be a string, not the number \(decimal)" }
+        return "must be a string"
+    }
+
+    /// The key under which the input converter keeps a JSON number written with a fraction or exponent:
+    /// `{"$decimal": "26.5"}`. No input field can have this name (field names are `a–z 0–9 _`), so a number
+    /// stays a number and is never taken for text.
+    public static let decimalKey = "$decimal"
+
+    /// A JSON number with a fraction or exponent, as the input converter keeps it.
+    public static func decimal(_ text: String) -> JSONValue { .object([decimalKey: .string(text)]) }
+
+    /// The text of a decimal number kept by the input converter, or `nil`.
+    public static func decimalText(_ value: JSONValue) -> String? {
+        guard case .object(let members) = value, members.count == 1, case .string(let text)? = members[decimalKey] else { return nil }
         return text
     }
 
@@ -107,6 +143,10 @@ public struct Fields {
         guard let value = take(key) else { return nil }
         switch value {
         case .int(let i): return Quantity(text: String(i))!
+        case _ where Self.decimalText(value) != nil:
+            let text = Self.decimalText(value)!
+            guard let q = Quantity(text: text) else { throw FieldError(at(key), "\"\(text)\" is not a number") }
+            return q
         case .string(let s):
             guard let q = Quantity(text: s) else { throw FieldError(at(key), "\"\(DisplayText.sanitize(s))\" is not a number") }
             return q
@@ -153,7 +193,7 @@ public struct Fields {
         guard case .array(let items) = value else { throw FieldError(at(key), "must be an array of strings") }
         var result: [String] = []
         for (index, item) in items.enumerated() {
-            guard case .string(let s) = item else { throw FieldError("\(at(key))[\(index)]", "must be a string") }
+            guard case .string(let s) = item else { throw FieldError("\(at(key))[\(index)]", Self.notText(item)) }
             result.append(s)
         }
         return result

@@ -72,6 +72,27 @@ public struct ParsedImport: Sendable {
     /// For JSON files: the line of every value, by path.
     public var lines: [String: Int] = [:]
 
+    /// Set when the bytes imported were made from another file (the demo's time-shifted copies of the
+    /// sample files): that file, the SHA-256 of its bytes, and what was done to them. `sha256` is always the
+    /// SHA-256 of the bytes actually imported.
+    public var derivation: Derivation?
+
+    /// Where imported bytes came from when they are not a file's own bytes.
+    public struct Derivation: Sendable, Equatable {
+        /// The file the bytes were made from, as a short relative name (`SampleData/batches.json`).
+        public var from: String
+        /// SHA-256 (hex) of that file's bytes.
+        public var sha256: String
+        /// What was done to them, in words (`times shifted by +27648000000 ms`).
+        public var transformation: String
+
+        public init(from: String, sha256: String, transformation: String) {
+            self.from = from
+            self.sha256 = sha256
+            self.transformation = transformation
+        }
+    }
+
     /// The line of `path`, or of its nearest enclosing value.
     public func line(of path: String, fallback: Int) -> Int {
         var p = path
@@ -90,13 +111,37 @@ public enum ImportParser {
     /// Parses one file; every problem found is returned (not only the first).
     public static func parse(file: String, sha256: String, bytes: [UInt8]) -> Result<ParsedImport, ImportProblems> {
         if bytes.starts(with: [0xFF, 0xFE]) || bytes.starts(with: [0xFE, 0xFF]) {
-            return failed([ImportProblem(file: file, line: 1, field: "", message: "the file is UTF-16; imports are UTF-8")])
+            return failed([ImportProblem(file: file, line: 1, field: "", message: "the file is UTF-16; save it as UTF-8")])
+        }
+        if let order = utf16WithoutBOM(bytes) {
+            return failed([
+                ImportProblem(
+                    file: file, line: 1, field: "",
+                    message: "the file is UTF-16 (\(order), without a byte-order mark); save it as UTF-8")
+            ])
         }
         if bytes.isEmpty { return failed([ImportProblem(file: file, line: 1, field: "", message: "the file is empty")]) }
         let lower = file.lowercased()
         if lower.hasSuffix(".csv") { return parseCSV(file: file, sha256: sha256, bytes: bytes) }
         if lower.hasSuffix(".json") { return parseJSON(file: file, sha256: sha256, bytes: bytes) }
         return failed([ImportProblem(file: file, line: 1, field: "", message: "unknown file type: imports are .json or .csv")])
+    }
+
+    /// `little-endian` or `big-endian` when `bytes` look like UTF-16 without a byte-order mark: a NUL in every
+    /// other byte of the first ones (text in UTF-8 has no NUL bytes at all), else `nil`.
+    static func utf16WithoutBOM(_ bytes: [UInt8]) -> String? {
+        let sample = bytes.prefix(256)
+        guard sample.count >= 4 else { return nil }
+        var evenNUL = 0
+        var oddNUL = 0
+        for (offset, byte) in sample.enumerated() where byte == 0 {
+            if offset % 2 == 0 { evenNUL += 1 } else { oddNUL += 1 }
+        }
+        let pairs = sample.count / 2
+        // Mostly ASCII text in UTF-16 has a NUL in (nearly) every high byte and none in the low ones.
+        if oddNUL * 4 >= pairs * 3 && evenNUL == 0 { return "little-endian" }
+        if evenNUL * 4 >= pairs * 3 && oddNUL == 0 { return "big-endian" }
+        return nil
     }
 
     // MARK: - JSON
@@ -208,7 +253,7 @@ public enum ImportParser {
         case .null: return .null
         case .bool(let b): return .bool(b)
         case .integer(let i): return .int(i)
-        case .decimal(let text): return .string(text)
+        case .decimal(let text): return Fields.decimal(text)
         case .string(let s): return .string(s)
         case .array(let elements):
             var out: [JSONValue] = []
@@ -291,7 +336,7 @@ public enum ImportParser {
                 var f = try Fields(.object(object), path: "")
                 let batch = try f.identifier("batch")
                 if format == "qc-results" {
-                    let reason = try f.optionalString("correction_reason")
+                    let reason = try f.optionalReason("correction_reason")
                     var rest = object
                     rest["batch"] = nil
                     rest["correction_reason"] = nil
@@ -337,6 +382,7 @@ public enum CSVReader {
         var cells: [String] = []
         var cell: [UInt8] = []
         var line = 1
+        var lineStart = 0
         var rowLine = 1
         var quoted = false
         var i = 0
@@ -369,7 +415,10 @@ public enum CSVReader {
                     }
                     continue
                 }
-                if b == 0x0A { line += 1 }
+                if b == 0x0A {
+                    line += 1
+                    lineStart = i + 1
+                }
                 cell.append(b)
                 i += 1
                 continue
@@ -381,13 +430,19 @@ public enum CSVReader {
             case UInt8(ascii: ","):
                 try finishCell()
             case 0x0D:
-                break
+                // CR LF ends a line; a CR on its own would be lost from the cell, so it is refused.
+                guard i + 1 < bytes.count, bytes[i + 1] == 0x0A else {
+                    throw problem(
+                        "a carriage return (CR) inside an unquoted cell (column \(i - lineStart + 1)); "
+                            + "quote the cell to keep it, or end lines with LF or CR LF")
+                }
             case 0x0A:
                 try finishCell()
                 rows.append(Row(line: rowLine, cells: cells))
                 cells = []
                 line += 1
                 rowLine = line
+                lineStart = i + 1
             default:
                 cell.append(b)
             }

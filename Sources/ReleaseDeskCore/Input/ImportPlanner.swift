@@ -82,6 +82,10 @@ public enum ImportPlanner {
             if product.modality == "autologous" && batch.coi == nil {
                 problem(located, located.path + ".coi", "an autologous batch needs its patient's chain-of-identity code")
             }
+            let apheresis = EventTimes.apheresis(of: batch, product: product)
+            for event in EventTimes.events(of: batch, path: located.path) {
+                if let message = EventTimes.problem(event, now: now, apheresis: apheresis) { problem(located, event.field, message) }
+            }
             for (index, result) in batch.qc.enumerated() {
                 if let message = check(result, against: product) {
                     problem(located, "\(located.path).qc[\(index)]", message)
@@ -122,12 +126,17 @@ public enum ImportPlanner {
                     problem(located, "value", message)
                     continue
                 }
+                let tested = EventTimes.Event(field: "tested_at", at: result.testedAt, followsApheresis: true)
+                if let message = EventTimes.problem(tested, now: now, apheresis: EventTimes.apheresis(of: batch, product: product)) {
+                    problem(located, "tested_at", message)
+                    continue
+                }
                 guard seenResults.insert(result.id).inserted else {
                     problem(located, "result_id", "result \(result.id) appears twice in this import")
                     continue
                 }
                 if let existing = batch.qc.first(where: { $0.id == result.id }) {
-                    guard let correction, !correction.trimmingSpaces.isEmpty else {
+                    guard let correction, DisplayText.hasVisibleText(correction) else {
                         problem(
                             located, "result_id",
                             "result \(result.id) is already recorded; a changed value needs a correction_reason")
@@ -154,6 +163,11 @@ public enum ImportPlanner {
                 guard seenEvents.insert(batchID + "/" + event.id).inserted, !batch.custody.contains(where: { $0.id == event.id })
                 else {
                     problem(located, "event_id", "custody event \(event.id) of \(batchID) is already recorded")
+                    continue
+                }
+                let at = EventTimes.Event(field: located.path.hasPrefix("custody[") ? located.path + ".at" : "at", at: event.at, followsApheresis: true)
+                if let message = EventTimes.problem(at, now: now, apheresis: EventTimes.apheresis(of: batch, product: products[batch.product])) {
+                    problem(located, at.field, message)
                     continue
                 }
                 if qcByBatch[batchID] == nil && custodyByBatch[batchID] == nil { order.append(batchID) }
@@ -188,14 +202,25 @@ public enum ImportPlanner {
                     "records": .int(Int64(partCount)),
                     "files": .array(
                         files.map {
-                            [
+                            var entry: [String: JSONValue] = [
                                 "name": .string($0.file), "sha256": .string($0.sha256), "format": .string($0.format),
                                 "items": .int(Int64($0.items.count)),
                             ]
+                            if let derivation = $0.derivation {
+                                entry["derived_from"] = .string(derivation.from)
+                                entry["derived_sha256"] = .string(derivation.sha256)
+                                entry["transformation"] = .string(derivation.transformation)
+                            }
+                            return .object(entry)
                         }),
                 ])))
         drafts += reviews(after: drafts, state: state, now: now, quietPerMille: quietPerMille)
         return .success(drafts)
+    }
+
+    /// Refuses an import reason without visible text (gate `reason`, as every reason).
+    public static func requireReason(_ reason: String?) throws(ActionRefusal) {
+        if let reason { _ = try UserAdministration.requireReason(reason) }
     }
 
     /// Whether `result` fits its product: known attribute, the specified unit, a number where the limit is

@@ -136,7 +136,7 @@ extension ReleaseRules {
             guard existing.riskEvaluation != nil else {
                 throw ActionRefusal(.rule, gate: "order", "the physician accepts the risk after the QP's risk evaluation")
             }
-            guard physician.trimmingSpaces == existing.physician else {
+            guard physician.trimmingSpaces == existing.physician.trimmingSpaces else {
                 throw ActionRefusal(.rule, gate: "physician", "the acceptance is by the requesting physician, \(existing.physician)")
             }
             content["oos_case"] = .int(existing.requestSeq)

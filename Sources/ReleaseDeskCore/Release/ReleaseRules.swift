@@ -39,10 +39,12 @@ public enum ReleaseRules {
 
     static func requireReason(_ text: String) throws(ActionRefusal) -> String { try UserAdministration.requireReason(text) }
 
+    /// `value` exactly as given; text without visible characters is refused (`DisplayText.hasVisibleText`).
     static func requireText(_ value: String, _ field: String) throws(ActionRefusal) -> String {
-        let trimmed = value.trimmingSpaces
-        guard !trimmed.isEmpty else { throw ActionRefusal(.rule, gate: field, "\(field) is required and may not be empty") }
-        return trimmed
+        guard DisplayText.hasVisibleText(value) else {
+            throw ActionRefusal(.rule, gate: field, "\(field) is required and must hold visible text")
+        }
+        return value
     }
 
     static func signed(
@@ -74,7 +76,7 @@ public enum ReleaseRules {
         let exception = try findException(id, of: record)
         let content: JSONValue = [
             "batch": .string(batch), "exception": exception.json, "disposition": .string(kind.rawValue),
-            "reason": .string(reason.trimmingSpaces),
+            "reason": .string(reason),
         ]
         let decision = kind == .justified ? "justify" : "request a re-test for"
         return SigningRequest(subject: "exception:\(id)", decision: "\(decision) \(exception.rule) on \(batch)", meaning: .reviewed, content: content)
@@ -151,8 +153,8 @@ public enum ReleaseRules {
         for id in exceptions { raised.append(try findException(id, of: record).json) }
         let content: JSONValue = [
             "deviation": .string(nextDeviationID(in: state)), "batch": .string(batch), "exceptions": .array(raised),
-            "classification": .string(classification.rawValue), "title": .string(title.trimmingSpaces),
-            "description": .string(description.trimmingSpaces),
+            "classification": .string(classification.rawValue), "title": .string(title),
+            "description": .string(description),
         ]
         return SigningRequest(
             subject: "deviation:\(nextDeviationID(in: state))",
@@ -261,7 +263,7 @@ public enum ReleaseRules {
         let approved = classification ?? deviation.classification
         return try deviationStepRequest(
             id, step: .approveClassification,
-            fields: ["approved_classification": .string(approved.rawValue), "reason": .string(reason.trimmingSpaces)], in: state)
+            fields: ["approved_classification": .string(approved.rawValue), "reason": .string(reason)], in: state)
     }
 
     /// What recording an investigation signs.
@@ -269,13 +271,13 @@ public enum ReleaseRules {
         _ id: String, _ investigation: Investigation, reason: String, in state: DeskState
     ) throws(ActionRefusal) -> SigningRequest {
         var fields = investigation.fields
-        fields["reason"] = .string(reason.trimmingSpaces)
+        fields["reason"] = .string(reason)
         return try deviationStepRequest(id, step: .recordInvestigation, fields: fields, in: state)
     }
 
     /// What the closing approval of a deviation signs.
     public static func approvalRequest(_ id: String, reason: String, in state: DeskState) throws(ActionRefusal) -> SigningRequest {
-        try deviationStepRequest(id, step: .approve, fields: ["reason": .string(reason.trimmingSpaces)], in: state)
+        try deviationStepRequest(id, step: .approve, fields: ["reason": .string(reason)], in: state)
     }
 
     /// What approving a deviation's requested due date signs.
@@ -284,7 +286,7 @@ public enum ReleaseRules {
     {
         let due = (try findDeviation(id, in: state)).requestedDue?.description ?? "-"
         return try deviationStepRequest(
-            id, step: .approveExtension, fields: ["new_due": .string(due), "reason": .string(reason.trimmingSpaces)], in: state)
+            id, step: .approveExtension, fields: ["new_due": .string(due), "reason": .string(reason)], in: state)
     }
 
     /// Four-eyes on deviations: whoever opened a deviation or authored its investigation does not approve it
@@ -360,10 +362,10 @@ public enum ReleaseRules {
 
         var fields: [String: JSONValue] {
             var f: [String: JSONValue] = [
-                "root_cause": .string(rootCause.trimmingSpaces), "impact": .string(impact.trimmingSpaces),
-                "capa": .array(capa.map { .string($0) }), "effectiveness_check": .string(effectivenessCheck.trimmingSpaces),
+                "root_cause": .string(rootCause), "impact": .string(impact),
+                "capa": .array(capa.map { .string($0) }), "effectiveness_check": .string(effectivenessCheck),
             ]
-            if let capaRationale { f["capa_rationale"] = .string(capaRationale.trimmingSpaces) }
+            if let capaRationale { f["capa_rationale"] = .string(capaRationale) }
             return f
         }
     }
