@@ -47,8 +47,9 @@ struct Failure: Error {
             switch journal {
             case .corrupt: return Failure(.refused, journal.description)
             case .readOnly: return Failure(.refused, journal.description)
-            case .writeFailed: return Failure(.ioError, journal.description)
+            case .writeFailed, .syncFailed: return Failure(.ioError, journal.description)
             case .invalidRecord: return Failure(.dataError, journal.description)
+            case .clockSteppedBack: return Failure(.refused, journal.description)
             case .io(let call):
                 if call.isMissing { return Failure(.noInput, "\(call.path) does not exist") }
                 if call.isPermissionDenied { return Failure(.notPermitted, journal.description) }
