@@ -17,7 +17,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
     ],
     targets: [
-        // The canonical JSON of JOURNAL-FORMAT.md §2: values, writer, strict reader. Pure.
+        // The canonical JSON of docs/journal-format.md §2.1: values, writer, strict reader. Pure.
         .target(name: "CanonicalJSON"),
         // The domain: records, users, rules, the fold from records to state. Pure: no I/O, no clock.
         .target(name: "ReleaseDeskCore", dependencies: ["CanonicalJSON"]),
@@ -27,7 +27,9 @@ let package = Package(
             dependencies: [
                 "CanonicalJSON", "ReleaseDeskCore",
                 .product(name: "Crypto", package: "swift-crypto"),
-            ]
+            ],
+            // Debug builds only: fault injection and the clock shift of the torture tests (docs/torture.md).
+            swiftSettings: [.define("RELEASEDESK_TEST_HOOKS", .when(configuration: .debug))]
         ),
         // Use cases over journal + core: atomic actions under the journal lock, credentials, sign-in.
         .target(

@@ -1,4 +1,4 @@
-/// Writes and reads the canonical JSON of the journal format (§2 of `JOURNAL-FORMAT.md`).
+/// Writes and reads the canonical JSON of the journal format (§2.1 of `docs/journal-format.md`).
 ///
 /// The bytes are those of RFC 8785 for this subset of values, and those of Python's
 /// `json.dumps(obj, sort_keys=True, separators=(",", ":"), ensure_ascii=False)`.

@@ -52,7 +52,7 @@ struct AuditCommand: ParsableCommand {
                 actor: actor, kind: kind, batch: batch, since: since.flatMap(AuditQuery.time), until: until.flatMap(AuditQuery.time))
             func keep(_ r: Record) -> Bool { query.matches(r) }
             // The records are collected while the desk reads and verifies the journal, and shown only once
-            // the user has signed in: one read of the file.
+            // the whole journal has verified and the user has signed in: one read of the file.
             var selected: [Record] = []
             let locations = try global.locations()
             let (desk, _) = try global.signedIn(locations, channel: "cli:audit", passwords: global.passwords()) { record in
@@ -63,9 +63,6 @@ struct AuditCommand: ParsableCommand {
                 // Every record about the batch: its data, reviews, dispositions and its deviations' steps.
                 let seqs = Set(desk.state.batches[batch]?.recordSeqs ?? [])
                 selected = selected.filter { desk.state.isRecord($0, about: batch, seqs: seqs) }
-            }
-            if let alarm = desk.alarm {
-                StandardError.write("releasedesk: INTEGRITY ALARM: \(DisplayText.sanitize(alarm)); listing what verified\n")
             }
             var out = StandardOutput()
             switch format {

@@ -47,8 +47,9 @@ struct Failure: Error {
             switch journal {
             case .corrupt: return Failure(.refused, journal.description)
             case .readOnly: return Failure(.refused, journal.description)
-            case .writeFailed: return Failure(.ioError, journal.description)
+            case .writeFailed, .syncFailed: return Failure(.ioError, journal.description)
             case .invalidRecord: return Failure(.dataError, journal.description)
+            case .clockSteppedBack: return Failure(.refused, journal.description)
             case .io(let call):
                 if call.isMissing { return Failure(.noInput, "\(call.path) does not exist") }
                 if call.isPermissionDenied { return Failure(.notPermitted, journal.description) }
@@ -73,7 +74,8 @@ struct Failure: Error {
 
     /// Opens the desk at `locations`, naming a missing journal clearly.
     static func opening(
-        _ locations: Locations, mode: Journal.Mode = .readWrite, observe: (Record) -> Void = { _ in }
+        _ locations: Locations, mode: Journal.Mode = .readWrite, onAlarm: Desk.OnAlarm = .refuse,
+        observe: (Record) -> Void = { _ in }
     ) throws -> Desk {
         guard FileBytes.exists(locations.journal) else {
             throw Failure(
@@ -85,7 +87,7 @@ struct Failure: Error {
         } catch {
             throw Failure(.configuration, error.description)
         }
-        return try Desk.open(locations, mode: mode, policy: policy, observe: observe)
+        return try Desk.open(locations, mode: mode, policy: policy, onAlarm: onAlarm, observe: observe)
     }
 }
 

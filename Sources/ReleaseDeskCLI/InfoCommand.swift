@@ -28,7 +28,7 @@ struct InfoCommand: ParsableCommand {
             }
             var rows: [[String]] = []
             rows.append(["version", ReleaseDesk.version])
-            rows.append(["journal format", "releasedesk-journal/1"])
+            rows.append(["journal format", "\(JournalFormat.name) (\(JournalFormat.document), revision \(JournalFormat.revision))"])
             var journalState = "does not exist"
             if FileBytes.exists(locations.journal) {
                 let id = (try? Journal.identify(at: locations.journal)) ?? nil

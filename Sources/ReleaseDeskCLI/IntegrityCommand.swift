@@ -40,7 +40,8 @@ struct IntegrityCommand: ParsableCommand {
             try Failure.guarded {
                 let locations = try global.locations()
                 let authenticator = try global.authenticator(for: locations)
-                let desk = try Failure.opening(locations)
+                // The one command that opens a journal under an alarm: to acknowledge it, after investigation.
+                let desk = try Failure.opening(locations, onAlarm: .keepReadOnly)
                 let id = global.userID
                 let given = witnessSeq.map { IntegrityAcknowledgement.Point(seq: $0, sha256: witnessHash!) }
                 guard let witness = given ?? desk.disagreeingWitness else {

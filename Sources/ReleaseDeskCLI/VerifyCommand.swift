@@ -9,7 +9,7 @@ struct VerifyCommand: ParsableCommand {
         commandName: "verify",
         abstract: "Verify the journal: canonical records, sequence, hash chain, repaired fragments, witness.",
         discussion: """
-            Checks every line as JOURNAL-FORMAT.md §5 says, and this user's witness (§6): the journal must still \
+            Checks every line as §5 of docs/journal-format.md says, and this user's witness (§6): the journal must still \
             hold the record last verified here, with the same hash. On success the witness moves to the new head. \
             Exit 0 when the journal verifies (warnings included), 1 on corruption or changed history.
 

@@ -1,6 +1,6 @@
 import CanonicalJSON
 
-/// One journal record: the envelope of `JOURNAL-FORMAT.md` §2 and its body.
+/// One journal record: the envelope of §2 of `docs/journal-format.md` and its body.
 public struct Record: Sendable, Hashable {
     /// The format version every record carries.
     public static let formatVersion: Int64 = 1

@@ -52,7 +52,7 @@ public enum BulkWriter {
         try add(
             RecordDraft(
                 kind: RecordKind.journalCreated, actor: actor,
-                body: ["journal_id": .string(journalID), "format": "releasedesk-journal/1"]), createdAt)
+                body: ["journal_id": .string(journalID), "format": .string(JournalFormat.name)]), createdAt)
         for (draft, at) in records { try add(draft, at) }
         try flush()
         guard fdatasync(fd) == 0 else { throw .writeFailed(SystemCallError(call: "fdatasync", path: path, code: errno)) }

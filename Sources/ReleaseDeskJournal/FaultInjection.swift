@@ -1,6 +1,13 @@
 #if canImport(Glibc)
     import Glibc
 #endif
+import ReleaseDeskCore
+
+// Test seams. Everything in this file between `#if RELEASEDESK_TEST_HOOKS` and its `#endif` exists in debug
+// builds only (the define is set for the debug configuration in Package.swift): a release build neither
+// reads `RELEASEDESK_FAULT` nor `RELEASEDESK_TEST_CLOCK_SHIFT_MS`, nor holds their names.
+
+#if RELEASEDESK_TEST_HOOKS
 
 /// Faults to inject into the journal's system calls, for crash and fault tests of the real binary.
 ///
@@ -175,8 +182,36 @@ private let processFileIO: JournalFileIO = {
     return FaultInjectingFileIO(plan: plan, setting: setting)
 }()
 
+/// Milliseconds added to the system clock, from `RELEASEDESK_TEST_CLOCK_SHIFT_MS` (may be negative): how the
+/// torture tests step the clock of the real binary back.
+let processClockShift: Int64 = {
+    guard let raw = getenv("RELEASEDESK_TEST_CLOCK_SHIFT_MS") else { return 0 }
+    return Int64(String(cString: raw)) ?? 0
+}()
+
+#endif
+
 extension Journal {
-    /// The file layer a journal uses when none is given: the real system calls, or, when the test-only
-    /// variable `RELEASEDESK_FAULT` is set, the same calls with the faults it names (see `FaultPlan`).
-    public static func defaultIO() -> JournalFileIO { processFileIO }
+    /// The file layer a journal uses when none is given: the real system calls, or, in debug builds when
+    /// the test-only variable `RELEASEDESK_FAULT` is set, the same calls with the faults it names (see
+    /// `FaultPlan`).
+    public static func defaultIO() -> JournalFileIO {
+        #if RELEASEDESK_TEST_HOOKS
+            return processFileIO
+        #else
+            return SystemFileIO()
+        #endif
+    }
+
+    /// The system clock, as the journal stamps records (in debug builds shifted by
+    /// `RELEASEDESK_TEST_CLOCK_SHIFT_MS`, for the torture tests).
+    public static let systemClock: @Sendable () -> Timestamp = {
+        var ts = timespec()
+        clock_gettime(CLOCK_REALTIME, &ts)
+        var milliseconds = Int64(ts.tv_sec) * 1000 + Int64(ts.tv_nsec) / 1_000_000
+        #if RELEASEDESK_TEST_HOOKS
+            milliseconds += processClockShift
+        #endif
+        return Timestamp(millisecondsSinceEpoch: milliseconds)
+    }
 }

@@ -10,21 +10,40 @@ public enum JournalError: Error, Equatable, CustomStringConvertible {
     case corrupt(Corruption)
     /// An earlier write or sync failed, or corruption was found: this process writes nothing more.
     case readOnly(String)
-    /// A write or sync failed now; the record was not acknowledged.
+    /// A write failed now; the record was not acknowledged.
     case writeFailed(SystemCallError)
+    /// The write succeeded but `fdatasync` failed: the record may be on disk, but is not known to be durable,
+    /// and was not acknowledged.
+    case syncFailed(SystemCallError)
     /// A system call failed while reading or opening.
     case io(SystemCallError)
     /// A record could not be written in canonical form.
     case invalidRecord(String)
+    /// The clock reads earlier than the last record's time: nothing was written, and this process writes
+    /// nothing more (time never runs backwards in the journal).
+    case clockSteppedBack(now: Timestamp, last: Timestamp, lastSeq: Int64)
 
     public var description: String {
         switch self {
         case .corrupt(let c): return "the journal is corrupt at \(c)"
         case .readOnly(let why): return "the journal is read-only in this process: \(why)"
         case .writeFailed(let e): return "nothing was saved: \(e); the journal is now read-only in this process"
+        case .syncFailed(let e):
+            return "the record may be on disk but is not known to be durable (\(e)), so it was not acknowledged; "
+                + "the journal is now read-only in this process: run 'releasedesk verify'"
         case .io(let e): return "\(e)"
         case .invalidRecord(let why): return "record not written: \(why)"
+        case .clockSteppedBack(let now, let last, let seq):
+            return "nothing was saved: \(Self.clockMessage(now: now, last: last, lastSeq: seq)); "
+                + "the journal is now read-only in this process: correct the system clock"
         }
+    }
+}
+
+extension JournalError {
+    static func clockMessage(now: Timestamp, last: Timestamp, lastSeq: Int64) -> String {
+        "the clock reads \(now), earlier than \(last), the time of the last record (seq \(lastSeq)), "
+            + "and time never runs backwards in the journal"
     }
 }
 
@@ -101,7 +120,7 @@ public final class Journal {
         defer { try? io.flock(fd, LOCK_UN) }
         let created = RecordDraft(
             kind: RecordKind.journalCreated, actor: actor,
-            body: ["journal_id": .string(journalID), "format": "releasedesk-journal/1"])
+            body: ["journal_id": .string(journalID), "format": .string(JournalFormat.name)])
         let written = try journal.write([created] + drafts)
         syncDirectory(of: path, io: io)
         return (journal, written)
@@ -170,6 +189,48 @@ public final class Journal {
         _ = try consume(underLock: false, onRecord)
     }
 
+    /// Reads every record to the end of the file (see `readNew(_:)`), then judges the end of the file as a
+    /// writer would, under a shared lock so that no append is half-way through: an invalid last line that no
+    /// repair record follows, or a final segment without LF that cannot be a torn write, is corruption.
+    /// A final segment that can be a torn write is left alone (never acknowledged; the next writer repairs it).
+    ///
+    /// This is how a journal is opened for showing its data: after it, `corruption` is set for any change to
+    /// the file that the chain can see.
+    public func readToEnd(_ onRecord: (Record) -> Void) throws(JournalError) {
+        try readNew(onRecord)
+        guard corruption == nil else { return }
+        do {
+            try io.flock(fd, LOCK_SH)
+        } catch {
+            throw .io(error)
+        }
+        defer { try? io.flock(fd, LOCK_UN) }
+        let tail = try consume(underLock: true, onRecord)
+        guard corruption == nil else { return }
+        if !checker.pendingFragments.isEmpty {
+            // Invalid lines at the end: a torn write whose repair was torn (left for the next writer), or damage.
+            if tornRepair(tail) == nil, let found = checker.unrepairedCorruption { markCorrupt(found) }
+            return
+        }
+        guard let tail else { return }
+        if case .damaged(let reason) = tail.bytes.withUnsafeBufferPointer({ classifyTail($0) }) {
+            markCorrupt(Corruption(line: checker.lines + 1, offset: tail.offset, reason: reason))
+        }
+    }
+
+    /// Why `witness` (this user's note of a record verified earlier, §6 of docs/journal-format.md) disagrees with what
+    /// was read, naming where: `nil` when the journal still holds that record unchanged. Needs the witness's
+    /// `seq` in `watchSeqs` before reading.
+    public func witnessProblem(_ witness: Witness) -> String? {
+        let hash = watchedHash(seq: witness.seq)
+        guard let problem = witness.check(hashAtSeq: hash) else { return nil }
+        if let hash, let place = checker.watchedPlaces[witness.seq] {
+            return "\(problem): the record on line \(place.line) (byte offset \(place.offset)) has hash "
+                + "\(hash.prefix(12))… where \(witness.hash.prefix(12))… was verified"
+        }
+        return "\(problem): the journal ends at seq \(head.seq), line \(checker.lines), byte offset \(consumed)"
+    }
+
     /// Reads records appended since the last read (see `readNew(_:)`) and returns them.
     public func readNew() throws(JournalError) -> [Record] {
         var records: [Record] = []
@@ -196,7 +257,11 @@ public final class Journal {
         var observed: [Record] = []
         let tail = try consume(underLock: true) { observed.append($0) }
         if let corruption { throw JournalError.corrupt(corruption) }
-        if let tail { observed += try settleTail(tail) }
+        if !checker.pendingFragments.isEmpty {
+            observed += try settleTornRepair(tail)
+        } else if let tail {
+            observed += try settleTail(tail)
+        }
         let drafts = try prepare(observed)
         guard !drafts.isEmpty else { return (observed, []) }
         let written = try write(drafts)
@@ -253,10 +318,10 @@ public final class Journal {
                 }
                 switch result {
                 case .success(let record):
-                    if checker.pendingFragment != nil {
-                        beforeFragment = (snapshot, lineStart)
-                    } else {
+                    if checker.pendingFragments.isEmpty {
                         beforeFragment = nil
+                    } else if beforeFragment == nil {
+                        beforeFragment = (snapshot, lineStart)  // before the first of the invalid lines
                     }
                     if let record { onRecord(record) }
                 case .failure(let found):
@@ -270,21 +335,14 @@ public final class Journal {
             if start < n { partial.append(contentsOf: chunk[start..<n]) }
             position += Int64(n)
         }
-        if checker.pendingFragment != nil {
-            if underLock {
-                do {
-                    try checker.finish()
-                } catch {
-                    markCorrupt(error)
-                }
-                return nil
-            }
+        if !checker.pendingFragments.isEmpty && !underLock {
             if let beforeFragment {
                 checker = beforeFragment.checker
                 consumed = beforeFragment.consumed
             }
             return nil
         }
+        // Under the lock, invalid lines at the end stay pending: the caller settles them with the tail.
         return partial.isEmpty ? nil : TailSegment(offset: lineStart, bytes: partial)
     }
 
@@ -303,7 +361,7 @@ public final class Journal {
 
     // MARK: - Torn tails
 
-    /// Handles a final segment without LF, under the lock (§4 of the format).
+    /// Handles a final segment without LF, under the lock (§4 of docs/journal-format.md).
     private func settleTail(_ tail: TailSegment) throws -> [Record] {
         let outcome: TailOutcome = tail.bytes.withUnsafeBufferPointer { classifyTail($0) }
         switch outcome {
@@ -317,16 +375,13 @@ public final class Journal {
             consumed = tail.offset + Int64(tail.bytes.count) + 1
             return record.map { [$0] } ?? []
         case .fragment:
-            let sha = Digest.sha256(tail.bytes)
-            let repair = RecordDraft(
-                kind: RecordKind.tailRepaired, actor: UserIdentity.systemActor,
-                body: [
-                    "offset": .int(tail.offset), "length": .int(Int64(tail.bytes.count)), "sha256": .string(sha.hex),
-                ])
             // The fragment's LF and the repair record go in one write, so no reader sees one without the other.
             let fragmentEnd = tail.offset + Int64(tail.bytes.count) + 1
             var checkerWithFragment = checker
             _ = tail.bytes.withUnsafeBufferPointer { try? checkerWithFragment.accept($0, offset: tail.offset, build: false) }
+            let repair = RecordDraft(
+                kind: RecordKind.tailRepaired, actor: UserIdentity.systemActor,
+                body: ChainChecker.repairBody(checkerWithFragment.pendingFragments))
             let (bytes, records) = try stamp([repair], chain: checkerWithFragment)
             try writeDurably([0x0A] + bytes, what: "repair of a torn tail")
             checker = checkerWithFragment
@@ -337,6 +392,48 @@ public final class Journal {
             let found = Corruption(line: checker.lines + 1, offset: tail.offset, reason: reason)
             markCorrupt(found)
             throw JournalError.corrupt(found)
+        }
+    }
+
+    /// What the invalid lines at the end and the final segment are (§4 item 4 of docs/journal-format.md).
+    private func tornRepair(_ tail: TailSegment?) -> ChainChecker.TornRepair? {
+        guard let tail else { return checker.tornRepair(tail: nil) }
+        return tail.bytes.withUnsafeBufferPointer { checker.tornRepair(tail: $0) }
+    }
+
+    /// Handles, under the lock, invalid lines at the end of the file that wait for their repair: a torn write
+    /// whose repair was torn too. With the evidence of §4 item 4 one record repairs every fragment (or the
+    /// complete repair gets its LF); without it, it is corruption, left alone.
+    private func settleTornRepair(_ tail: TailSegment?) throws -> [Record] {
+        switch tornRepair(tail) {
+        case nil:
+            let found = checker.unrepairedCorruption!
+            markCorrupt(found)
+            throw JournalError.corrupt(found)
+        case .repairComplete?:
+            let tail = tail!
+            try writeDurably([0x0A], what: "line end of a complete repair record")
+            var line = tail.bytes
+            let record = try line.withUnsafeMutableBufferPointer { buffer throws(Corruption) in
+                try checker.accept(UnsafeBufferPointer(buffer), offset: tail.offset, build: true)
+            }
+            consumed = tail.offset + Int64(tail.bytes.count) + 1
+            return record.map { [$0] } ?? []
+        case .repairable?:
+            var withAll = checker
+            if let tail {
+                _ = tail.bytes.withUnsafeBufferPointer { try? withAll.accept($0, offset: tail.offset, build: false) }
+            }
+            let repair = RecordDraft(
+                kind: RecordKind.tailRepaired, actor: UserIdentity.systemActor,
+                body: ChainChecker.repairBody(withAll.pendingFragments))
+            let (bytes, records) = try stamp([repair], chain: withAll)
+            // The final segment's LF (if any) and the one repair go in one write.
+            try writeDurably((tail == nil ? [] : [0x0A]) + bytes, what: "repair of a torn repair")
+            checker = withAll
+            if let tail { consumed = tail.offset + Int64(tail.bytes.count) + 1 }
+            try feedWritten(bytes)
+            return records
         }
     }
 
@@ -373,6 +470,13 @@ public final class Journal {
         var seq = chain.nextSeq
         var prev = chain.lastHash
         let at = clock()
+        if let lastAt = chain.lastAt, at.millisecondsSinceEpoch < lastAt {
+            // Time never runs backwards in the journal: refuse, and write nothing more in this process
+            // (a clock that stepped back once cannot be trusted for the next record either).
+            let last = Timestamp(millisecondsSinceEpoch: lastAt)
+            readOnlyReason = JournalError.clockMessage(now: at, last: last, lastSeq: chain.nextSeq - 1)
+            throw .clockSteppedBack(now: at, last: last, lastSeq: chain.nextSeq - 1)
+        }
         for draft in drafts {
             guard Record.isValidKind(draft.kind) else { throw .invalidRecord("kind \(draft.kind) is not dotted lower-case") }
             guard !draft.actor.isEmpty else { throw .invalidRecord("empty actor") }
@@ -421,8 +525,9 @@ public final class Journal {
         do {
             try io.fdatasync(fd)
         } catch {
-            readOnlyReason = "fdatasync after writing the \(what) failed: \(error)"
-            throw .writeFailed(error)
+            readOnlyReason =
+                "fdatasync after writing the \(what) failed (\(error)): it may be on disk but is not known to be durable"
+            throw .syncFailed(error)
         }
     }
 
@@ -457,13 +562,6 @@ public final class Journal {
         let bytes = buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }
         let name = String(decoding: bytes, as: UTF8.self)
         return name.isEmpty ? "localhost" : name
-    }
-
-    /// The system clock, as the journal stamps records.
-    public static let systemClock: @Sendable () -> Timestamp = {
-        var ts = timespec()
-        clock_gettime(CLOCK_REALTIME, &ts)
-        return Timestamp(millisecondsSinceEpoch: Int64(ts.tv_sec) * 1000 + Int64(ts.tv_nsec) / 1_000_000)
     }
 
     /// A random version-4 UUID in lower case.

@@ -201,7 +201,7 @@ enum LineParser {
     }
 }
 
-/// One journal line on its own: the strict envelope and canonical form of §2 and §3, without the chain.
+/// One journal line on its own: the strict envelope and canonical form of §2 of docs/journal-format.md, without the chain.
 /// For tools and tests that look at single lines; a journal checks its lines through `ChainChecker`.
 public enum JournalLine {
     /// The record of `line` (without its LF), or why the line is not one.

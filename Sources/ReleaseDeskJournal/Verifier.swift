@@ -4,7 +4,7 @@
 import Dispatch
 import ReleaseDeskCore
 
-/// The outcome of verifying a whole journal file (§5 of the format).
+/// The outcome of verifying a whole journal file (§5 of docs/journal-format.md).
 public struct VerificationReport: Sendable {
     /// The verdict.
     public enum Status: String, Sendable {
@@ -81,7 +81,8 @@ public enum Verifier {
             let start = parts[index]
             let end = index + 1 < parts.count ? parts[index + 1] : lastEnd
             (results.baseAddress! + index).initialize(
-                to: checkChunk(shared, start..<end, anchored: index == 0, watchSeqs: watchSeqs))
+                to: checkChunk(
+                    shared, start..<end, anchored: index == 0, watchSeqs: watchSeqs, last: index == parts.count - 1))
         }
         defer { _ = results.baseAddress!.deinitialize(count: parts.count) }
 
@@ -90,6 +91,7 @@ public enum Verifier {
         var end = results[0].checker.last
         var corruption = results[0].corruption
         var lineBase = results[0].checker.lines
+        var lastBase = 0  // lines before the last chunk
         for index in 1..<max(1, parts.count) where corruption == nil {
             let part = results[index]
             if let first = part.checker.first, let last = end {
@@ -98,10 +100,9 @@ public enum Verifier {
                         line: lineBase + 1, offset: Int64(parts[index]),
                         reason: "seq is \(first.seq) where \(last.seq + 1) was expected")
                 } else if first.prev != last.hash {
-                    corruption = Corruption(
-                        line: lineBase + 1, offset: Int64(parts[index]),
-                        reason: "prev does not match the hash of the previous record: a record before it was "
-                            + "changed, removed or reordered")
+                    // A chunk starts at a record that follows a record (see `splitPoints`).
+                    corruption = Corruption.brokenLink(
+                        from: lineBase, to: lineBase + 1, offset: Int64(parts[index]), expected: last.hash.hex)
                 } else if first.at < last.at {
                     joined.warn(
                         line: lineBase + 1, offset: Int64(parts[index]),
@@ -111,10 +112,9 @@ public enum Verifier {
             }
             if corruption != nil { break }
             joined.absorbWarnings(of: part.checker, lineBase: lineBase)
-            if let c = part.corruption {
-                corruption = Corruption(line: c.line + lineBase, offset: c.offset, reason: c.reason)
-            }
+            if let c = part.corruption { corruption = c.shifted(by: lineBase) }
             report.records += part.checker.records
+            lastBase = lineBase
             lineBase += part.checker.lines
             if let last = part.checker.last { end = last }
         }
@@ -124,7 +124,21 @@ public enum Verifier {
             for (seq, hash) in results[index].checker.watchedHashes { report.watchedHashes[seq] = hash.hex }
         }
 
-        if corruption == nil && completeEnd < size {
+        let endChecker = results[parts.count - 1].checker
+        if corruption == nil && !endChecker.pendingFragments.isEmpty {
+            // Invalid lines at the end, without their repair: a torn write whose repair was torn (§4 item 4
+            // of docs/journal-format.md), which the next writer repairs, or damage.
+            let tail = completeEnd < size ? UnsafeBufferPointer(rebasing: file[completeEnd..<size]) : nil
+            let fragments = endChecker.pendingFragments
+            if endChecker.tornRepair(tail: tail) != nil {
+                joined.warn(
+                    line: fragments[0].line + lastBase, offset: fragments[0].offset,
+                    "\(fragments.count) invalid line(s)\(tail == nil ? "" : " and \(tail!.count) bytes without a line end") "
+                        + "from a torn write whose repair was torn too, never acknowledged; the next writer repairs them")
+            } else if let found = endChecker.unrepairedCorruption {
+                corruption = found.shifted(by: lastBase)
+            }
+        } else if corruption == nil && completeEnd < size {
             // An unterminated final segment: a write in progress or torn (not yet there), unless it cannot
             // be a prefix of a record, which only damage produces.
             let tail = UnsafeBufferPointer(rebasing: file[completeEnd..<size])
@@ -165,8 +179,10 @@ public enum Verifier {
         var corruption: Corruption?
     }
 
+    /// Checks the lines of `range`. Invalid lines at the end of the `last` chunk stay pending for the caller
+    /// to judge with the final segment; anywhere else they are corruption.
     static func checkChunk(
-        _ file: UnsafeBufferPointer<UInt8>, _ range: Range<Int>, anchored: Bool, watchSeqs: Set<Int64>
+        _ file: UnsafeBufferPointer<UInt8>, _ range: Range<Int>, anchored: Bool, watchSeqs: Set<Int64>, last: Bool = true
     ) -> ChunkResult {
         var checker = ChainChecker(anchored: anchored)
         checker.watchSeqs = watchSeqs
@@ -182,18 +198,14 @@ public enum Verifier {
             }
             start = lf + 1
         }
-        do {
-            try checker.finish()
-        } catch {
-            return ChunkResult(checker: checker, corruption: error)
-        }
+        if !last, let found = checker.unrepairedCorruption { return ChunkResult(checker: checker, corruption: found) }
         return ChunkResult(checker: checker, corruption: nil)
     }
 
     /// Start offsets of `parts` chunks. Each chunk after the first starts at a line that is an ordinary
-    /// record, follows an ordinary record and is not followed by a repair record (a well-formed record that
-    /// does not chain may be a repaired fragment, which only the line after it shows), so chunks join by
-    /// `seq` and `prev` alone.
+    /// record, follows an ordinary record and is followed by an ordinary record (a well-formed record that
+    /// does not chain may be a repaired fragment, possibly one of several before their repair, which only
+    /// the lines after it show), so chunks join by `seq` and `prev` alone.
     static func splitPoints(_ file: UnsafeBufferPointer<UInt8>, completeEnd: Int, parts: Int) -> [Int] {
         var points = [0]
         guard parts > 1 else { return points }
@@ -208,12 +220,6 @@ public enum Verifier {
             }
             return envelope.special == .other
         }
-        func isRepairRecord(_ range: Range<Int>) -> Bool {
-            guard let envelope = try? LineParser.parse(UnsafeBufferPointer(rebasing: file[range]), build: false) else {
-                return false
-            }
-            return envelope.special == .tailRepaired
-        }
         for k in 1..<parts {
             let target = completeEnd / parts * k
             guard target > points.last!, var previousEnd = lineEnd(from: target) else { continue }
@@ -224,8 +230,8 @@ public enum Verifier {
                 guard let end = lineEnd(from: start) else { break }
                 var previousStart = previousEnd
                 while previousStart > 0 && file[previousStart - 1] != 0x0A { previousStart -= 1 }
-                let nextIsRepair = lineEnd(from: end + 1).map { isRepairRecord((end + 1)..<$0) } ?? false
-                if isOrdinaryRecord(previousStart..<previousEnd) && isOrdinaryRecord(start..<end) && !nextIsRepair {
+                let nextIsOrdinary = lineEnd(from: end + 1).map { isOrdinaryRecord((end + 1)..<$0) } ?? false
+                if isOrdinaryRecord(previousStart..<previousEnd) && isOrdinaryRecord(start..<end) && nextIsOrdinary {
                     points.append(start)
                     break
                 }

@@ -3,7 +3,7 @@
 #endif
 import CanonicalJSON
 
-/// What one user's client last verified of a journal (§6 of the format): its id, a `seq` and that record's hash.
+/// What one user's client last verified of a journal (§6 of docs/journal-format.md): its id, a `seq` and that record's hash.
 public struct Witness: Sendable, Equatable {
     /// The journal's id.
     public var journalID: String

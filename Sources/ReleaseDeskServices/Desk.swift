@@ -27,16 +27,28 @@ public final class Desk {
         self.witnesses = WitnessStore(directory: locations.stateDirectory)
     }
 
+    /// What opening does when the journal does not verify or this user's witness disagrees.
+    public enum OnAlarm: Sendable {
+        /// Throw `DeskError.notVerified`: nothing of the journal may be shown or written. Every command.
+        case refuse
+        /// Open read-only with `alarm` set, for a caller that shows the alarm itself and acts on nothing.
+        case keepReadOnly
+    }
+
     /// Opens the journal at `locations`, reads and verifies it, and checks this user's witness.
     ///
-    /// `observe` sees every record as it is read, so a caller that lists records needs no second read.
+    /// With `onAlarm: .refuse` (the default) a journal that does not verify, or a witness that disagrees,
+    /// throws `DeskError.notVerified` naming the line and byte offset, so no command can show or act on
+    /// such a journal. `observe` sees every record as it is read, so a caller that lists records needs no
+    /// second read; it must not show them before this returns.
     public static func open(
         _ locations: Locations, mode: Journal.Mode = .readWrite, policy: SecurityPolicy = SecurityPolicy(),
-        observe: (Record) -> Void = { _ in }
+        onAlarm: OnAlarm = .refuse, observe: (Record) -> Void = { _ in }
     ) throws -> Desk {
         let journal = try Journal.open(at: locations.journal, mode: mode)
         let desk = Desk(journal: journal, locations: locations, state: DeskState(policy: policy))
         try desk.readAll(observe: observe)
+        if let alarm = desk.alarm, onAlarm == .refuse { throw DeskError.notVerified(alarm) }
         return desk
     }
 
@@ -68,7 +80,7 @@ public final class Desk {
             witness = try witnesses.load(journalID: id)
             if let witness { journal.watchSeqs = [witness.seq] }
         }
-        try journal.readNew { record in
+        try journal.readToEnd { record in
             state.apply(record)
             observe(record)
         }
@@ -76,9 +88,7 @@ public final class Desk {
             alarm = "the journal is corrupt at \(corruption)"
             return
         }
-        if let witness, witness.journalID == journal.journalID,
-            let problem = witness.check(hashAtSeq: journal.watchedHash(seq: witness.seq))
-        {
+        if let witness, witness.journalID == journal.journalID, let problem = journal.witnessProblem(witness) {
             let point = IntegrityAcknowledgement.Point(seq: witness.seq, sha256: witness.hash)
             // An administrator acknowledged this very witness after investigation: it moves on.
             if !state.acknowledgedWitnesses.contains(point) {
@@ -272,10 +282,14 @@ extension Desk {
 public enum DeskError: Error, Equatable, CustomStringConvertible {
     /// Integrity alarm: corruption or changed history. Read-only; every signature refused.
     case alarm(String)
+    /// The journal did not verify when opened, or this user's witness disagrees: nothing is shown.
+    case notVerified(String)
 
     public var description: String {
         switch self {
         case .alarm(let why): return "integrity alarm: \(why). The journal is read-only until an administrator acts (after investigation: releasedesk integrity acknowledge)"
+        case .notVerified(let why):
+            return "integrity alarm, nothing is shown: \(why); run 'releasedesk verify' and tell the administrator"
         }
     }
 }

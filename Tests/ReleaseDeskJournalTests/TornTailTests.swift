@@ -8,7 +8,7 @@ import Testing
 @Suite("Torn tails and damage")
 struct TornTailTests {
     /// Cut the file at every byte offset inside the last record, then append: the tail is completed or
-    /// repaired as §4 says, nothing before the cut is lost, and the chain verifies.
+    /// repaired as §4 of docs/journal-format.md says, nothing before the cut is lost, and the chain verifies.
     @Test func truncatedTailIsRepairedNotDeletedAtEveryOffset() throws {
         let scratch = Scratch()
         defer { scratch.remove() }
@@ -97,7 +97,7 @@ struct TornTailTests {
     }
 
     /// A final segment without LF that is a whole record but does not chain (here a copy of an earlier
-    /// record) is a fragment (§4). The writer used to append the repair record and then reject its own
+    /// record) is a fragment (§4 of docs/journal-format.md). The writer used to append the repair record and then reject its own
     /// repair ("a journal.tail_repaired record that does not follow the fragment it names"), leaving a file
     /// that verified before it wrote and was corrupt after. The repair must be accepted by the writer, by
     /// other readers and by the verifier.

@@ -46,7 +46,7 @@ struct VerifierTests {
             return l
         }
         #expect(c?.line == 4)
-        #expect(c?.reason.contains("prev does not match") == true)
+        #expect(c?.reason.contains("the link between line 3 and line 4 is broken") == true)
     }
 
     @Test func seqGapWithRehashedChainIsStillASeqGap() throws {
@@ -96,15 +96,15 @@ struct VerifierTests {
         let scratch = Scratch()
         defer { scratch.remove() }
         let path = scratch.file("j.jsonl")
-        final class Times: @unchecked Sendable { var values: [Int64] = [1_000_000, 2_000_000, 1_500_000] }
-        let times = Times()
-        let (journal, _) = try Journal.create(
-            at: path, actor: "admin", then: [], host: "h",
-            clock: { Timestamp(millisecondsSinceEpoch: 1_772_323_200_000) }, journalID: "0b9d3c1e-8f2a-4c6e-9d1b-2a3c4d5e6f70")
-        _ = journal
-        let reopened = try Journal.open(at: path, host: "h", clock: { Timestamp(millisecondsSinceEpoch: 1_772_323_200_000 + times.values.removeFirst()) })
-        _ = try reopened.readNew()
-        for n in 0..<3 { _ = try reopened.append { _ in [Fixture.note(n)] } }
+        // The journal refuses to append such a record today; a file written before that rule, or by another
+        // writer, may still hold one.
+        let times: [Int64] = [1_000_000, 2_000_000, 1_500_000]
+        _ = try BulkWriter.create(
+            at: path, actor: "admin", host: "h", journalID: "0b9d3c1e-8f2a-4c6e-9d1b-2a3c4d5e6f70",
+            createdAt: Timestamp(millisecondsSinceEpoch: 1_772_323_200_000),
+            records: times.enumerated().map {
+                (Fixture.note($0.offset), Timestamp(millisecondsSinceEpoch: 1_772_323_200_000 + $0.element))
+            })
         let report = try Verifier.verify(path: path)
         #expect(report.status == .okWithWarnings)
         #expect(report.warnings.first?.line == 4)
@@ -134,7 +134,8 @@ struct VerifierTests {
         Fixture.write(bytes, to: path)
         let damaged = try Verifier.verify(path: path, parallelism: 4)
         #expect(damaged.corruption?.line == 30_001 || damaged.corruption?.line == 30_002)
-        #expect(damaged.corruption == (try Verifier.verify(path: path, parallelism: 1)).corruption)
+        let sequentialDamaged = try Verifier.verify(path: path, parallelism: 1)
+        #expect(damaged.corruption == sequentialDamaged.corruption, "\(String(describing: damaged.corruption)) vs \(String(describing: sequentialDamaged.corruption))")
     }
 
     /// A parallel verification must not start a chunk at a repaired fragment that is a whole record

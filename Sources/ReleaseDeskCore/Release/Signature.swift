@@ -34,7 +34,7 @@ public enum SignatureMeaning: String, CaseIterable, Sendable, Hashable {
     }
 }
 
-/// An electronic signature in a record's body (`JOURNAL-FORMAT.md` §2): who, the printed name, the meaning,
+/// An electronic signature in a record's body (§7 of `docs/journal-format.md`): who, the printed name, the meaning,
 /// what was signed and the SHA-256 of its canonical JSON. The record's `at` is the time of signing.
 public struct Signature: Sendable, Hashable {
     public var user: String
