@@ -49,21 +49,8 @@ struct IntegrityCommand: ParsableCommand {
                     throw Failure(.refused, "your witness matches the journal: there is no integrity alarm to acknowledge")
                 }
                 let shown = IntegrityAcknowledgement.request(finding: finding, witness: witness, head: desk.headPoint)
-                let expected = Signing.digest(shown.content)
-                let name = desk.state.users[id]?.name ?? id
-                StandardError.write(
-                    DisplayText.sanitize(
-                        """
-                        You are about to sign:
-                          subject    \(shown.subject)
-                          decision   \(shown.decision)
-                          meaning    \(shown.meaning.rawValue): \(shown.meaning.statement)
-                          finding    \(finding)
-                          signer     \(name) (\(id))
-                          time zone  UTC (the time of signing is recorded in UTC)
-                          digest     sha256 \(expected.prefix(16))… of exactly this content
-
-                        """, layout: .multiline))
+                let expected = SignedAction.announce(
+                    shown, signer: id, name: desk.state.users[id]?.name ?? id, details: [("finding", finding)])
                 let password = try global.passwords().read(prompt: "Password for \(DisplayText.sanitize(id)) (signature): ")
                 do {
                     _ = try desk.signIn(user: id, password: password, with: authenticator, channel: "cli:integrity-acknowledge")

@@ -8,6 +8,26 @@ import ReleaseDeskServices
 /// password together are both components of the signature), then performs the action under the journal
 /// lock, refusing if what was shown changed in between.
 enum SignedAction {
+    /// Shows the signer what they are about to sign (21 CFR 11.50) on stderr; returns the digest of exactly
+    /// that content. `details` are extra labelled lines (e.g. an acknowledgement's finding).
+    static func announce(_ shown: SigningRequest, signer id: String, name: String, details: [(String, String)] = []) -> String {
+        let digest = Signing.digest(shown.content)
+        let extra = details.map { "  \($0.0.padding(toLength: 10, withPad: " ", startingAt: 0)) \($0.1)\n" }.joined()
+        StandardError.write(
+            DisplayText.sanitize(
+                """
+                You are about to sign:
+                  subject    \(shown.subject)
+                  decision   \(shown.decision)
+                  meaning    \(shown.meaning.rawValue): \(shown.meaning.statement)
+                \(extra)  signer     \(name) (\(id))
+                  time zone  UTC (the time of signing is recorded in UTC)
+                  digest     sha256 \(digest.prefix(16))… of exactly this content
+
+                """, layout: .multiline))
+        return digest
+    }
+
     static func run(
         _ global: GlobalOptions, action: String, about subject: ActionSubject,
         request: (DeskState) throws(ActionRefusal) -> SigningRequest,
@@ -21,20 +41,7 @@ enum SignedAction {
         var expected: String? = nil
         do throws(ActionRefusal) {
             let shown = try request(desk.state)
-            expected = Signing.digest(shown.content)
-            let name = desk.state.users[id]?.name ?? id
-            StandardError.write(
-                DisplayText.sanitize(
-                    """
-                    You are about to sign:
-                      subject    \(shown.subject)
-                      decision   \(shown.decision)
-                      meaning    \(shown.meaning.rawValue): \(shown.meaning.statement)
-                      signer     \(name) (\(id))
-                      time zone  UTC (the time of signing is recorded in UTC)
-                      digest     sha256 \(expected!.prefix(16))… of exactly this content
-
-                    """, layout: .multiline))
+            expected = announce(shown, signer: id, name: desk.state.users[id]?.name ?? id)
         } catch {
             // Not signable as asked: the action below refuses with the same gate, and that refusal is journaled.
         }

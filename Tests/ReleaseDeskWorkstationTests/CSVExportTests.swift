@@ -7,37 +7,10 @@ import Testing
 /// starts, prepended marks before a delimiter.
 @Suite("CSV export of hostile text")
 struct CSVExportTests {
-    /// A small RFC 4180 reader over `units` (code points, or graphemes): the cells of one row.
+    /// The cells of one row, read unit by unit (code points, or graphemes), as the sanitiser's fuzz property
+    /// reads them.
     static func cells<U: Equatable>(_ units: [U], quote: U, comma: U) -> [[U]] {
-        var cells: [[U]] = []
-        var cell: [U] = []
-        var quoted = false
-        var i = 0
-        while i < units.count {
-            let u = units[i]
-            if quoted {
-                if u == quote {
-                    if i + 1 < units.count && units[i + 1] == quote {
-                        cell.append(u)
-                        i += 2
-                        continue
-                    }
-                    quoted = false
-                } else {
-                    cell.append(u)
-                }
-            } else if u == quote && cell.isEmpty {
-                quoted = true
-            } else if u == comma {
-                cells.append(cell)
-                cell = []
-            } else {
-                cell.append(u)
-            }
-            i += 1
-        }
-        cells.append(cell)
-        return cells
+        SanitizerProperty.csvCells(units, quote: quote, comma: comma)
     }
 
     static let hostile: [String] = [
