@@ -112,6 +112,25 @@ struct TrustRulesTests {
         #expect(state.queueEntry(state.batches[Self.batch]!).status == .flagged)
     }
 
+    @Test func anOOSResultCorrectedIntoSpecificationStillNeedsItsInvestigation() throws {
+        var (state, records) = try R.state()
+        var corrected = Self.oosResult(state)
+        let original = corrected.value
+        corrected.value = "88.0"
+        var body = corrected.json.objectValue!
+        body["correction_reason"] = "transcription error"
+        R.append(
+            RecordDraft(kind: RecordKind.qcResultsRecorded, actor: "qa.anna", body: ["batch": .string(Self.batch), "results": [.object(body)]]),
+            to: &state, &records)
+        Self.rereview(Self.batch, &state, &records)
+        let standing = state.oosStandings(Self.batch).first { $0.attribute == "viability" }
+        #expect(standing?.results.map(\.value) == [original])
+        #expect(state.oosGate(Self.batch)?.gate == "oos")
+        #expect(state.queueEntry(state.batches[Self.batch]!).status == .flagged)
+        try Self.investigate(.invalidated, cause: "transcription error confirmed against the raw data (LI-12)", &state, &records)
+        #expect(state.oosGate(Self.batch) == nil)
+    }
+
     @Test func aConfirmedOOSBlocksTheOrdinaryRouteAndTheChecklistAnswer() throws {
         var (state, records) = try R.state()
         try Self.investigate(.confirmed, cause: nil, &state, &records)

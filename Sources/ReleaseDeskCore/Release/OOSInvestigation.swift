@@ -83,8 +83,21 @@ extension DeskState {
         guard let record = batches[batchID], let product = products[record.batch.product] else { return [] }
         var failing: [String: [QCResult]] = [:]
         for result in record.batch.qc where result.status == "final" {
-            guard let attribute = product.attribute(result.attribute), !attribute.limit.isMet(by: result) else { continue }
-            failing[result.attribute, default: []].append(result)
+            guard let attribute = product.attribute(result.attribute) else { continue }
+            if !attribute.limit.isMet(by: result) {
+                failing[result.attribute, default: []].append(result)
+                continue
+            }
+            // A result corrected into specification after it was recorded out of it still needs its
+            // investigation: a correction is not a way around the OOS procedure. It is listed with the value
+            // that was out of specification.
+            for change in record.corrections(of: result) where record.fieldName(change, of: result) == "value" {
+                var earlier = result
+                earlier.value = change.old
+                guard change.old != "pending", !change.old.isEmpty, !attribute.limit.isMet(by: earlier) else { continue }
+                failing[result.attribute, default: []].append(earlier)
+                break
+            }
         }
         let investigations = release.oosInvestigations[batchID] ?? []
         return failing.keys.sorted().map { attribute in
