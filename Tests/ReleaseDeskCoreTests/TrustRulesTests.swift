@@ -342,6 +342,14 @@ struct TrustRulesTests {
         }
         #expect(state.queueEntry(state.batches[sampled]!).status == .readyForQP)
         #expect(!ReleaseRules.certificationGates(sampled, by: "qp.maria", now: Self.now, in: state).map(\.gate).contains("full-review"))
+        // Data that arrives after the full review reopens it.
+        let first = state.batches[sampled]!.batch.qc.first { $0.status == "final" }!
+        let late = QCResult(
+            id: first.id + "-L", attribute: first.attribute, value: first.value, unit: first.unit,
+            testedAt: first.testedAt.adding(milliseconds: 60_000), status: "final")
+        Self.record([late], for: sampled, &state, &records)
+        #expect(!state.batches[sampled]!.isFullyReviewed(in: state.release))
+        #expect(ReleaseRules.certificationGates(sampled, by: "qp.maria", now: Self.now, in: state).map(\.gate).contains("full-review"))
     }
 
     // MARK: - Infusion

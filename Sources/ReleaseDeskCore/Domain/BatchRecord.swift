@@ -195,7 +195,7 @@ extension DeskState {
             status = .resultsPending
         } else if unresolved > 0 {
             status = .deviationOpen
-        } else if record.review?.quietSample == true && release.fullReviews[id] == nil {
+        } else if record.review?.quietSample == true && !record.isFullyReviewed(in: release) {
             status = .fullReview
         } else {
             status = .readyForQP

@@ -37,3 +37,10 @@ extension ReleaseRules {
         return [RecordDraft(kind: RecordKind.batchFullReviewed, actor: actor, body: body)]
     }
 }
+
+extension BatchRecord {
+    /// Whether QA signed a full review of the batch after its last data arrived (new data reopens it).
+    public func isFullyReviewed(in ledger: ReleaseLedger) -> Bool {
+        ledger.fullReviews[batch.id].map { $0.seq > lastDataSeq } ?? false
+    }
+}

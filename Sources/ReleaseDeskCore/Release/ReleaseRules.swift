@@ -576,7 +576,7 @@ public enum ReleaseRules {
         if !identity.isEmpty || (product?.modality == "autologous" && record.batch.coi == nil) {
             gates.append(ActionRefusal(.rule, gate: "chain-of-identity", "the chain of identity of \(id) is not verified"))
         }
-        if record.review?.quietSample == true && state.release.fullReviews[id] == nil {
+        if record.review?.quietSample == true && !record.isFullyReviewed(in: state.release) {
             gates.append(
                 ActionRefusal(
                     .rule, gate: "full-review",
