@@ -43,7 +43,9 @@ public struct SiteGenerator {
         let product = products[index % products.count]
         let site = sites[(index / products.count) % sites.count]
         let day: Int64 = 86_400_000
-        let start = anchor.adding(milliseconds: -Int64(index) * 3_600_000 * 2)  // one batch every two hours, going back
+        // One batch every two hours, going back from eleven days before the anchor, so that every batch is
+        // made, tested and recorded before the day it is imported (import refuses events in the future).
+        let start = anchor.adding(milliseconds: -11 * day - Int64(index) * 3_600_000 * 2)
         let end = start.adding(milliseconds: 10 * day)
         let autologous = product.modality == "autologous"
         let coi = autologous ? "COI-" + String(g.next() % 0xFFFFFF, radix: 16, uppercase: true) : nil
@@ -136,7 +138,9 @@ public struct SiteGenerator {
     ) throws -> JournalHead {
         var state = DeskState()
         var seq: Int64 = 1
-        var clock = anchor.adding(milliseconds: -Int64(count) * 1000 - 86_400_000)
+        // The journal's clock runs (7 ms a record, about three records a batch) up to a day before the anchor:
+        // after the newest batch's last event, and never after the time the journal is written.
+        var clock = anchor.adding(milliseconds: -Int64(count) * 40 - 86_400_000)
         var pending: [(RecordDraft, Timestamp)] = []
         var next = 0
         var stage = 0  // 0: enrolments, 1: master data, 2: batches
