@@ -53,22 +53,19 @@ public enum DetailContent {
             field("Source", exception.source)
             field("Why", exception.why)
             field("Exception", exception.id, .dim)
-            let standing = state.desk.exceptionState(exception, of: id)
-            field("State", standing.label, standing.isResolved ? .dim : .severity(exception.severity))
-            if exception.rule == "OOS" {
-                let attribute = String(exception.id.dropFirst("EXC-\(id)-OOS-".count))
-                for standing in state.desk.oosStandings(id) where standing.attribute == attribute {
-                    for result in standing.results {
-                        let verdict: String
-                        if let investigation = standing.investigations[result.id] {
-                            verdict = investigation.outcome == .invalidated
-                                ? "invalidated by \(investigation.by), \(Clock.format(investigation.at)): \(investigation.cause ?? "")"
-                                : "confirmed by \(investigation.by), \(Clock.format(investigation.at)): \(investigation.reason)"
-                        } else {
-                            verdict = "not investigated yet — releasedesk oos-investigation \(id) \(result.id)"
-                        }
-                        field("Result", "\(result.id) \(result.value) \(result.unit), tested \(Clock.format(result.testedAt)): \(verdict)")
+            let exceptionState = state.desk.exceptionState(exception, of: id)
+            field("State", exceptionState.label, exceptionState.isResolved ? .dim : .severity(exception.severity))
+            if let standing = state.desk.oosStanding(of: exception, in: id) {
+                for result in standing.results {
+                    let verdict: String
+                    if let investigation = standing.investigations[result.id] {
+                        verdict = investigation.outcome == .invalidated
+                            ? "invalidated by \(investigation.by), \(Clock.format(investigation.at)): \(investigation.cause ?? "")"
+                            : "confirmed by \(investigation.by), \(Clock.format(investigation.at)): \(investigation.reason)"
+                    } else {
+                        verdict = "not investigated yet — releasedesk oos-investigation \(id) \(result.id)"
                     }
+                    field("Result", "\(result.id) \(result.value) \(result.unit), tested \(Clock.format(result.testedAt)): \(verdict)")
                 }
             }
             let history = state.desk.release.dispositions[exception.id] ?? []

@@ -148,8 +148,8 @@ enum DialogReducer {
                 state.message = "Select an OOS exception first (Tab to the exception list)."
                 return []
             }
-            let attribute = String(exception.id.dropFirst("EXC-\(batch)-OOS-".count))
-            let standing = state.desk.oosStandings(batch).first { $0.attribute == attribute }
+            let standing = state.desk.oosStanding(of: exception, in: batch)
+            let attribute = standing?.attribute ?? exception.rule
             guard let result = standing?.uninvestigated.first else {
                 state.message = "Every OOS result of \(attribute) is investigated already."
                 return []

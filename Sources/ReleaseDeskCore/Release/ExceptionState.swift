@@ -56,12 +56,9 @@ extension DeskState {
     /// investigations of its results; a disposition cannot settle it (a deviation opened for it is shown, but the
     /// certification gate `oos` still looks at the results themselves).
     public func exceptionState(_ exception: ReviewException, of batchID: String) -> ExceptionState {
-        if exception.rule == "OOS" {
-            let attribute = exception.id.hasPrefix("EXC-\(batchID)-OOS-") ? String(exception.id.dropFirst("EXC-\(batchID)-OOS-".count)) : ""
-            if let standing = oosStandings(batchID).first(where: { $0.attribute == attribute }) {
-                if !standing.confirmed.isEmpty { return .confirmed }
-                if standing.allInvalidated { return .invalidated }
-            }
+        if let standing = oosStanding(of: exception, in: batchID) {
+            if !standing.confirmed.isEmpty { return .confirmed }
+            if standing.allInvalidated { return .invalidated }
         }
         guard let disposition = release.disposition(of: exception.id) else {
             return exception.rule == "PENDING" ? .pending : .open

@@ -76,6 +76,15 @@ extension ReleaseLedger {
 }
 
 extension DeskState {
+    /// The OOS standing behind `exception` of batch `batchID`, when it is that batch's OOS exception of an
+    /// attribute that has out-of-specification results.
+    public func oosStanding(of exception: ReviewException, in batchID: String) -> OOSStanding? {
+        let prefix = ReviewEngine.exceptionID(batchID, "OOS", "")
+        guard exception.rule == "OOS", exception.id.hasPrefix(prefix) else { return nil }
+        let attribute = String(exception.id.dropFirst(prefix.count))
+        return oosStandings(batchID).first { $0.attribute == attribute }
+    }
+
     /// The OOS standing of every attribute of `batchID` that has at least one final result outside its limit,
     /// computed from the batch data and the product's specification (never from a stored review, so an old
     /// review cannot hide a result).
