@@ -21,12 +21,7 @@ struct AuditReviewCommand: ParsableCommand {
 
     func run() throws {
         try Failure.guarded {
-            try SignedAction.run(global, action: "batch.audit-review", about: .batch(batch)) { state throws(ActionRefusal) in
-                try ReleaseRules.auditTrailReviewRequest(batch, through: through, in: state)
-            } decide: { state, actor, expected throws(ActionRefusal) in
-                try ReleaseRules.reviewAuditTrail(
-                    batch, through: through, reason: reason, by: actor, expecting: expected, digest: Signing.digest, in: state)
-            }
+            try SignedCommand.run(global, .reviewAuditTrail(batch: batch, through: through, reason: reason))
         }
     }
 }

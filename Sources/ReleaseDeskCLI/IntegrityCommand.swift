@@ -49,7 +49,7 @@ struct IntegrityCommand: ParsableCommand {
                     throw Failure(.refused, "your witness matches the journal: there is no integrity alarm to acknowledge")
                 }
                 let shown = IntegrityAcknowledgement.request(finding: finding, witness: witness, head: desk.headPoint)
-                let expected = SignedAction.announce(
+                let expected = SignedCommand.announce(
                     shown, signer: id, name: desk.state.users[id]?.name ?? id, details: [("finding", finding)])
                 let password = try global.passwords().read(prompt: "Password for \(DisplayText.sanitize(id)) (signature): ")
                 do {

@@ -28,13 +28,8 @@ struct OOSInvestigationCommand: ParsableCommand {
     func run() throws {
         try Failure.guarded {
             let outcome: OOSOutcome = invalidate ? .invalidated : .confirmed
-            try SignedAction.run(global, action: "qc.oos_investigation", about: .batch(batch)) { state throws(ActionRefusal) in
-                try ReleaseRules.oosInvestigationRequest(batch: batch, result: result, outcome: outcome, cause: cause, in: state)
-            } decide: { state, actor, expected throws(ActionRefusal) in
-                try ReleaseRules.investigateOOS(
-                    batch: batch, result: result, outcome: outcome, cause: cause, reason: reason, by: actor, expecting: expected,
-                    digest: Signing.digest, in: state)
-            }
+            try SignedCommand.run(
+                global, .investigateOOS(batch: batch, result: result, outcome: outcome, cause: cause, reason: reason))
         }
     }
 }
@@ -53,12 +48,7 @@ struct FullReviewCommand: ParsableCommand {
 
     func run() throws {
         try Failure.guarded {
-            try SignedAction.run(global, action: "batch.full_review", about: .batch(batch)) { state throws(ActionRefusal) in
-                try ReleaseRules.fullReviewRequest(batch, in: state)
-            } decide: { state, actor, expected throws(ActionRefusal) in
-                try ReleaseRules.fullReview(
-                    batch, reason: reason, by: actor, expecting: expected, digest: Signing.digest, in: state)
-            }
+            try SignedCommand.run(global, .fullReview(batch: batch, reason: reason))
         }
     }
 }

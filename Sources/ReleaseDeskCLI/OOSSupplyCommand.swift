@@ -18,11 +18,7 @@ struct OOSSupplyCommand: ParsableCommand {
     )
 
     static func step(_ global: GlobalOptions, _ batch: String, _ step: ReleaseRules.OOSStep, reason: String) throws {
-        try SignedAction.run(global, action: "batch.oos-supply", about: .batch(batch)) { state throws(ActionRefusal) in
-            try ReleaseRules.oosStepRequest(batch, step, reason: reason, in: state)
-        } decide: { state, actor, expected throws(ActionRefusal) in
-            try ReleaseRules.recordOOSStep(batch, step, reason: reason, by: actor, expecting: expected, digest: Signing.digest, in: state)
-        }
+        try SignedCommand.run(global, .oosSupplyStep(batch: batch, step: step, reason: reason))
     }
 
     struct Request: ParsableCommand {
@@ -85,12 +81,7 @@ struct OOSSupplyCommand: ParsableCommand {
         @Option(help: "Why (required).") var reason: String
         func run() throws {
             try Failure.guarded {
-                try SignedAction.run(global, action: "batch.oos-supply", about: .batch(batch)) { state throws(ActionRefusal) in
-                    try ReleaseRules.oosSupplyRequest(batch, in: state)
-                } decide: { state, actor, expected throws(ActionRefusal) in
-                    try ReleaseRules.supplyOOS(
-                        batch, reason: reason, by: actor, now: Journal.systemClock(), expecting: expected, digest: Signing.digest, in: state)
-                }
+                try SignedCommand.run(global, .supplyOOS(batch: batch, reason: reason))
             }
         }
     }

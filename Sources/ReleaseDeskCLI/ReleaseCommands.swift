@@ -5,9 +5,9 @@ import ReleaseDeskJournal
 import ReleaseDeskServices
 
 /// Runs a signed action from the command line: shows what will be signed, reads the password (user id and
-/// password together are both components of the signature), then performs the action under the journal
-/// lock, refusing if what was shown changed in between.
-enum SignedAction {
+/// password together are both components of the signature), then takes the action (`Desk.sign`), refused if
+/// what was shown changed in between.
+enum SignedCommand {
     /// Shows the signer what they are about to sign (21 CFR 11.50) on stderr; returns the digest of exactly
     /// that content. `details` are extra labelled lines (e.g. an acknowledgement's finding).
     static func announce(_ shown: SigningRequest, signer id: String, name: String, details: [(String, String)] = []) -> String {
@@ -28,11 +28,9 @@ enum SignedAction {
         return digest
     }
 
-    static func run(
-        _ global: GlobalOptions, action: String, about subject: ActionSubject,
-        request: (DeskState) throws(ActionRefusal) -> SigningRequest,
-        decide: (DeskState, _ actor: String, _ expected: String?) throws(ActionRefusal) -> [RecordDraft]
-    ) throws {
+    /// Shows what will be signed, reads the password and takes the action (`Desk.sign`); prints the records
+    /// written with their signature manifestations.
+    static func run(_ global: GlobalOptions, _ action: SignedAction) throws {
         let locations = try global.locations()
         let authenticator = try global.authenticator(for: locations)
         let desk = try Failure.opening(locations)
@@ -40,20 +38,15 @@ enum SignedAction {
         let id = global.userID
         var expected: String? = nil
         do throws(ActionRefusal) {
-            let shown = try request(desk.state)
+            let shown = try action.request(in: desk.state)
             expected = announce(shown, signer: id, name: desk.state.users[id]?.name ?? id)
         } catch {
-            // Not signable as asked: the action below refuses with the same gate, and that refusal is journaled.
+            // Not signable as asked: the action refuses with the same gate, and that refusal is journaled.
         }
         let password = try global.passwords().read(prompt: "Password for \(DisplayText.sanitize(id)) (signature): ")
-        do {
-            _ = try desk.signIn(user: id, password: password, with: authenticator, channel: "cli:\(action)")
-        } catch let error as DeskError {
-            throw Failure(.refused, error.description)
-        }
-        let written = try desk.perform(action, by: id, about: subject) { state throws(ActionRefusal) in
-            try decide(state, id, expected)
-        }
+        let written = try desk.sign(
+            action, as: id, password: password, with: authenticator, channel: "cli:\(action.name)", shown: expected,
+            clock: Journal.systemClock)
         var out = StandardOutput()
         for record in written {
             var line = "seq \(record.seq): \(AuditText.summary(record))"
@@ -86,13 +79,7 @@ struct DispositionCommand: ParsableCommand {
     func run() throws {
         try Failure.guarded {
             let kind: DispositionKind = justify ? .justified : .retestRequested
-            try SignedAction.run(global, action: "exception.disposition", about: .batch(batch)) { state throws(ActionRefusal) in
-                try ReleaseRules.dispositionRequest(batch: batch, exception: exception, kind: kind, reason: reason, in: state)
-            } decide: { state, actor, expected throws(ActionRefusal) in
-                try ReleaseRules.disposition(
-                    batch: batch, exception: exception, kind: kind, reason: reason, by: actor, expecting: expected,
-                    digest: Signing.digest, in: state)
-            }
+            try SignedCommand.run(global, .disposition(batch: batch, exception: exception, kind: kind, reason: reason))
         }
     }
 }
@@ -121,16 +108,11 @@ struct DeviationCommand: ParsableCommand {
                 guard let severity = Severity(rawValue: classification) else {
                     throw Failure(.usage, "--class must be minor, major or critical")
                 }
-                try SignedAction.run(global, action: "deviation.open", about: .batch(batch)) { state throws(ActionRefusal) in
-                    try ReleaseRules.deviationRequest(
+                try SignedCommand.run(
+                    global,
+                    .openDeviation(
                         batch: batch, exceptions: exceptions, classification: severity, title: title, description: description,
-                        in: state)
-                } decide: { state, actor, expected throws(ActionRefusal) in
-                    try ReleaseRules.openDeviation(
-                        batch: batch, exceptions: exceptions, classification: severity, title: title, description: description,
-                        reason: reason, by: actor, now: Journal.systemClock(), expecting: expected, digest: Signing.digest,
-                        in: state)
-                }
+                        reason: reason))
             }
         }
     }
@@ -149,13 +131,7 @@ struct DeviationCommand: ParsableCommand {
                     guard let s = Severity(rawValue: c) else { throw Failure(.usage, "--class must be major or critical") }
                     return s
                 }
-                try SignedAction.run(global, action: "deviation.approve-classification", about: .deviation(deviation)) { state throws(ActionRefusal) in
-                    try ReleaseRules.classificationRequest(deviation, classification: severity, reason: reason, in: state)
-                } decide: { state, actor, expected throws(ActionRefusal) in
-                    try ReleaseRules.approveClassification(
-                        deviation, classification: severity, reason: reason, by: actor, expecting: expected, digest: Signing.digest,
-                        in: state)
-                }
+                try SignedCommand.run(global, .approveClassification(deviation: deviation, classification: severity, reason: reason))
             }
         }
     }
@@ -175,12 +151,7 @@ struct DeviationCommand: ParsableCommand {
             try Failure.guarded {
                 let investigation = ReleaseRules.Investigation(
                     rootCause: rootCause, impact: impact, capa: capa, capaRationale: noCapa, effectivenessCheck: effectiveness)
-                try SignedAction.run(global, action: "deviation.investigate", about: .deviation(deviation)) { state throws(ActionRefusal) in
-                    try ReleaseRules.investigationRequest(deviation, investigation, reason: reason, in: state)
-                } decide: { state, actor, expected throws(ActionRefusal) in
-                    try ReleaseRules.recordInvestigation(
-                        deviation, investigation, reason: reason, by: actor, expecting: expected, digest: Signing.digest, in: state)
-                }
+                try SignedCommand.run(global, .recordInvestigation(deviation: deviation, investigation: investigation, reason: reason))
             }
         }
     }
@@ -194,11 +165,7 @@ struct DeviationCommand: ParsableCommand {
 
         func run() throws {
             try Failure.guarded {
-                try SignedAction.run(global, action: "deviation.approve", about: .deviation(deviation)) { state throws(ActionRefusal) in
-                    try ReleaseRules.approvalRequest(deviation, reason: reason, in: state)
-                } decide: { state, actor, expected throws(ActionRefusal) in
-                    try ReleaseRules.approve(deviation, reason: reason, by: actor, expecting: expected, digest: Signing.digest, in: state)
-                }
+                try SignedCommand.run(global, .approveDeviation(deviation: deviation, reason: reason))
             }
         }
     }
@@ -235,12 +202,7 @@ struct DeviationCommand: ParsableCommand {
 
         func run() throws {
             try Failure.guarded {
-                try SignedAction.run(global, action: "deviation.approve-extension", about: .deviation(deviation)) { state throws(ActionRefusal) in
-                    try ReleaseRules.extensionApprovalRequest(deviation, reason: reason, in: state)
-                } decide: { state, actor, expected throws(ActionRefusal) in
-                    try ReleaseRules.approveExtension(
-                        deviation, reason: reason, by: actor, expecting: expected, digest: Signing.digest, in: state)
-                }
+                try SignedCommand.run(global, .approveExtension(deviation: deviation, reason: reason))
             }
         }
     }
@@ -308,13 +270,7 @@ struct CertifyCommand: ParsableCommand {
                 }
                 parsed[parts[0]] = parts[1] == "yes"
             }
-            try SignedAction.run(global, action: "batch.certify", about: .batch(batch)) { state throws(ActionRefusal) in
-                try ReleaseRules.certificationRequest(batch, in: state)
-            } decide: { state, actor, expected throws(ActionRefusal) in
-                try ReleaseRules.certify(
-                    batch, answers: parsed, reason: reason, by: actor, now: Journal.systemClock(), expecting: expected,
-                    digest: Signing.digest, in: state)
-            }
+            try SignedCommand.run(global, .certify(batch: batch, answers: parsed, reason: reason))
         }
     }
 }
@@ -324,17 +280,9 @@ enum DecisionCommand {
     enum Kind: String { case reject, hold, unhold }
 
     static func run(_ kind: Kind, _ global: GlobalOptions, batch: String, reason: String) throws {
-        let meaning: SignatureMeaning = kind == .reject ? .rejected : kind == .hold ? .held : .holdReleased
-        try SignedAction.run(global, action: "batch.\(kind.rawValue)", about: .batch(batch)) { state throws(ActionRefusal) in
-            try ReleaseRules.decisionRequest(batch, meaning: meaning, in: state)
-        } decide: { state, actor, expected throws(ActionRefusal) in
-            switch kind {
-            case .reject:
-                return try ReleaseRules.reject(batch, reason: reason, by: actor, expecting: expected, digest: Signing.digest, in: state)
-            case .hold, .unhold:
-                return try ReleaseRules.hold(
-                    batch, on: kind == .hold, reason: reason, by: actor, expecting: expected, digest: Signing.digest, in: state)
-            }
+        switch kind {
+        case .reject: try SignedCommand.run(global, .reject(batch: batch, reason: reason))
+        case .hold, .unhold: try SignedCommand.run(global, .hold(batch: batch, on: kind == .hold, reason: reason))
         }
     }
 }

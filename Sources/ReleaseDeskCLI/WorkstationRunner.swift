@@ -150,17 +150,11 @@ struct WorkstationRunner {
                     guard let user = state.user else { break }
                     terminal.draw(Screen.render(state, unicode: unicode))  // "Signing…" while the password is checked
                     do {
-                        // Nobody signs on a journal that does not verify: the whole file is checked first.
-                        if let alarm = IntegrityCheck.run(path: locations.journal, head: desk.journal.head) {
-                            desk.raiseAlarm(alarm)
-                            log.write("integrity alarm: \(alarm)")
-                        }
-                        _ = try desk.signIn(user: user.id, password: password, with: authenticator, channel: "tui:signature")
-                        let expected = Signing.digest(content)
-                        let written = try desk.perform(action.name, by: user.id, about: action.subject) { fresh throws(ActionRefusal) in
-                            try action.perform(
-                                by: user.id, now: Journal.systemClock(), expecting: expected, digest: Signing.digest, in: fresh)
-                        }
+                        let alarmBefore = desk.alarm
+                        defer { if alarmBefore == nil, let alarm = desk.alarm { log.write("integrity alarm: \(alarm)") } }
+                        let written = try desk.sign(
+                            action, as: user.id, password: password, with: authenticator, channel: "tui:signature",
+                            shown: Signing.digest(content), clock: Journal.systemClock)
                         let first = written.first.map { "#\($0.seq) \($0.kind)" } ?? "nothing"
                         let meaning = written.first.flatMap { Signature.decode($0.body["signature"])?.meaning.rawValue } ?? "-"
                         log.write("signed \(action.name) as \(user.id): \(first)")

@@ -19,6 +19,8 @@ public final class Desk {
     /// acknowledgement naming it (`acknowledgeAlarm`) moves it on.
     public private(set) var disagreeingWitness: IntegrityAcknowledgement.Point?
     private let witnesses: WitnessStore
+    /// The journal file's stamp when it was last verified whole (at opening, or by `checkIntegrityIfChanged`).
+    var verifiedStamp: JournalStamp?
 
     private init(journal: Journal, locations: Locations, state: DeskState) {
         self.journal = journal
@@ -45,9 +47,13 @@ public final class Desk {
         _ locations: Locations, mode: Journal.Mode = .readWrite, policy: SecurityPolicy = SecurityPolicy(),
         onAlarm: OnAlarm = .refuse, observe: (Record) -> Void = { _ in }
     ) throws -> Desk {
+        // Taken before the file is read: a change while it is read moves the stamp, and the next check reads
+        // the file again.
+        let stamp = JournalStamp.of(locations.journal)
         let journal = try Journal.open(at: locations.journal, mode: mode)
         let desk = Desk(journal: journal, locations: locations, state: DeskState(policy: policy))
         try desk.readAll(observe: observe)
+        if desk.alarm == nil { desk.verifiedStamp = stamp }
         if let alarm = desk.alarm, onAlarm == .refuse { throw DeskError.notVerified(alarm) }
         return desk
     }

@@ -14,3 +14,41 @@ public enum Signing {
         digest(content) == signature.subjectSHA256
     }
 }
+
+extension Desk {
+    /// Takes a signed action: the one use case behind every signature, from the command line and the
+    /// workstation alike.
+    ///
+    /// In order: the whole journal file is verified again when it changed since it was last verified (nobody
+    /// signs on a journal that does not verify: a finding raises the alarm); the signer's user id and password
+    /// are checked (`signIn`: both components, a failure journaled and counted towards the lock-out); then,
+    /// under the journal lock on fresh state, the action's rule decides (`SignedAction.perform`), refusing
+    /// when what it would sign now differs from `shown`, the digest of what the signer was shown. A refusal
+    /// is journaled and thrown; so is the alarm.
+    @discardableResult
+    public func sign(
+        _ action: SignedAction, as user: String, password: String, with authenticator: Authenticator, channel: String,
+        shown expected: String?, clock: () -> Timestamp
+    ) throws -> [Record] {
+        checkIntegrityIfChanged()
+        _ = try signIn(user: user, password: password, with: authenticator, channel: channel)
+        return try perform(action.name, by: user, about: action.subject) { fresh throws(ActionRefusal) in
+            try action.perform(by: user, now: clock(), expecting: expected, digest: Signing.digest, in: fresh)
+        }
+    }
+
+    /// Verifies the whole journal file again, unless it is unchanged since it was last verified (its size
+    /// and times, `JournalStamp`), and compares it with what was read; a finding raises the alarm and is
+    /// returned.
+    @discardableResult
+    public func checkIntegrityIfChanged() -> String? {
+        let stamp = JournalStamp.of(locations.journal)
+        if let stamp, stamp == verifiedStamp { return nil }
+        if let finding = IntegrityCheck.run(path: locations.journal, head: journal.head) {
+            raiseAlarm(finding)
+            return finding
+        }
+        verifiedStamp = stamp
+        return nil
+    }
+}

@@ -1,16 +1,41 @@
 import CanonicalJSON
 import ReleaseDeskCore
 
-/// One text field of a dialog.
+/// One text field of a dialog, named by what it holds (the label is what the screen shows).
 public struct DialogField: Equatable, Sendable {
-    public var label: String
+    /// What a field holds: the action reads its fields by name, never by the label shown.
+    public enum Name: Equatable, Sendable {
+        case reason, classification, title, description, rootCause, impact, capaReferences, noCapaRationale, effectivenessCheck
+        case outcome, cause
+
+        /// The label shown in front of the field.
+        public var label: String {
+            switch self {
+            case .reason: return "Reason"
+            case .classification: return "Class"
+            case .title: return "Title"
+            case .description: return "Description"
+            case .rootCause: return "Root cause"
+            case .impact: return "Impact"
+            case .capaReferences: return "CAPA refs"
+            case .noCapaRationale: return "Why no CAPA"
+            case .effectivenessCheck: return "Eff. check"
+            case .outcome: return "Outcome"
+            case .cause: return "Cause"
+            }
+        }
+    }
+
+    public var name: Name
     public var text: String
     /// Choices cycled with ←/→ or Space instead of typing (e.g. a deviation's class).
     public var choices: [String]
     public var masked: Bool
 
-    public init(label: String, text: String = "", choices: [String] = [], masked: Bool = false) {
-        self.label = label
+    public var label: String { name.label }
+
+    public init(_ name: Name, text: String = "", choices: [String] = [], masked: Bool = false) {
+        self.name = name
         self.text = text
         self.choices = choices
         self.masked = masked
@@ -115,7 +140,8 @@ public struct ActionDialog: Equatable, Sendable {
         return prompt.needsUserID ? i : i + 1
     }
 
-    func field(_ label: String) -> String { fields.first { $0.label == label }?.text ?? "" }
+    /// The text of the field named `name` ("" when the dialog has none).
+    func field(_ name: DialogField.Name) -> String { fields.first { $0.name == name }?.text ?? "" }
 
     /// Whether the user typed something that closing the dialog would lose: a field that no longer holds
     /// what it opened with, or an answered checklist item. (The password is never kept, so it does not count.)
@@ -125,8 +151,8 @@ public struct ActionDialog: Equatable, Sendable {
     }
 
     /// The decision the dialog collected.
-    var action: ReleaseAction {
-        let reason = field("Reason")
+    var action: SignedAction {
+        let reason = field(.reason)
         switch purpose {
         case .justify(let batch, let exception):
             return .disposition(batch: batch, exception: exception, kind: .justified, reason: reason)
@@ -134,16 +160,18 @@ public struct ActionDialog: Equatable, Sendable {
             return .disposition(batch: batch, exception: exception, kind: .retestRequested, reason: reason)
         case .openDeviation(let batch, let exceptions):
             return .openDeviation(
-                batch: batch, exceptions: exceptions, classification: Severity(rawValue: field("Class")) ?? .major,
-                title: field("Title"), description: field("Description"), reason: reason)
+                batch: batch, exceptions: exceptions, classification: Severity(rawValue: field(.classification)) ?? .major,
+                title: field(.title), description: field(.description), reason: reason)
         case .approveDeviation(let id, let classification):
-            return classification ? .approveClassification(deviation: id, reason: reason) : .approveDeviation(deviation: id, reason: reason)
+            return classification
+                ? .approveClassification(deviation: id, classification: nil, reason: reason) : .approveDeviation(deviation: id, reason: reason)
         case .investigate(let id):
-            let capa = field("CAPA refs").split(whereSeparator: { $0 == "," || $0 == " " }).map(String.init)
-            let rationale = field("Why no CAPA")
-            return .recordInvestigation(
-                deviation: id, rootCause: field("Root cause"), impact: field("Impact"), capa: capa,
-                capaRationale: DisplayText.hasVisibleText(rationale) ? rationale : nil, effectivenessCheck: field("Eff. check"), reason: reason)
+            let capa = field(.capaReferences).split(whereSeparator: { $0 == "," || $0 == " " }).map(String.init)
+            let rationale = field(.noCapaRationale)
+            let investigation = ReleaseRules.Investigation(
+                rootCause: field(.rootCause), impact: field(.impact), capa: capa,
+                capaRationale: DisplayText.hasVisibleText(rationale) ? rationale : nil, effectivenessCheck: field(.effectivenessCheck))
+            return .recordInvestigation(deviation: id, investigation: investigation, reason: reason)
         case .certify(let batch):
             var answers: [String: Bool] = [:]
             for item in checklist { if let a = item.answer { answers[item.id] = a } }
@@ -155,9 +183,9 @@ public struct ActionDialog: Equatable, Sendable {
         case .auditReview(let batch, let through):
             return .reviewAuditTrail(batch: batch, through: through, reason: reason)
         case .investigateOOS(let batch, let result):
-            let outcome = OOSOutcome(rawValue: field("Outcome")) ?? .confirmed
+            let outcome = OOSOutcome(rawValue: field(.outcome)) ?? .confirmed
             return .investigateOOS(
-                batch: batch, result: result, outcome: outcome, cause: outcome == .invalidated ? field("Cause") : nil, reason: reason)
+                batch: batch, result: result, outcome: outcome, cause: outcome == .invalidated ? field(.cause) : nil, reason: reason)
         case .fullReview(let batch):
             return .fullReview(batch: batch, reason: reason)
         }

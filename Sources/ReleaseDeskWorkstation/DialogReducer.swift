@@ -3,35 +3,22 @@ import ReleaseDeskCore
 
 /// Opening and driving the dialogs of signed actions. Part of the reducer: pure, effects out.
 enum DialogReducer {
-    static func role(for command: Command) -> (Set<Role>, String) {
+    /// The signed action a command opens a dialog for (its name and permission come from the core).
+    static func kind(for command: Command, in state: WorkstationState) -> SignedAction.Kind {
         switch command {
-        case .certify: return ([.qp], "certify batches")
-        case .reject: return ([.qp], "reject batches")
-        case .hold: return ([.qp], "hold batches")
-        case .openDeviation: return ([.qa], "open deviations")
-        case .approveDeviation: return ([.qa], "approve deviations")
-        case .reviewAuditTrail: return ([.supervisor, .qa], "review audit trails")
-        case .investigateOOS: return ([.qa], "sign OOS investigations")
-        case .fullReview: return ([.qa], "sign full reviews")
-        default: return ([.qa], "disposition exceptions")
+        case .certify: return .certify
+        case .reject: return .reject
+        case .hold: return state.selectedBatchID.map { state.desk.release.holds[$0] != nil } == true ? .unhold : .hold
+        case .openDeviation: return .openDeviation
+        case .approveDeviation: return .approveDeviation
+        case .reviewAuditTrail: return .reviewAuditTrail
+        case .investigateOOS: return .investigateOOS
+        case .fullReview: return .fullReview
+        default: return .disposition
         }
     }
 
-    static func actionName(for command: Command) -> String {
-        switch command {
-        case .justify, .retest: return "exception.disposition"
-        case .openDeviation: return "deviation.open"
-        case .approveDeviation: return "deviation.approve"
-        case .certify: return "batch.certify"
-        case .reject: return "batch.reject"
-        case .reviewAuditTrail: return "batch.audit-review"
-        case .investigateOOS: return "qc.oos_investigation"
-        case .fullReview: return "batch.full_review"
-        default: return "batch.hold"
-        }
-    }
-
-    static func reasonField() -> DialogField { DialogField(label: "Reason") }
+    static func reasonField() -> DialogField { DialogField(.reason) }
 
     /// Opens the dialog for `command` on the current selection; a missing role is a refused attempt, journaled.
     static func open(_ state: inout WorkstationState, _ command: Command) -> [Effect] {
@@ -40,12 +27,12 @@ enum DialogReducer {
             state.message = "Read-only: no signature can be made (integrity alarm or --readonly)."
             return []
         }
-        let (role, words) = role(for: command)
+        let kind = kind(for: command, in: state)
         do throws(ActionRefusal) {
-            _ = try state.desk.requireUser(user.id, anyOf: role, toDo: words)
+            _ = try state.desk.requireUser(user.id, for: kind)
         } catch {
             state.message = "Refused (\(error.gate)): \(error.message)"
-            return [.journalRefusal(action: actionName(for: command), refusal: error)]
+            return [.journalRefusal(action: kind.name, refusal: error)]
         }
         guard let batch = state.selectedBatchID, let record = state.desk.batches[batch] else {
             state.message = "Select a batch first."
@@ -76,8 +63,8 @@ enum DialogReducer {
                 dialog = ActionDialog(
                     purpose: .openDeviation(batch: batch, exceptions: [exception.id]), title: "Open a deviation", context: context,
                     fields: [
-                        DialogField(label: "Class", text: classes[0], choices: classes), DialogField(label: "Title", text: exception.title),
-                        DialogField(label: "Description"), reasonField(),
+                        DialogField(.classification, text: classes[0], choices: classes), DialogField(.title, text: exception.title),
+                        DialogField(.description), reasonField(),
                     ], checklist: [], gates: [])
             default:
                 guard let id = state.desk.release.disposition(of: exception.id)?.deviation,
@@ -102,8 +89,8 @@ enum DialogReducer {
                         context: ["\(id) · \(deviation.classification.rawValue) · investigation", deviation.title,
                             "CAPA refs: comma-separated; leave empty and say why in the next field if none is needed."],
                         fields: [
-                            DialogField(label: "Root cause"), DialogField(label: "Impact"), DialogField(label: "CAPA refs"),
-                            DialogField(label: "Why no CAPA"), DialogField(label: "Eff. check"), reasonField(),
+                            DialogField(.rootCause), DialogField(.impact), DialogField(.capaReferences),
+                            DialogField(.noCapaRationale), DialogField(.effectivenessCheck), reasonField(),
                         ], checklist: [], gates: [])
                 } else {
                     dialog = ActionDialog(
@@ -162,8 +149,8 @@ enum DialogReducer {
                     "confirmed: no laboratory cause; the batch is rejected or supplied at a physician's request.",
                 ],
                 fields: [
-                    DialogField(label: "Outcome", text: OOSOutcome.invalidated.rawValue, choices: OOSOutcome.allCases.map(\.rawValue)),
-                    DialogField(label: "Cause"), reasonField(),
+                    DialogField(.outcome, text: OOSOutcome.invalidated.rawValue, choices: OOSOutcome.allCases.map(\.rawValue)),
+                    DialogField(.cause), reasonField(),
                 ], checklist: [], gates: [])
         case .fullReview:
             dialog = ActionDialog(
@@ -334,7 +321,7 @@ enum DialogReducer {
         guard let prompt = dialog.prompt else {
             // The form first: a field left empty or an item not answered yet is not an attempt; the focus
             // goes to it and nothing is journaled.
-            if let index = dialog.fields.firstIndex(where: { $0.label == "Reason" }) {
+            if let index = dialog.fields.firstIndex(where: { $0.name == .reason }) {
                 do throws(ActionRefusal) {
                     _ = try UserAdministration.requireReason(dialog.fields[index].text)
                 } catch {

@@ -28,7 +28,7 @@ public enum Effect: Equatable, Sendable {
     case quit
     /// Check the password of the signed-in user and perform `action` under the journal lock, expecting the
     /// digest of `content` (what was shown); answer with `actionSucceeded` or `actionRefused`.
-    case sign(ReleaseAction, content: JSONValue, password: String)
+    case sign(SignedAction, content: JSONValue, password: String)
     /// Journal a refused attempt (a missing role, an open gate) without asking for a signature.
     case journalRefusal(action: String, refusal: ActionRefusal)
     /// Journal a signature attempted under another user id than the signed-in one: a failed sign-in of

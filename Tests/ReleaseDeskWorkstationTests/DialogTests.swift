@@ -228,9 +228,10 @@ struct DialogTests {
             return
         }
         #expect(password == "pw")
-        #expect(action == .recordInvestigation(
-            deviation: id, rootCause: "hold time exceeded", impact: "none for the patient", capa: ["CAPA-2026-014", "CAPA-2026-015"],
-            capaRationale: nil, effectivenessCheck: "trend 10 batches", reason: "investigated"))
+        let investigation = ReleaseRules.Investigation(
+            rootCause: "hold time exceeded", impact: "none for the patient", capa: ["CAPA-2026-014", "CAPA-2026-015"],
+            capaRationale: nil, effectivenessCheck: "trend 10 batches")
+        #expect(action == .recordInvestigation(deviation: id, investigation: investigation, reason: "investigated"))
         let drafts = try action.perform(by: "qa.anna", now: Fixture.now, expecting: nil, digest: { _ in "x" }, in: state.desk)
         #expect(drafts.first?.kind == RecordKind.deviationInvestigationRecorded)
     }

@@ -45,8 +45,8 @@ struct SigningGateTests {
     }
 
     @Test func everySignedWorkstationActionNamesItsBatchForRefusals() {
-        #expect(ReleaseAction.certify(batch: "B-1", answers: [:], reason: "r").subject == .batch("B-1"))
-        #expect(ReleaseAction.hold(batch: "B-2", on: true, reason: "r").subject == .batch("B-2"))
-        #expect(ReleaseAction.approveDeviation(deviation: "DEV-0001", reason: "r").subject == .deviation("DEV-0001"))
+        #expect(SignedAction.certify(batch: "B-1", answers: [:], reason: "r").subject == .batch("B-1"))
+        #expect(SignedAction.hold(batch: "B-2", on: true, reason: "r").subject == .batch("B-2"))
+        #expect(SignedAction.approveDeviation(deviation: "DEV-0001", reason: "r").subject == .deviation("DEV-0001"))
     }
 }

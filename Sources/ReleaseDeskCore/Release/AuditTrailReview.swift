@@ -88,7 +88,7 @@ extension ReleaseRules {
         _ batchID: String, through: Int64?, reason rawReason: String, by actor: String, expecting expected: String?,
         digest: Digest, in state: DeskState
     ) throws(ActionRefusal) -> [RecordDraft] {
-        let user = try state.requireUser(actor, anyOf: [.supervisor, .qa], toDo: "review audit trails")
+        let user = try state.requireUser(actor, for: .reviewAuditTrail)
         _ = try findBatch(batchID, in: state)
         try independence(batchID, actor: actor, doing: .auditTrailReview, in: state)
         let reason = try requireReason(rawReason)

@@ -20,7 +20,7 @@ extension ReleaseRules {
         _ batchID: String, reason rawReason: String, by actor: String, expecting expected: String?, digest: Digest,
         in state: DeskState
     ) throws(ActionRefusal) -> [RecordDraft] {
-        let user = try state.requireUser(actor, anyOf: [.qa], toDo: "sign full reviews")
+        let user = try state.requireUser(actor, for: .fullReview)
         let record = try findBatch(batchID, in: state)
         try undecided(batchID, in: state)
         if record.needsReview {

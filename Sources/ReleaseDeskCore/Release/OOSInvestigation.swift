@@ -174,7 +174,7 @@ extension ReleaseRules {
         batch batchID: String, result resultID: String, outcome: OOSOutcome, cause rawCause: String?, reason rawReason: String,
         by actor: String, expecting expected: String?, digest: Digest, in state: DeskState
     ) throws(ActionRefusal) -> [RecordDraft] {
-        let user = try state.requireUser(actor, anyOf: [.qa], toDo: "sign OOS investigations")
+        let user = try state.requireUser(actor, for: .investigateOOS)
         _ = try findBatch(batchID, in: state)
         try undecided(batchID, in: state)
         try independence(batchID, actor: actor, doing: .qaReview, in: state)

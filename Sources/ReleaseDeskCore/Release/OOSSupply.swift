@@ -184,7 +184,7 @@ extension ReleaseRules {
         _ batchID: String, reason rawReason: String, by actor: String, now: Timestamp, expecting expected: String?, digest: Digest,
         in state: DeskState
     ) throws(ActionRefusal) -> [RecordDraft] {
-        let user = try state.requireUser(actor, anyOf: [.qp], toDo: "supply batches")
+        let user = try state.requireUser(actor, for: .supplyOOS)
         _ = try findBatch(batchID, in: state)
         try undecided(batchID, in: state)
         guard let oosCase = state.release.oosCases[batchID] else {

@@ -88,7 +88,7 @@ public enum ReleaseRules {
         batch batchID: String, exception id: String, kind: DispositionKind, reason rawReason: String, by actor: String,
         expecting expected: String?, digest: Digest, in state: DeskState
     ) throws(ActionRefusal) -> [RecordDraft] {
-        let user = try state.requireUser(actor, anyOf: [.qa], toDo: "disposition exceptions")
+        let user = try state.requireUser(actor, for: .disposition)
         let record = try findBatch(batchID, in: state)
         try undecided(batchID, in: state)
         let exception = try findException(id, of: record)
@@ -168,7 +168,7 @@ public enum ReleaseRules {
         description rawDescription: String, reason rawReason: String, by actor: String, now: Timestamp,
         expecting expected: String?, digest: Digest, in state: DeskState
     ) throws(ActionRefusal) -> [RecordDraft] {
-        let user = try state.requireUser(actor, anyOf: [.qa], toDo: "open deviations")
+        let user = try state.requireUser(actor, for: .openDeviation)
         let record = try findBatch(batchID, in: state)
         try undecided(batchID, in: state)
         guard !exceptions.isEmpty else {
@@ -314,7 +314,7 @@ public enum ReleaseRules {
         _ id: String, classification: Severity?, reason rawReason: String, by actor: String, expecting expected: String?,
         digest: Digest, in state: DeskState
     ) throws(ActionRefusal) -> [RecordDraft] {
-        let user = try state.requireUser(actor, anyOf: [.qa], toDo: "approve deviations")
+        let user = try state.requireUser(actor, for: .approveDeviation)
         let d = try findDeviation(id, in: state)
         let reason = try requireReason(rawReason)
         guard d.stage == .open, d.classification != .minor else {
@@ -345,7 +345,7 @@ public enum ReleaseRules {
 
     /// The investigation of a major or critical deviation: root cause, impact and risk, CAPA references or
     /// the rationale for none, and the effectiveness check.
-    public struct Investigation: Sendable {
+    public struct Investigation: Sendable, Equatable {
         public var rootCause: String
         public var impact: String
         public var capa: [String]
@@ -374,7 +374,7 @@ public enum ReleaseRules {
         _ id: String, _ investigation: Investigation, reason rawReason: String, by actor: String, expecting expected: String?,
         digest: Digest, in state: DeskState
     ) throws(ActionRefusal) -> [RecordDraft] {
-        let user = try state.requireUser(actor, anyOf: [.qa], toDo: "record investigations")
+        let user = try state.requireUser(actor, for: .recordInvestigation)
         let d = try findDeviation(id, in: state)
         try independence(d.batch, actor: actor, doing: .qaReview, in: state)
         guard d.stage == .investigation else {
@@ -406,7 +406,7 @@ public enum ReleaseRules {
         _ id: String, reason rawReason: String, by actor: String, expecting expected: String?, digest: Digest,
         in state: DeskState
     ) throws(ActionRefusal) -> [RecordDraft] {
-        let user = try state.requireUser(actor, anyOf: [.qa], toDo: "approve deviations")
+        let user = try state.requireUser(actor, for: .approveDeviation)
         let d = try findDeviation(id, in: state)
         let reason = try requireReason(rawReason)
         let ready = d.classification == .minor ? d.stage == .open : d.stage == .awaitingApproval
@@ -453,7 +453,7 @@ public enum ReleaseRules {
         _ id: String, reason rawReason: String, by actor: String, expecting expected: String?, digest: Digest,
         in state: DeskState
     ) throws(ActionRefusal) -> [RecordDraft] {
-        let user = try state.requireUser(actor, anyOf: [.qa], toDo: "approve extensions")
+        let user = try state.requireUser(actor, for: .approveExtension)
         let d = try findDeviation(id, in: state)
         let reason = try requireReason(rawReason)
         guard let due = d.requestedDue, let request = d.history.last(where: { $0.kind == RecordKind.deviationExtensionRequested })
@@ -503,7 +503,7 @@ public enum ReleaseRules {
     public static func certificationGates(_ batchID: String, by actor: String, now: Timestamp, in state: DeskState) -> [ActionRefusal] {
         var gates: [ActionRefusal] = []
         do throws(ActionRefusal) {
-            _ = try state.requireUser(actor, anyOf: [.qp], toDo: "certify batches")
+            _ = try state.requireUser(actor, for: .certify)
         } catch {
             gates.append(error)
         }
@@ -616,7 +616,7 @@ public enum ReleaseRules {
             }
         }
         if let first = certificationGates(batchID, by: actor, now: now, in: state).first { throw first }
-        let user = try state.requireUser(actor, anyOf: [.qp], toDo: "certify batches")
+        let user = try state.requireUser(actor, for: .certify)
         let reason = try requireReason(rawReason)
         for item in checklist where answers[item.id] != true {
             throw ActionRefusal(
@@ -658,7 +658,7 @@ public enum ReleaseRules {
         _ batchID: String, reason rawReason: String, by actor: String, expecting expected: String?, digest: Digest,
         in state: DeskState
     ) throws(ActionRefusal) -> [RecordDraft] {
-        let user = try state.requireUser(actor, anyOf: [.qp], toDo: "reject batches")
+        let user = try state.requireUser(actor, for: .reject)
         _ = try findBatch(batchID, in: state)
         try undecided(batchID, in: state)
         let reason = try requireReason(rawReason)
@@ -675,7 +675,7 @@ public enum ReleaseRules {
         _ batchID: String, on: Bool, reason rawReason: String, by actor: String, expecting expected: String?, digest: Digest,
         in state: DeskState
     ) throws(ActionRefusal) -> [RecordDraft] {
-        let user = try state.requireUser(actor, anyOf: [.qp], toDo: on ? "hold batches" : "release batches from hold")
+        let user = try state.requireUser(actor, for: on ? .hold : .unhold)
         _ = try findBatch(batchID, in: state)
         try undecided(batchID, in: state)
         let reason = try requireReason(rawReason)
