@@ -54,12 +54,18 @@ let package = Package(
             name: "ReleaseDeskTerminal",
             dependencies: ["CNCursesShim", "ReleaseDeskScreen", "ReleaseDeskWorkstation"]
         ),
+        // The workstation's effect loop, generic over the terminal: keys → reducer → effects → frames, the
+        // journal polled, integrity checked in the background. No rule and no drawing of its own.
+        .target(
+            name: "ReleaseDeskRuntime",
+            dependencies: ["ReleaseDeskCore", "ReleaseDeskJournal", "ReleaseDeskServices", "ReleaseDeskWorkstation", "ReleaseDeskScreen"]
+        ),
         // The `releasedesk` executable: argument parsing and wiring only.
         .executableTarget(
             name: "ReleaseDeskCLI",
             dependencies: [
                 "CanonicalJSON", "ReleaseDeskCore", "ReleaseDeskJournal", "ReleaseDeskServices",
-                "ReleaseDeskWorkstation", "ReleaseDeskScreen", "ReleaseDeskTerminal",
+                "ReleaseDeskWorkstation", "ReleaseDeskScreen", "ReleaseDeskTerminal", "ReleaseDeskRuntime",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -80,6 +86,14 @@ let package = Package(
             name: "ReleaseDeskCLITests",
             dependencies: ["ReleaseDeskCLI", "ReleaseDeskJournal", "CanonicalJSON"],
             swiftSettings: [.define("RELEASEDESK_TEST_HOOKS", .when(configuration: .debug))]
+        ),
+        // The workstation's runtime driven headless, a key at a time, against the in-memory terminal.
+        .testTarget(
+            name: "ReleaseDeskRuntimeTests",
+            dependencies: [
+                "ReleaseDeskRuntime", "ReleaseDeskServices", "ReleaseDeskScreen", "ReleaseDeskWorkstation", "ReleaseDeskCore",
+                "ReleaseDeskJournal",
+            ]
         ),
         // Sign-in through PAM (service files of the tests' own) and the configuration file.
         .testTarget(

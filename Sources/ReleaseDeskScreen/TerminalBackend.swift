@@ -58,8 +58,9 @@ public enum ColorMode: Sendable, Equatable {
 public protocol TerminalBackend: AnyObject {
     /// The current size in cells.
     var size: Size { get }
-    /// Shows `buffer` (only what changed since the last frame needs to be sent).
-    func draw(_ buffer: CellBuffer)
+    /// Puts `runs` on the screen (the rows that changed since the last frame, from `FrameDiffer`); every
+    /// other cell stays as it is.
+    func draw(_ runs: [StyledRun])
     /// The next key, waiting at most `timeoutMilliseconds`; `nil` when none came.
     func readKey(timeoutMilliseconds: Int) -> Key?
     /// Repaints everything on the next draw.
@@ -68,28 +69,47 @@ public protocol TerminalBackend: AnyObject {
     func stop()
 }
 
-/// A terminal in memory: keys come from a list, frames are kept. For tests and measurements.
+/// A terminal in memory: keys come from a list, what was drawn is kept as a grid of cells. For tests and
+/// measurements.
 @MainActor
 public final class MemoryTerminal: TerminalBackend {
-    public var size: Size
+    public var size: Size {
+        didSet { grid = CellBuffer(width: size.width, height: size.height) }
+    }
     public var keys: [Key]
-    public private(set) var frames: [CellBuffer] = []
+    /// The screen as the terminal shows it: every run drawn so far, put in place.
+    public private(set) var grid: CellBuffer
+    /// How many cells each frame sent (a frame that changed nothing sends none).
+    public private(set) var cellsSent: [Int] = []
     public private(set) var stopped = false
     public private(set) var redraws = 0
 
     public init(size: Size, keys: [Key] = []) {
         self.size = size
         self.keys = keys
+        grid = CellBuffer(width: size.width, height: size.height)
     }
 
-    public func draw(_ buffer: CellBuffer) { frames.append(buffer) }
+    public func draw(_ runs: [StyledRun]) {
+        var sent = 0
+        for run in runs where run.y >= 0 && run.y < grid.height {
+            for (i, text) in run.cells.enumerated() where run.x + i >= 0 && run.x + i < grid.width {
+                grid[run.x + i, run.y] = Cell(text, run.role)
+                sent += 1
+            }
+        }
+        cellsSent.append(sent)
+    }
 
     public func readKey(timeoutMilliseconds: Int) -> Key? { keys.isEmpty ? nil : keys.removeFirst() }
 
-    public func redrawAll() { redraws += 1 }
+    public func redrawAll() {
+        redraws += 1
+        grid = CellBuffer(width: size.width, height: size.height)
+    }
 
     public func stop() { stopped = true }
 
-    /// The last frame as text.
-    public var screen: [String] { frames.last?.lines ?? [] }
+    /// The screen as text, one line per row.
+    public var screen: [String] { grid.lines }
 }

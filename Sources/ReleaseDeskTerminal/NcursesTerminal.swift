@@ -20,7 +20,6 @@ public final class NcursesTerminal: TerminalBackend {
 
     private let theme: Theme
     public let colorMode: ColorMode
-    private var previous: CellBuffer?
     private var pairs: [Style: Int32] = [:]
     private var nextPair: Int32 = 1
     private let maxPairs: Int32
@@ -50,31 +49,18 @@ public final class NcursesTerminal: TerminalBackend {
 
     public var size: Size { Size(width: Int(rd_cols()), height: Int(rd_lines())) }
 
-    public func draw(_ buffer: CellBuffer) {
-        let reuse = previous.map { $0.width == buffer.width && $0.height == buffer.height } ?? false
+    public func draw(_ runs: [StyledRun]) {
         var text: [wchar_t] = []
-        text.reserveCapacity(buffer.width * 2)
-        for y in 0..<buffer.height {
-            let start = y * buffer.width
-            let end = start + buffer.width
-            if reuse, let previous, previous.cells[start..<end] == buffer.cells[start..<end] { continue }
-            var x = 0
-            while x < buffer.width {
-                let role = buffer.cells[start + x].role
-                var runEnd = x
-                text.removeAll(keepingCapacity: true)
-                while runEnd < buffer.width, buffer.cells[start + runEnd].role == role {
-                    for scalar in buffer.cells[start + runEnd].text.unicodeScalars { text.append(wchar_t(bitPattern: scalar.value)) }
-                    runEnd += 1
-                }
-                let style = theme.style(role)
-                text.withUnsafeBufferPointer { p in
-                    rd_put(Int32(y), Int32(x), p.baseAddress, Int32(p.count), pair(for: style), attributes(style.modifiers))
-                }
-                x = runEnd
+        for run in runs {
+            text.removeAll(keepingCapacity: true)
+            for cell in run.cells {
+                for scalar in cell.unicodeScalars { text.append(wchar_t(bitPattern: scalar.value)) }
+            }
+            let style = theme.style(run.role)
+            text.withUnsafeBufferPointer { p in
+                rd_put(Int32(run.y), Int32(run.x), p.baseAddress, Int32(p.count), pair(for: style), attributes(style.modifiers))
             }
         }
-        previous = buffer
         rd_refresh()
     }
 
@@ -128,7 +114,6 @@ public final class NcursesTerminal: TerminalBackend {
     }
 
     public func redrawAll() {
-        previous = nil
         rd_clear_all()
     }
 

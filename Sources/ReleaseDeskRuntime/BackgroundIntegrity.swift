@@ -5,17 +5,17 @@ import Synchronization
 
 /// Verifies the whole journal on another thread whenever the file's stamp moves (an append by anyone, or a
 /// change behind the program's back), one verification at a time; the loop collects the verdict.
-final class BackgroundIntegrity: Sendable {
+public final class BackgroundIntegrity: Sendable {
     private let path: String
     private let state = Mutex<(running: Bool, verdict: String??, lastStamp: JournalStamp?)>((false, nil, nil))
 
-    init(path: String) {
+    public init(path: String) {
         self.path = path
         state.withLock { $0.lastStamp = JournalStamp.of(path) }
     }
 
     /// Starts a verification when the file changed since the last one started and none is running.
-    func poll(head: JournalHead) {
+    public func poll(head: JournalHead) {
         let stamp = JournalStamp.of(path)
         let start = state.withLock { s -> Bool in
             guard !s.running, stamp != s.lastStamp else { return false }
@@ -36,7 +36,7 @@ final class BackgroundIntegrity: Sendable {
 
     /// The alarm found by the last finished verification (or by the deep check), once; nil when none
     /// finished or it found nothing.
-    func takeAlarm() -> String? {
+    public func takeAlarm() -> String? {
         if let alarm = deep.withLock({ s -> String? in
             defer { s.alarm = nil }
             return s.alarm
@@ -52,10 +52,10 @@ final class BackgroundIntegrity: Sendable {
     private let deep = Mutex<(passed: Bool, alarm: String?)>((false, nil))
 
     /// Whether the deep check (every signature against what it signs) has passed.
-    var deepCheckPassed: Bool { deep.withLock { $0.passed } }
+    public var deepCheckPassed: Bool { deep.withLock { $0.passed } }
 
     /// Starts the deep check of the journal's signatures on another thread (once, after opening).
-    func startDeepCheck() {
+    public func startDeepCheck() {
         let path = self.path
         DispatchQueue.global(qos: .utility).async { [self] in
             let verdict: String?
