@@ -93,7 +93,7 @@ struct QueueCommand: ParsableCommand {
             let locations = try global.locations()
             let (desk, _) = try global.signedIn(locations, channel: "cli:queue", passwords: global.passwords())
             defer { desk.checkpoint() }
-            let now = Journal.systemClock()
+            let now = SystemEnvironment.clock()
             let queue = desk.state.queue(includeInfused: all)
             var out = StandardOutput()
             if json {

@@ -24,7 +24,7 @@ enum DemoJournal {
         let locations = Locations(
             journal: journal, credentials: CredentialStore.path(forJournal: journal), stateDirectory: directory + "/state")
         do {
-            _ = try DemoSite.build(sampleData: sampleData, at: locations, now: Journal.systemClock())
+            _ = try DemoSite.build(sampleData: sampleData, at: locations, now: SystemEnvironment.clock())
         } catch let problem as DemoSite.InputProblem {
             throw Failure(.dataError, problem.description)
         } catch let problems as ImportProblems {

@@ -37,7 +37,7 @@ struct DiagnosticsCommand: ParsableCommand {
                     user: global.userID, password: password,
                     with: authenticator, channel: "cli:diagnostics")
                 let state = desk.state
-                let now = Journal.systemClock()
+                let now = SystemEnvironment.clock()
                 let t2 = Monotonic.seconds()
                 let index = TrendIndex(state: state)
                 var exceptions = 0
@@ -80,7 +80,7 @@ struct DiagnosticsCommand: ParsableCommand {
                 defer { desk.checkpoint() }
                 _ = try desk.state.requireUser(actor.id, anyOf: [.admin], toDo: "append diagnostic records")
                 var generator = SeededGenerator(seed: UInt64(getpid()))
-                let started = Journal.systemClock()
+                let started = SystemEnvironment.clock()
                 for index in 0..<count {
                     let written = try desk.perform("diagnostics.append", by: actor.id) { _ throws(ActionRefusal) in
                         [SyntheticData.draft(index: index, actor: actor.id, generator: &generator)]
@@ -89,7 +89,7 @@ struct DiagnosticsCommand: ParsableCommand {
                     var line = Array("ack \(written.last?.seq ?? 0)\n".utf8)
                     line.withUnsafeMutableBytes { _ = write(1, $0.baseAddress, $0.count) }
                 }
-                let elapsed = Double(Journal.systemClock().millisecondsSinceEpoch - started.millisecondsSinceEpoch) / 1000
+                let elapsed = Double(SystemEnvironment.clock().millisecondsSinceEpoch - started.millisecondsSinceEpoch) / 1000
                 let rate = elapsed > 0 ? Double(count) / elapsed : 0
                 StandardError.write("appended \(count) records in \(elapsed) s: \(Int(rate)) records/s\n")
             }

@@ -30,7 +30,7 @@ struct FramesCommand: ParsableCommand {
             let (desk, account) = try global.signedIn(
                 try global.locations(), channel: "cli:diagnostics", passwords: global.passwords()) { records.append($0) }
             var state = WorkstationState(
-                size: Size(width: width, height: height), now: Journal.systemClock(), desk: desk.state, records: records,
+                size: Size(width: width, height: height), now: SystemEnvironment.clock(), desk: desk.state, records: records,
                 chain: ChainStatus(seq: desk.journal.head.seq, headHash: desk.journal.head.hash, alarm: desk.alarm),
                 journalName: DisplayText.sanitize(desk.locations.journal), signIn: SignInForm(user: account.id))
             _ = Workstation.reduce(&state, .signInSucceeded(account))

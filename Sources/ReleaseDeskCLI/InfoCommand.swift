@@ -38,7 +38,7 @@ struct InfoCommand: ParsableCommand {
             rows.append(["credentials", locations.credentials])
             rows.append(["state", locations.stateDirectory])
             rows.append(["user", global.userID])
-            rows.append(["host", Journal.hostName()])
+            rows.append(["host", SystemEnvironment.hostName()])
             rows.append(["processors", String(Verifier.systemProcessorCount())])
             rows.append(["TERM", environment["TERM"] ?? "(unset)"])
             let locale = environment["LC_ALL"] ?? environment["LC_CTYPE"] ?? environment["LANG"] ?? "(unset)"

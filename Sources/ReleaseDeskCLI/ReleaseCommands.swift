@@ -46,7 +46,7 @@ enum SignedCommand {
         let password = try global.passwords().read(prompt: "Password for \(DisplayText.sanitize(id)) (signature): ")
         let written = try desk.sign(
             action, as: id, password: password, with: authenticator, channel: "cli:\(action.name)", shown: expected,
-            clock: Journal.systemClock)
+            clock: SystemEnvironment.clock)
         var out = StandardOutput()
         for record in written {
             var line = "seq \(record.seq): \(AuditText.summary(record))"
@@ -216,7 +216,7 @@ struct DeviationCommand: ParsableCommand {
             try Failure.guarded {
                 let (desk, _) = try global.signedIn(try global.locations(), channel: "cli:deviation-list", passwords: global.passwords())
                 var out = StandardOutput()
-                let now = Journal.systemClock()
+                let now = SystemEnvironment.clock()
                 for id in desk.state.release.deviationOrder {
                     guard let d = desk.state.release.deviations[id], batch == nil || d.batch == batch else { continue }
                     let hours = (d.due.millisecondsSinceEpoch - now.millisecondsSinceEpoch) / 3_600_000
@@ -250,7 +250,7 @@ struct CertifyCommand: ParsableCommand {
         try Failure.guarded {
             if gates {
                 let (desk, actor) = try global.signedIn(try global.locations(), channel: "cli:certify-gates", passwords: global.passwords())
-                let open = ReleaseRules.certificationGates(batch, by: actor.id, now: Journal.systemClock(), in: desk.state)
+                let open = ReleaseRules.certificationGates(batch, by: actor.id, now: SystemEnvironment.clock(), in: desk.state)
                 var out = StandardOutput()
                 if open.isEmpty { out.write("no gate is open: \(batch) can be certified by \(actor.id)\n") }
                 for gate in open { out.write(DisplayText.sanitize("\(gate.gate): \(gate.message)") + "\n") }

@@ -82,7 +82,7 @@ struct SampleCommand: ParsableCommand {
         guard let sampleData = DemoJournal.sampleDataDirectory(environment: GlobalOptions.environment) else {
             throw Failure(.noInput, "cannot find SampleData/ (its master-data.json defines the products and sites)")
         }
-        let anchor = Timestamp(millisecondsSinceEpoch: Journal.systemClock().millisecondsSinceEpoch / 86_400_000 * 86_400_000)
+        let anchor = Timestamp(millisecondsSinceEpoch: SystemEnvironment.clock().millisecondsSinceEpoch / 86_400_000 * 86_400_000)
         let generator = try SiteGenerator(masterDataPath: sampleData + "/master-data.json", anchor: anchor)
         for name in ["master-data.json", "batches.json", "qc-results.csv", "journal.jsonl"] where FileBytes.exists(out + "/" + name) {
             throw Failure(.cannotCreate, "\(out)/\(name) already exists")

@@ -74,28 +74,28 @@ struct VerifyCommand: ParsableCommand {
             var witnessMessage = witnessProblem ?? ""
             var failed = report.status == .corrupt
             if report.status != .corrupt, let id = report.journalID {
-                if let witness {
-                    if let alarm = witness.check(hashAtSeq: report.watchedHashes[witness.seq]) {
-                        let point = IntegrityAcknowledgement.Point(seq: witness.seq, sha256: witness.hash)
-                        if let seq = try WitnessAcknowledgement.record(in: locations.journal, naming: point) {
-                            // An administrator acknowledged this witness after investigation: it moves on.
-                            witnessStatus = "acknowledged"
-                            witnessMessage = "\(alarm); acknowledged by an administrator in record \(seq), moved to the head"
-                        } else {
-                            witnessStatus = "changed"
-                            witnessMessage = "\(alarm) (your witness: seq \(witness.seq), sha256 \(witness.hash))"
-                            failed = true
-                        }
-                    } else {
-                        witnessStatus = "matches"
-                        witnessMessage = "holds seq \(witness.seq) as last seen here"
+                let verdict = try WitnessPolicy.judge(
+                    witness, problem: witness.flatMap { $0.check(hashAtSeq: report.watchedHashes[$0.seq]) }
+                ) { try WitnessAcknowledgement.record(in: locations.journal, naming: $0) }
+                switch verdict {
+                case .first:
+                    if witnessProblem == nil {
+                        witnessStatus = "saved"
+                        witnessMessage = "first verification of this journal by this user"
                     }
-                } else if witnessProblem == nil {
-                    witnessStatus = "saved"
-                    witnessMessage = "first verification of this journal by this user"
+                case .matches:
+                    witnessStatus = "matches"
+                    witnessMessage = "holds seq \(witness?.seq ?? 0) as last seen here"
+                case .acknowledged(let problem, let seq):
+                    witnessStatus = "acknowledged"
+                    witnessMessage = "\(problem); acknowledged by an administrator in record \(seq), moved to the head"
+                case .changed(let problem, let point):
+                    witnessStatus = "changed"
+                    witnessMessage = "\(problem) (your witness: seq \(point.seq), sha256 \(point.sha256))"
+                    failed = true
                 }
-                if witnessStatus != "changed" && witnessProblem == nil {
-                    try? store.save(Witness(journalID: id, seq: report.head.seq, hash: report.head.hash))
+                if verdict.movesOn && witnessProblem == nil {
+                    try? WitnessPolicy.advance(store, journalID: id, to: report.head)
                 }
             }
             var expectedStatus: String? = nil

@@ -1,5 +1,6 @@
 import ReleaseDeskCore
 import ReleaseDeskJournal
+import ReleaseDeskServices
 
 #if canImport(Glibc)
     import Glibc
@@ -15,7 +16,7 @@ struct WorkstationLog {
         fd = open(stateDirectory + "/workstation.log", O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0o600)
     }
 
-    func write(_ event: String, now: Timestamp = Journal.systemClock()) {
+    func write(_ event: String, now: Timestamp = SystemEnvironment.clock()) {
         guard fd >= 0 else { return }
         let line = Array("\(now) [\(getpid())] \(DisplayText.sanitize(event))\n".utf8)
         _ = line.withUnsafeBytes { Glibc.write(fd, $0.baseAddress, $0.count) }

@@ -66,7 +66,7 @@ struct WorkstationRunner {
         defer { terminal.stop() }
 
         let runtimeEnvironment = RuntimeEnvironment(
-            clock: Journal.systemClock, monotonic: Monotonic.seconds, log: { log.write($0) }, describe: { Failure.from($0).message },
+            clock: SystemEnvironment.clock, monotonic: Monotonic.seconds, log: { log.write($0) }, describe: { Failure.from($0).message },
             pendingSignal: { NcursesTerminal.pendingSignal }, unicode: Self.localeIsUTF8(environment),
             pollMilliseconds: Self.pollMilliseconds)
         let runtime = WorkstationRuntime(

@@ -31,8 +31,9 @@ public struct DeskState: Sendable, Equatable {
     public var imports: [(id: String, seq: Int64, files: [JSONValue])] = []
     /// Dispositions, deviations, holds and QP decisions.
     public var release = ReleaseLedger()
-    /// Witnesses an administrator acknowledged (`integrity.alarm_acknowledged`): they move on.
-    public var acknowledgedWitnesses: Set<IntegrityAcknowledgement.Point> = []
+    /// Witnesses an administrator acknowledged (`integrity.alarm_acknowledged`), with the seq of the first
+    /// record naming each: they move on.
+    public var acknowledgedWitnesses: [IntegrityAcknowledgement.Point: Int64] = [:]
 
     public static func == (a: DeskState, b: DeskState) -> Bool {
         a.journalID == b.journalID && a.lastSeq == b.lastSeq && a.lastAt == b.lastAt && a.users == b.users
@@ -85,7 +86,9 @@ public struct DeskState: Sendable, Equatable {
             batches[id]!.recordSeqs.append(record.seq)
             batches[id]!.refusalSeqs.insert(record.seq)
         case RecordKind.integrityAlarmAcknowledged:
-            if let witness = IntegrityAcknowledgement.Point(body["witness"]) { acknowledgedWitnesses.insert(witness) }
+            if let witness = IntegrityAcknowledgement.Point(body["witness"]), acknowledgedWitnesses[witness] == nil {
+                acknowledgedWitnesses[witness] = record.seq
+            }
         case RecordKind.journalCreated:
             journalID = body["journal_id"]?.stringValue
         case RecordKind.userEnrolled:

@@ -21,8 +21,7 @@ public enum BulkWriter {
         fchmod(fd, 0o660)
         var buffer: [UInt8] = []
         buffer.reserveCapacity(9 << 20)
-        var seq: Int64 = 1
-        var prev = Digest.zero
+        var stamper = RecordStamper(host: host)
         func flush() throws(JournalError) {
             var offset = 0
             while offset < buffer.count {
@@ -36,27 +35,14 @@ public enum BulkWriter {
             buffer.removeAll(keepingCapacity: true)
         }
         func add(_ draft: RecordDraft, _ at: Timestamp) throws(JournalError) {
-            let record = Record(seq: seq, at: at, actor: draft.actor, host: host, kind: draft.kind, body: draft.body, prev: prev.hex)
-            let line: [UInt8]
-            do {
-                line = try record.canonicalBytes()
-            } catch {
-                throw .invalidRecord("\(error)")
-            }
-            prev = Digest.sha256(line)
-            buffer += line
-            buffer.append(0x0A)
-            seq += 1
+            _ = try stamper.stamp(draft, at: at, into: &buffer)
             if buffer.count >= 8 << 20 { try flush() }
         }
-        try add(
-            RecordDraft(
-                kind: RecordKind.journalCreated, actor: actor,
-                body: ["journal_id": .string(journalID), "format": .string(JournalFormat.name)]), createdAt)
+        try add(RecordStamper.creation(journalID: journalID, actor: actor), createdAt)
         for (draft, at) in records { try add(draft, at) }
         try flush()
         guard fdatasync(fd) == 0 else { throw .writeFailed(SystemCallError(call: "fdatasync", path: path, code: errno)) }
         Journal.syncDirectory(of: path, io: SystemFileIO())
-        return JournalHead(seq: seq - 1, hash: prev.hex)
+        return JournalHead(seq: stamper.nextSeq - 1, hash: stamper.prev.hex)
     }
 }

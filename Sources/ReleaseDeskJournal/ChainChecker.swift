@@ -327,7 +327,8 @@ struct ChainChecker {
         }
         if i == bytes.count { return true }
         guard hostLength > 0 else { return false }
-        let rest = #"","kind":"journal.tail_repaired","prev":""# + lastHash.hex + #"","seq":"# + String(nextSeq) + #","v":1}"#
+        let rest = #"","kind":"journal.tail_repaired","prev":""# + lastHash.hex + #"","seq":"# + String(nextSeq) + #","v":"#
+            + String(Record.formatVersion) + "}"
         switch literal(Array(rest.utf8)) {
         case nil: return true
         default: return false  // differs, or the whole record (not a proper prefix)

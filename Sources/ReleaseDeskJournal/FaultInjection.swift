@@ -182,13 +182,6 @@ private let processFileIO: JournalFileIO = {
     return FaultInjectingFileIO(plan: plan, setting: setting)
 }()
 
-/// Milliseconds added to the system clock, from `RELEASEDESK_TEST_CLOCK_SHIFT_MS` (may be negative): how the
-/// torture tests step the clock of the real binary back.
-let processClockShift: Int64 = {
-    guard let raw = getenv("RELEASEDESK_TEST_CLOCK_SHIFT_MS") else { return 0 }
-    return Int64(String(cString: raw)) ?? 0
-}()
-
 #endif
 
 extension Journal {
@@ -202,16 +195,5 @@ extension Journal {
             return SystemFileIO()
         #endif
     }
-
-    /// The system clock, as the journal stamps records (in debug builds shifted by
-    /// `RELEASEDESK_TEST_CLOCK_SHIFT_MS`, for the torture tests).
-    public static let systemClock: @Sendable () -> Timestamp = {
-        var ts = timespec()
-        clock_gettime(CLOCK_REALTIME, &ts)
-        var milliseconds = Int64(ts.tv_sec) * 1000 + Int64(ts.tv_nsec) / 1_000_000
-        #if RELEASEDESK_TEST_HOOKS
-            milliseconds += processClockShift
-        #endif
-        return Timestamp(millisecondsSinceEpoch: milliseconds)
-    }
 }
+

@@ -59,7 +59,7 @@ public struct JournalHead: Sendable, Equatable {
 ///
 /// The only code that touches the journal file. Not thread-safe: use one instance from one thread.
 public final class Journal {
-    /// How the file is opened.
+    /// How a journal is opened.
     public enum Mode: Sendable { case readWrite, readOnly }
 
     /// The journal file's path.
@@ -98,12 +98,13 @@ public final class Journal {
     deinit { io.close(fd) }
 
     /// Creates a new journal at `path` (which must not exist) with `journal.created` by `actor` followed by
-    /// `drafts`, all durable before this returns.
+    /// `drafts`, all durable before this returns. Its id is `environment.newJournalID()`.
     public static func create(
         at path: String, actor: String, then drafts: [RecordDraft], io: JournalFileIO = Journal.defaultIO(),
-        host: String = Journal.hostName(), clock: @escaping @Sendable () -> Timestamp = Journal.systemClock,
-        journalID: String = Journal.randomUUID()
+        environment: JournalEnvironment
     ) throws(JournalError) -> (Journal, [Record]) {
+        let host = environment.host
+        let clock = environment.clock
         let fd: Int32
         do {
             fd = try io.open(path, flags: O_RDWR | O_CREAT | O_EXCL | O_APPEND, mode: 0o660)
@@ -118,29 +119,38 @@ public final class Journal {
             throw .io(error)
         }
         defer { try? io.flock(fd, LOCK_UN) }
-        let created = RecordDraft(
-            kind: RecordKind.journalCreated, actor: actor,
-            body: ["journal_id": .string(journalID), "format": .string(JournalFormat.name)])
+        let created = RecordStamper.creation(journalID: environment.newJournalID(), actor: actor)
         let written = try journal.write([created] + drafts)
         syncDirectory(of: path, io: io)
         return (journal, written)
     }
 
-    /// Opens the journal at `path`. Read its records with `readNew`.
+    /// Opens the journal at `path` for reading and appending; appended records are stamped with
+    /// `environment`'s host and clock. Read its records with `readNew`.
     ///
     /// Corruption found while reading does not throw: the records before it are delivered, `corruption`
     /// says where, and the journal is read-only. A final segment without LF is treated as not yet written.
     public static func open(
-        at path: String, mode: Mode = .readWrite, io: JournalFileIO = Journal.defaultIO(), host: String = Journal.hostName(),
-        clock: @escaping @Sendable () -> Timestamp = Journal.systemClock
+        at path: String, io: JournalFileIO = Journal.defaultIO(), environment: JournalEnvironment
+    ) throws(JournalError) -> Journal {
+        try open(at: path, writable: true, io: io, host: environment.host, clock: environment.clock)
+    }
+
+    /// Opens the journal at `path` read-only: it can be read, never appended to.
+    public static func openForReading(at path: String, io: JournalFileIO = Journal.defaultIO()) throws(JournalError) -> Journal {
+        try open(at: path, writable: false, io: io, host: "", clock: { Timestamp(millisecondsSinceEpoch: 0) })
+    }
+
+    private static func open(
+        at path: String, writable: Bool, io: JournalFileIO, host: String, clock: @escaping @Sendable () -> Timestamp
     ) throws(JournalError) -> Journal {
         let fd: Int32
         do {
-            fd = try io.open(path, flags: mode == .readWrite ? O_RDWR | O_APPEND : O_RDONLY, mode: 0)
+            fd = try io.open(path, flags: writable ? O_RDWR | O_APPEND : O_RDONLY, mode: 0)
         } catch {
             throw .io(SystemCallError(call: "open", path: path, code: error.code))
         }
-        return Journal(path: path, io: io, fd: fd, host: host, clock: clock, writable: mode == .readWrite)
+        return Journal(path: path, io: io, fd: fd, host: host, clock: clock, writable: writable)
     }
 
     /// The `journal_id` of the journal at `path`, read from its first line; `nil` when that line is not a
@@ -462,13 +472,9 @@ public final class Journal {
 
     // MARK: - Writing
 
-    /// Stamps `drafts` with `seq`, `at`, `host` and `prev` continuing `chain`; returns the bytes to write
-    /// (each line with its LF) and the records.
+    /// Stamps `drafts` continuing `chain` (`RecordStamper`), all at one time; returns the bytes to write
+    /// (each line with its LF) and the records. Refuses a clock that stepped back.
     private func stamp(_ drafts: [RecordDraft], chain: ChainChecker) throws(JournalError) -> ([UInt8], [Record]) {
-        var bytes: [UInt8] = []
-        var records: [Record] = []
-        var seq = chain.nextSeq
-        var prev = chain.lastHash
         let at = clock()
         if let lastAt = chain.lastAt, at.millisecondsSinceEpoch < lastAt {
             // Time never runs backwards in the journal: refuse, and write nothing more in this process
@@ -477,22 +483,10 @@ public final class Journal {
             readOnlyReason = JournalError.clockMessage(now: at, last: last, lastSeq: chain.nextSeq - 1)
             throw .clockSteppedBack(now: at, last: last, lastSeq: chain.nextSeq - 1)
         }
-        for draft in drafts {
-            guard Record.isValidKind(draft.kind) else { throw .invalidRecord("kind \(draft.kind) is not dotted lower-case") }
-            guard !draft.actor.isEmpty else { throw .invalidRecord("empty actor") }
-            let record = Record(seq: seq, at: at, actor: draft.actor, host: host, kind: draft.kind, body: draft.body, prev: prev.hex)
-            let line: [UInt8]
-            do {
-                line = try record.canonicalBytes()
-            } catch {
-                throw .invalidRecord("\(error)")
-            }
-            prev = Digest.sha256(line)
-            bytes += line
-            bytes.append(0x0A)
-            records.append(record)
-            seq += 1
-        }
+        var stamper = RecordStamper(host: host, nextSeq: chain.nextSeq, prev: chain.lastHash)
+        var bytes: [UInt8] = []
+        var records: [Record] = []
+        for draft in drafts { records.append(try stamper.stamp(draft, at: at, into: &bytes)) }
         return (bytes, records)
     }
 
@@ -551,31 +545,6 @@ public final class Journal {
             markCorrupt(failure)
             throw .corrupt(failure)
         }
-    }
-
-    // MARK: - Environment
-
-    /// The host name of this machine.
-    public static func hostName() -> String {
-        var buffer = [CChar](repeating: 0, count: 256)
-        guard gethostname(&buffer, buffer.count - 1) == 0 else { return "localhost" }
-        let bytes = buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }
-        let name = String(decoding: bytes, as: UTF8.self)
-        return name.isEmpty ? "localhost" : name
-    }
-
-    /// A random version-4 UUID in lower case.
-    public static func randomUUID() -> String {
-        var generator = SystemRandomNumberGenerator()
-        var bytes = (0..<16).map { _ in UInt8.random(in: 0...255, using: &generator) }
-        bytes[6] = (bytes[6] & 0x0F) | 0x40
-        bytes[8] = (bytes[8] & 0x3F) | 0x80
-        let hex = bytes.map { b -> String in
-            let s = String(b, radix: 16)
-            return s.count == 1 ? "0" + s : s
-        }
-        return hex[0..<4].joined() + "-" + hex[4..<6].joined() + "-" + hex[6..<8].joined() + "-" + hex[8..<10].joined() + "-"
-            + hex[10..<16].joined()
     }
 
     /// Makes a new directory entry durable.

@@ -149,7 +149,7 @@ enum LineParser {
         try reader.expect("}")
         try reader.expectEnd()
 
-        guard version == Record.formatVersion else { throw defect(vStart, "format version \(version) is not 1") }
+        guard version == Record.formatVersion else { throw defect(vStart, "format version \(version) is not \(Record.formatVersion)") }
         guard seq >= 1 else { throw defect(seqStart, "field \"seq\" must be 1 or more") }
 
         var body: [String: JSONValue] = [:]

@@ -38,7 +38,7 @@ public enum DeepVerification {
 
     /// Replays the journal at `path` read-only and checks every signature.
     public static func run(path: String) throws -> Report {
-        let journal = try Journal.open(at: path, mode: .readOnly)
+        let journal = try Journal.openForReading(at: path)
         var state = DeskState()
         var report = Report()
         // A repaired fragment is a line of its own just before its `journal.tail_repaired` record.
@@ -62,7 +62,7 @@ public enum WitnessAcknowledgement {
     /// The seq of the first `integrity.alarm_acknowledged` record in the journal at `path` that names
     /// `witness`, or nil when none does.
     public static func record(in path: String, naming witness: IntegrityAcknowledgement.Point) throws -> Int64? {
-        let journal = try Journal.open(at: path, mode: .readOnly)
+        let journal = try Journal.openForReading(at: path)
         var found: Int64? = nil
         try journal.readNew { record in
             if found == nil, IntegrityAcknowledgement.acknowledges(record, witness: witness) { found = record.seq }

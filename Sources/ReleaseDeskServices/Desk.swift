@@ -45,12 +45,15 @@ public final class Desk {
     /// second read; it must not show them before this returns.
     public static func open(
         _ locations: Locations, mode: Journal.Mode = .readWrite, policy: SecurityPolicy = SecurityPolicy(),
-        onAlarm: OnAlarm = .refuse, observe: (Record) -> Void = { _ in }
+        onAlarm: OnAlarm = .refuse, environment: JournalEnvironment = SystemEnvironment.journal,
+        observe: (Record) -> Void = { _ in }
     ) throws -> Desk {
         // Taken before the file is read: a change while it is read moves the stamp, and the next check reads
         // the file again.
         let stamp = JournalStamp.of(locations.journal)
-        let journal = try Journal.open(at: locations.journal, mode: mode)
+        let journal =
+            mode == .readWrite
+            ? try Journal.open(at: locations.journal, environment: environment) : try Journal.openForReading(at: locations.journal)
         let desk = Desk(journal: journal, locations: locations, state: DeskState(policy: policy))
         try desk.readAll(observe: observe)
         if desk.alarm == nil { desk.verifiedStamp = stamp }
@@ -61,7 +64,8 @@ public final class Desk {
     /// Creates a journal with its first administrator, whose password is set at once. With `password` nil
     /// (PAM: the operating system keeps passwords) no credential file is written.
     public static func create(
-        _ locations: Locations, administrator id: String, name: String, password: String?
+        _ locations: Locations, administrator id: String, name: String, password: String?,
+        environment: JournalEnvironment = SystemEnvironment.journal
     ) throws -> Desk {
         let enrolment = try UserAdministration.enrolFirstAdministrator(id, name: name)
         var hash: PasswordHash? = nil
@@ -71,7 +75,7 @@ public final class Desk {
             }
             hash = try PasswordHash.make(password)  // before the journal exists: slow, and may fail
         }
-        let (journal, records) = try Journal.create(at: locations.journal, actor: id, then: [enrolment])
+        let (journal, records) = try Journal.create(at: locations.journal, actor: id, then: [enrolment], environment: environment)
         if let hash { try CredentialStore(path: locations.credentials).save([id: hash]) }
         let desk = Desk(journal: journal, locations: locations, state: DeskState.replay(records))
         desk.saveWitness()
@@ -94,14 +98,14 @@ public final class Desk {
             alarm = "the journal is corrupt at \(corruption)"
             return
         }
-        if let witness, witness.journalID == journal.journalID, let problem = journal.witnessProblem(witness) {
-            let point = IntegrityAcknowledgement.Point(seq: witness.seq, sha256: witness.hash)
-            // An administrator acknowledged this very witness after investigation: it moves on.
-            if !state.acknowledgedWitnesses.contains(point) {
-                alarm = "\(problem) (your witness: seq \(witness.seq), sha256 \(witness.hash))"
-                disagreeingWitness = point
-                return
-            }
+        let mine = witness?.journalID == journal.journalID ? witness : nil
+        let verdict = WitnessPolicy.judge(mine, problem: mine.flatMap { journal.witnessProblem($0) }) {
+            state.acknowledgedWitnesses[$0]
+        }
+        if case .changed(let problem, let point) = verdict {
+            alarm = "\(problem) (your witness: seq \(point.seq), sha256 \(point.sha256))"
+            disagreeingWitness = point
+            return
         }
         saveWitness()
     }
@@ -113,8 +117,8 @@ public final class Desk {
 
     /// Records the current head as this user's witness (never moving it backwards).
     func saveWitness() {
-        guard alarm == nil, !journal.journalID.isEmpty, journal.head.seq > 0 else { return }
-        try? witnesses.save(Witness(journalID: journal.journalID, seq: journal.head.seq, hash: journal.head.hash))
+        guard alarm == nil else { return }
+        try? WitnessPolicy.advance(witnesses, journalID: journal.journalID, to: journal.head)
     }
 
     /// Reads records others appended and folds them in.

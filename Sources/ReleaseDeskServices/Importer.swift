@@ -9,7 +9,7 @@ extension Desk {
     /// - Throws: `ImportProblems` naming file, line and field for bad input (nothing written); file errors.
     @discardableResult
     public func importFiles(
-        _ paths: [String], by actor: String, reason: String?, now: () -> Timestamp = { Journal.systemClock() },
+        _ paths: [String], by actor: String, reason: String?, now: () -> Timestamp = { SystemEnvironment.clock() },
         shiftingTimesBy shift: Int64 = 0, quietPerMille: Int = 100
     ) throws -> [Record] {
         if let alarm { throw DeskError.alarm(alarm) }
@@ -55,7 +55,7 @@ extension Desk {
             }
         }
         guard problems.isEmpty else { throw ImportProblems(problems) }
-        let importID = Journal.randomUUID()
+        let importID = SystemEnvironment.randomUUID()
         let (_, written) = try journal.append { observed in
             for record in observed { state.apply(record) }
             _ = try state.requireUser(actor, anyOf: [.qa, .admin], toDo: "import data")

@@ -192,7 +192,7 @@ public struct SiteGenerator {
             return pending.removeFirst()
         }
         let head = try BulkWriter.create(
-            at: path, actor: administrator, host: "sample-host", journalID: Journal.randomUUID(),
+            at: path, actor: administrator, host: "sample-host", journalID: SystemEnvironment.randomUUID(),
             createdAt: anchor.adding(milliseconds: -Int64(count) * 1000 - 2 * 86_400_000), records: records)
         if let failure { throw failure }
         return head

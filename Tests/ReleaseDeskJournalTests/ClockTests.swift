@@ -30,7 +30,8 @@ struct ClockTests {
         let path = scratch.file("j.jsonl")
         let clock = SetClock(Self.base + 60_000)
         let (journal, _) = try Journal.create(
-            at: path, actor: "admin", then: [Fixture.note(1)], host: "h", clock: { clock.read() }, journalID: Self.id)
+            at: path, actor: "admin", then: [Fixture.note(1)],
+            environment: JournalEnvironment(host: "h", clock: { clock.read() }, newJournalID: { Self.id }))
         let before = Fixture.bytes(path)
         clock.now = Self.base  // a minute back
         var refused: JournalError? = nil
@@ -58,8 +59,9 @@ struct ClockTests {
         defer { scratch.remove() }
         let path = scratch.file("j.jsonl")
         let (journal, _) = try Journal.create(
-            at: path, actor: "admin", then: [], host: "h", clock: { Timestamp(millisecondsSinceEpoch: Self.base) },
-            journalID: Self.id)
+            at: path, actor: "admin", then: [],
+            environment: JournalEnvironment(
+                host: "h", clock: { Timestamp(millisecondsSinceEpoch: Self.base) }, newJournalID: { Self.id }))
         let (_, written) = try journal.append { _ in [Fixture.note(1), Fixture.note(2)] }
         #expect(written.map(\.seq) == [2, 3])
         #expect(try Verifier.verify(path: path).status == .ok)
@@ -72,10 +74,11 @@ struct ClockTests {
         let fast = SetClock(Self.base + 3_600_000)
         let slow = SetClock(Self.base)
         _ = try Journal.create(
-            at: path, actor: "admin", then: [], host: "h", clock: { slow.read() }, journalID: Self.id)
-        let behind = try Journal.open(at: path, host: "behind", clock: { slow.read() })
+            at: path, actor: "admin", then: [],
+            environment: JournalEnvironment(host: "h", clock: { slow.read() }, newJournalID: { Self.id }))
+        let behind = try Journal.open(at: path, environment: JournalEnvironment(host: "behind", clock: { slow.read() }, newJournalID: { Self.id }))
         _ = try behind.readNew()
-        let ahead = try Journal.open(at: path, host: "ahead", clock: { fast.read() })
+        let ahead = try Journal.open(at: path, environment: JournalEnvironment(host: "ahead", clock: { fast.read() }, newJournalID: { Self.id }))
         _ = try ahead.readNew()
         _ = try ahead.append { _ in [Fixture.note(1)] }
         slow.now = Self.base + 1_000  // later than its own last read, earlier than what the other host wrote
@@ -101,7 +104,9 @@ struct ClockTests {
         #expect(report.warnings.first?.line == 3)
         #expect(report.warnings.first?.message.contains("clock stepped back") == true)
         let journal = try Journal.open(
-            at: path, host: "h", clock: { Timestamp(millisecondsSinceEpoch: Self.base + 1_600_000) })
+            at: path,
+            environment: JournalEnvironment(
+                host: "h", clock: { Timestamp(millisecondsSinceEpoch: Self.base + 1_600_000) }, newJournalID: { Self.id }))
         _ = try journal.readNew()
         #expect(journal.warnings.first?.message.contains("clock stepped back") == true)
         let (_, written) = try journal.append { _ in [Fixture.note(9)] }

@@ -43,7 +43,7 @@ struct JournalWritingTests {
         let mode = try FileManager.default.attributesOfItem(atPath: path)[.posixPermissions] as? Int
         #expect(mode == 0o660)
         #expect(throws: JournalError.self) {
-            _ = try Journal.create(at: path, actor: "admin", then: [])
+            _ = try Journal.create(at: path, actor: "admin", then: [], environment: Fixture.environment)
         }
     }
 

@@ -37,13 +37,17 @@ enum Fixture {
         RecordDraft(kind: "note.added", actor: "qa.anna", body: ["n": .int(Int64(n)), "text": .string(text)])
     }
 
+    /// The tests' writing environment: host "test-host", the shared test clock, one fixed journal id.
+    static let environment: JournalEnvironment = {
+        let clock = TestClock.shared
+        return JournalEnvironment(host: "test-host", clock: { clock.next() }, newJournalID: { "0b9d3c1e-8f2a-4c6e-9d1b-2a3c4d5e6f70" })
+    }()
+
     /// A journal at `path` with `count` records in all (record 1 included).
     @discardableResult
     static func journal(at path: String, records count: Int, io: JournalFileIO = SystemFileIO()) throws -> Journal {
-        let clock = TestClock.shared
         let (journal, _) = try Journal.create(
-            at: path, actor: "admin", then: [], io: io, host: "test-host", clock: { clock.next() },
-            journalID: "0b9d3c1e-8f2a-4c6e-9d1b-2a3c4d5e6f70")
+            at: path, actor: "admin", then: [], io: io, environment: environment)
         for n in 1..<count {
             _ = try journal.append { _ in [note(n)] }
         }
@@ -65,8 +69,7 @@ enum Fixture {
     }
 
     static func openReadingAll(_ path: String, io: JournalFileIO = SystemFileIO()) throws -> (Journal, [Record]) {
-        let clock = TestClock.shared
-        let journal = try Journal.open(at: path, io: io, host: "test-host", clock: { clock.next() })
+        let journal = try Journal.open(at: path, io: io, environment: environment)
         let records = try journal.readNew()
         return (journal, records)
     }

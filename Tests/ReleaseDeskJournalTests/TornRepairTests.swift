@@ -62,7 +62,7 @@ struct TornRepairTests {
             // Before anyone repairs it: a reader sees no corruption, and verify warns of it.
             let waiting = try Verifier.verify(path: path)
             #expect(waiting.status == .okWithWarnings, "keep \(keep) of \(write.count): \(String(describing: waiting.corruption)) \(String(decoding: cut.suffix(keep + 70), as: UTF8.self))")
-            let reader = try Journal.open(at: path, mode: .readOnly)
+            let reader = try Journal.openForReading(at: path)
             try reader.readToEnd { _ in }
             #expect(reader.corruption == nil, "keep \(keep): \(String(describing: reader.corruption))")
             // The next writer repairs every fragment with one record, then appends.
@@ -125,7 +125,7 @@ struct TornRepairTests {
         let damaged = Fixture.bytes(path) + Array("\n{\"actor\":\"someone\"".utf8)
         Fixture.write(damaged, to: path)
         #expect(try Verifier.verify(path: path).status == .corrupt)
-        let reader = try Journal.open(at: path, mode: .readOnly)
+        let reader = try Journal.openForReading(at: path)
         try reader.readToEnd { _ in }
         #expect(reader.corruption != nil)
         let (journal, _) = try Fixture.openReadingAll(path)

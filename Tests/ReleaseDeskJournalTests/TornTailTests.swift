@@ -114,7 +114,7 @@ struct TornTailTests {
         #expect(try Verifier.verify(path: path).status == .okWithWarnings)
 
         let (journal, _) = try Fixture.openReadingAll(path)
-        let reader = try Journal.open(at: path, mode: .readOnly)
+        let reader = try Journal.openForReading(at: path)
         _ = try reader.readNew()
         let (observed, written) = try journal.append { _ in [Fixture.note(99)] }
         #expect(journal.corruption == nil)

@@ -34,7 +34,7 @@ struct HeadlessStoryTests {
             let journal = directory + "/journal.jsonl"
             let locations = Locations(
                 journal: journal, credentials: CredentialStore.path(forJournal: journal), stateDirectory: directory + "/state")
-            _ = try DemoSite.build(sampleData: sampleData, at: locations, now: Journal.systemClock())
+            _ = try DemoSite.build(sampleData: sampleData, at: locations, now: SystemEnvironment.clock())
             var records: [Record] = []
             let desk = try Desk.open(locations, observe: { records.append($0) })
             let lines = LogLines()
@@ -43,7 +43,7 @@ struct HeadlessStoryTests {
                 authenticator: LocalAuthenticator(store: CredentialStore(path: locations.credentials)), journalName: journal,
                 signIn: SignInForm(user: "", demoUsers: []), readOnly: false,
                 environment: RuntimeEnvironment(
-                    clock: Journal.systemClock, monotonic: { Date().timeIntervalSinceReferenceDate }, log: { lines.append($0) },
+                    clock: SystemEnvironment.clock, monotonic: { Date().timeIntervalSinceReferenceDate }, log: { lines.append($0) },
                     describe: { "\($0)" }, keyTimeoutMilliseconds: 0))
             self.lines = lines
         }
