@@ -3,20 +3,26 @@ import ReleaseDeskJournal
 import ReleaseDeskServices
 import Synchronization
 
-/// Verifies the whole journal on another thread whenever the file's stamp moves (an append by anyone, or a
-/// change behind the program's back), one verification at a time; the loop collects the verdict.
+/// Verifies the whole journal on another thread whenever the store's change token moves (an append by
+/// anyone, or a change behind the program's back), one verification at a time; the loop collects the verdict.
 public final class BackgroundIntegrity: Sendable {
-    private let path: String
-    private let state = Mutex<(running: Bool, verdict: String??, lastStamp: JournalStamp?)>((false, nil, nil))
+    private let changeToken: @Sendable () -> ChangeToken?
+    private let integrityCheck: @Sendable (JournalHead) -> String?
+    private let makeReader: @Sendable () throws -> any JournalStore
+    private let state = Mutex<(running: Bool, verdict: String??, lastStamp: ChangeToken?)>((false, nil, nil))
 
-    public init(path: String) {
-        self.path = path
-        state.withLock { $0.lastStamp = JournalStamp.of(path) }
+    /// Watches `store` through its thread-safe closures (the store itself stays with its thread).
+    public init(store: any JournalStore) {
+        changeToken = store.changeToken
+        integrityCheck = store.integrityCheck
+        makeReader = store.makeReader
+        let token = changeToken()
+        state.withLock { $0.lastStamp = token }
     }
 
-    /// Starts a verification when the file changed since the last one started and none is running.
+    /// Starts a verification when the store changed since the last one started and none is running.
     public func poll(head: JournalHead) {
-        let stamp = JournalStamp.of(path)
+        let stamp = changeToken()
         let start = state.withLock { s -> Bool in
             guard !s.running, stamp != s.lastStamp else { return false }
             s.running = true
@@ -24,9 +30,9 @@ public final class BackgroundIntegrity: Sendable {
             return true
         }
         guard start else { return }
-        let path = self.path
+        let check = integrityCheck
         DispatchQueue.global(qos: .utility).async { [self] in
-            let verdict = IntegrityCheck.run(path: path, head: head)
+            let verdict = check(head)
             state.withLock {
                 $0.running = false
                 $0.verdict = .some(verdict)
@@ -56,11 +62,11 @@ public final class BackgroundIntegrity: Sendable {
 
     /// Starts the deep check of the journal's signatures on another thread (once, after opening).
     public func startDeepCheck() {
-        let path = self.path
+        let makeReader = self.makeReader
         DispatchQueue.global(qos: .utility).async { [self] in
             let verdict: String?
             do {
-                let report = try DeepVerification.run(path: path)
+                let report = try DeepVerification.run(reading: makeReader())
                 if let first = report.findings.first {
                     verdict = "a signature does not match what it signs at \(first) (\(report.findings.count) in all; run verify --deep)"
                 } else if let corruption = report.corruption {

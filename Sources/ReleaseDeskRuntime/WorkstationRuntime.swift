@@ -77,7 +77,7 @@ public final class WorkstationRuntime<Terminal: TerminalBackend> {
         self.terminal = terminal
         self.authenticator = authenticator
         self.environment = environment
-        integrity = BackgroundIntegrity(path: desk.locations.journal)
+        integrity = BackgroundIntegrity(store: desk.journal)
         state = WorkstationState(
             size: terminal.size, now: environment.clock(), desk: desk.state, records: records,
             chain: Self.chain(desk, deepCheckPassed: false), journalName: DisplayText.sanitize(journalName), signIn: signIn,

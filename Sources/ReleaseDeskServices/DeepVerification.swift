@@ -38,7 +38,11 @@ public enum DeepVerification {
 
     /// Replays the journal at `path` read-only and checks every signature.
     public static func run(path: String) throws -> Report {
-        let journal = try Journal.openForReading(at: path)
+        try run(reading: Journal.openForReading(at: path))
+    }
+
+    /// Replays `journal` (a reader positioned at the start) and checks every signature.
+    public static func run(reading journal: any JournalStore) throws -> Report {
         var state = DeskState()
         var report = Report()
         // A repaired fragment is a line of its own just before its `journal.tail_repaired` record.

@@ -8,7 +8,7 @@ import ReleaseDeskJournal
 /// then writes. A refused action is itself journaled (`action.refused`).
 public final class Desk {
     /// The journal.
-    public let journal: Journal
+    public let journal: any JournalStore
     /// Where the files are.
     public let locations: Locations
     /// The state the journal folds to.
@@ -19,10 +19,10 @@ public final class Desk {
     /// acknowledgement naming it (`acknowledgeAlarm`) moves it on.
     public private(set) var disagreeingWitness: IntegrityAcknowledgement.Point?
     private let witnesses: WitnessStore
-    /// The journal file's stamp when it was last verified whole (at opening, or by `checkIntegrityIfChanged`).
-    var verifiedStamp: JournalStamp?
+    /// The store's change token when it was last verified whole (at opening, or by `checkIntegrityIfChanged`).
+    var verifiedToken: ChangeToken?
 
-    private init(journal: Journal, locations: Locations, state: DeskState) {
+    private init(journal: any JournalStore, locations: Locations, state: DeskState) {
         self.journal = journal
         self.locations = locations
         self.state = state
@@ -48,15 +48,24 @@ public final class Desk {
         onAlarm: OnAlarm = .refuse, environment: JournalEnvironment = SystemEnvironment.journal,
         observe: (Record) -> Void = { _ in }
     ) throws -> Desk {
-        // Taken before the file is read: a change while it is read moves the stamp, and the next check reads
-        // the file again.
-        let stamp = JournalStamp.of(locations.journal)
-        let journal =
+        let journal: any JournalStore =
             mode == .readWrite
             ? try Journal.open(at: locations.journal, environment: environment) : try Journal.openForReading(at: locations.journal)
-        let desk = Desk(journal: journal, locations: locations, state: DeskState(policy: policy))
+        return try open(journal, locations: locations, policy: policy, onAlarm: onAlarm, observe: observe)
+    }
+
+    /// Opens the desk on `store` (not read yet): reads and verifies it all and checks this user's witness,
+    /// as `open(_:…)` does for the journal file of `locations`.
+    public static func open(
+        _ store: any JournalStore, locations: Locations, policy: SecurityPolicy = SecurityPolicy(), onAlarm: OnAlarm = .refuse,
+        observe: (Record) -> Void = { _ in }
+    ) throws -> Desk {
+        // Taken before the store is read: a change while it is read moves the token, and the next check reads
+        // it all again.
+        let token = store.changeToken()
+        let desk = Desk(journal: store, locations: locations, state: DeskState(policy: policy))
         try desk.readAll(observe: observe)
-        if desk.alarm == nil { desk.verifiedStamp = stamp }
+        if desk.alarm == nil { desk.verifiedToken = token }
         if let alarm = desk.alarm, onAlarm == .refuse { throw DeskError.notVerified(alarm) }
         return desk
     }
@@ -86,7 +95,7 @@ public final class Desk {
         // The witness is filed under the journal id, so learn the id first and watch the witness's seq
         // while reading: the check then costs nothing extra.
         var witness: Witness? = nil
-        if let id = try Journal.identify(at: journal.path) {
+        if let id = try journal.identify() {
             witness = try witnesses.load(journalID: id)
             if let witness { journal.watchSeqs = [witness.seq] }
         }

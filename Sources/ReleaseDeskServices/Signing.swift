@@ -37,18 +37,18 @@ extension Desk {
         }
     }
 
-    /// Verifies the whole journal file again, unless it is unchanged since it was last verified (its size
-    /// and times, `JournalStamp`), and compares it with what was read; a finding raises the alarm and is
-    /// returned.
+    /// Verifies the whole journal again, unless it is unchanged since it was last verified (its change
+    /// token: for a file, its size and times), and compares it with what was read; a finding raises the
+    /// alarm and is returned.
     @discardableResult
     public func checkIntegrityIfChanged() -> String? {
-        let stamp = JournalStamp.of(locations.journal)
-        if let stamp, stamp == verifiedStamp { return nil }
-        if let finding = IntegrityCheck.run(path: locations.journal, head: journal.head) {
+        let token = journal.changeToken()
+        if let token, token == verifiedToken { return nil }
+        if let finding = journal.integrityCheck(journal.head) {
             raiseAlarm(finding)
             return finding
         }
-        verifiedStamp = stamp
+        verifiedToken = token
         return nil
     }
 }

@@ -1,0 +1,79 @@
+import ReleaseDeskCore
+
+/// A value that changes whenever a store may have changed: anyone's append, or a change behind the
+/// program's back. For a file: its size, times and inode.
+public struct ChangeToken: Equatable, Sendable {
+    public var parts: [Int64]
+
+    public init(_ parts: [Int64]) {
+        self.parts = parts
+    }
+}
+
+/// Where the records live: what the services need of a journal store, and all they may use.
+///
+/// The file journal (`Journal`) is the first implementation. A store keeps the records of
+/// `docs/journal-format.md` exactly (the same canonical lines, the same chain); the rules, the fold and the
+/// screens never see which store holds them. One instance is used from one thread; the Sendable closures
+/// (`integrityCheck`, `changeToken`, `makeReader`) may run on any thread and use handles of their own.
+public protocol JournalStore: AnyObject {
+    /// Where the records are, for messages (a file's path).
+    var location: String { get }
+    /// The journal's id, from record 1 ("" before it is read).
+    var journalID: String { get }
+    /// The last record read or written.
+    var head: JournalHead { get }
+    /// What was found wrong while reading: the records before it were delivered; nothing more is read or
+    /// written.
+    var corruption: Corruption? { get }
+    /// Why this instance will not write, when it will not.
+    var readOnlyReason: String? { get }
+    /// Sequence numbers whose hashes to remember while reading, for witness checks.
+    var watchSeqs: Set<Int64> { get set }
+    /// Why `witness` disagrees with what was read, naming where; nil when the store still holds that record
+    /// unchanged. Needs the witness's `seq` in `watchSeqs` before reading.
+    func witnessProblem(_ witness: Witness) -> String?
+    /// The journal's id, read from record 1 without reading the rest (nil: no valid record 1).
+    func identify() throws(JournalError) -> String?
+    /// Reads records others appended since the last read, verifying each, in order. Takes no lock.
+    func readNew(_ onRecord: (Record) -> Void) throws(JournalError)
+    /// Reads to the end and judges the end as a writer would (no half-written append is mistaken for
+    /// damage, no damage for a half-written append). How a store is opened for showing its data.
+    func readToEnd(_ onRecord: (Record) -> Void) throws(JournalError)
+    /// Appends the drafts `prepare` returns under the store's exclusive lock, durably: `prepare` first sees
+    /// the records others appended (so the rule decides on fresh state); if it throws, nothing is written.
+    /// Returns the records read under the lock and the records written, acknowledged only once durable.
+    func append(_ prepare: (_ observed: [Record]) throws -> [RecordDraft]) throws -> (observed: [Record], written: [Record])
+    /// The store's change token, readable from any thread (nil when it cannot be read).
+    var changeToken: @Sendable () -> ChangeToken? { get }
+    /// Verifies the whole store again with a handle of its own, and compares it with `head` (what this
+    /// instance read): the alarm text, or nil when it verifies and still holds those records.
+    var integrityCheck: @Sendable (_ head: JournalHead) -> String? { get }
+    /// Opens another read-only instance of the same store (for a reader on another thread).
+    var makeReader: @Sendable () throws -> any JournalStore { get }
+}
+
+extension Journal: JournalStore {
+    public var location: String { path }
+
+    public func identify() throws(JournalError) -> String? {
+        try Journal.identify(at: path, io: io)
+    }
+
+    public var changeToken: @Sendable () -> ChangeToken? {
+        let path = self.path
+        return {
+            JournalStamp.of(path).map { ChangeToken([$0.size, $0.modified, $0.changed, Int64(bitPattern: $0.inode)]) }
+        }
+    }
+
+    public var integrityCheck: @Sendable (JournalHead) -> String? {
+        let path = self.path
+        return { head in IntegrityCheck.run(path: path, head: head) }
+    }
+
+    public var makeReader: @Sendable () throws -> any JournalStore {
+        let path = self.path
+        return { try Journal.openForReading(at: path) }
+    }
+}
