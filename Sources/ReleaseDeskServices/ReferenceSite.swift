@@ -114,6 +114,8 @@ final class SiteLife {
     var checkedImports = 0
     var divergentImports = 0
     var fillerTurn = 0
+    /// The newest batch the journal holds.
+    var lastImported: String?
 
     static let administrator = ReferenceSite.members[0].id
     static let qa = ["qa.sample", "qa.second", "qa.lead"]
@@ -196,7 +198,7 @@ final class SiteLife {
         self.checkImports = checkImports
         rng = SeededGenerator(seed: seed ^ 0x0005_17E0_F11F_E000)
         remaining = max(1, records - 1)
-        let days = Int64(records / Self.recordsPerDayFloor + 2)
+        let days = Int64(records / Self.recordsPerDayFloor + 10)  // the first days of a site write fewer
         createdAt = Timestamp(millisecondsSinceEpoch: (Self.end.millisecondsSinceEpoch - days * Self.day) / Self.day * Self.day)
             .adding(milliseconds: 8 * Self.hour)
         clock = createdAt
@@ -321,8 +323,7 @@ final class SiteLife {
     func fill() {
         let at = clock.adding(milliseconds: between(15_000, 140_000))
         fillerTurn += 1
-        if nextBatch > 0, state.users[Self.supervisor]?.passwordIsTemporary == false {
-            let batch = Self.batchID(nextBatch - 1, product: products[(nextBatch - 1) % products.count])
+        if let batch = lastImported, state.users[Self.supervisor]?.passwordIsTemporary == false {
             let drafts = (try? ReleaseRules.comment(batch: batch, text: "noted during the daily quality round", by: Self.supervisor, in: state)) ?? []
             if drafts.count == 1 {
                 commit(drafts, at: at)
@@ -446,6 +447,7 @@ final class SiteLife {
         for index in (nextBatch - ReferenceSite.batchesPerDay)..<nextBatch {
             let id = Self.batchID(index, product: products[index % products.count])
             guard state.batches[id] != nil else { continue }
+            lastImported = id
             if chance(600) { schedule(.assign(id), in: 0) }
             schedule(.qaPass(id), in: 1)
             if plans[id]?.hold == true { schedule(.hold(id), in: 1) }
