@@ -6,15 +6,21 @@ import ReleaseDeskServices
 struct SampleCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "sample",
-        abstract: "Generate synthetic data of any size, deterministic for a seed: import files and/or a journal.",
+        abstract: "Generate sample data of any size, deterministic for a seed: import files and/or a journal.",
         discussion: """
             With --batches N: writes DIR/master-data.json (the sample site's products and sites), DIR/batches.json \
             and DIR/qc-results.csv for N batches, values drawn inside the specification with about 2 % out of it; \
             with --write-journal as well, also DIR/journal.jsonl holding them imported (1 000 batches per atomic import) \
             and reviewed, with users "admin" (password "sample-admin") and "qa.sample" ("sample-qa-1").
 
-            With --records N (and no --batches): DIR/journal.jsonl of N records in all: record 1, the administrator \
-            "admin" and synthetic.recorded load records with no GMP meaning.
+            With --records N (and no --batches): DIR/journal.jsonl of exactly N records holding the life of a \
+            reference site, written by the product's own rules day after day: users, master data, a daily import of \
+            24 batches with their QC results, reviews, assignments, dispositions, OOS investigations, re-tests, late \
+            results and corrections, deviations through their whole life, holds, comments, refused attempts, \
+            failed sign-ins, audit-trail reviews, certifications and rejections (docs/reference-journal.md gives the \
+            proportions). It verifies, and verify --deep finds nothing. Users: "admin" ("sample-admin"), QA \
+            "qa.sample" ("sample-qa-1"), "qa.second" ("sample-qa-2"), "qa.lead" ("sample-qa-lead"), supervisor \
+            "sup.sample" ("sample-sup-1"), QPs "qp.sample" ("sample-qp-1") and "qp.second" ("sample-qp-2").
 
             Passwords of generated journals are public: for generated data only.
             """
@@ -29,7 +35,7 @@ struct SampleCommand: ParsableCommand {
     @Option(name: .long, help: "Directory to write into (created if missing; the journal must not exist).")
     var out: String
 
-    @Option(name: .long, help: "Records in the journal, all kinds counted.")
+    @Option(name: .long, help: "Records in the reference journal, all kinds counted (without --batches).")
     var records: Int = 1000
 
     @Option(name: .long, help: "Seed of the generator.")
@@ -58,23 +64,29 @@ struct SampleCommand: ParsableCommand {
             }
             let path = out + "/journal.jsonl"
             if FileBytes.exists(path) { throw Failure(.cannotCreate, "\(path) already exists") }
-            let credentials = CredentialStore(path: CredentialStore.path(forJournal: path))
-            try credentials.save(["admin": try PasswordHash.make(Self.adminPassword)])
-            var generator = SeededGenerator(seed: seed)
-            let start = Timestamp(millisecondsSinceEpoch: 1_767_225_600_000)  // 2026-01-01T00:00:00.000Z
-            let enrolment = try UserAdministration.enrolFirstAdministrator("admin", name: "Sample Administrator")
-            let total = records
-            let drafts = (0..<(total - 1)).lazy.map { index -> (RecordDraft, Timestamp) in
-                let at = start.adding(milliseconds: Int64(index + 1) * 1000)
-                if index == 0 { return (enrolment, at) }
-                return (SyntheticData.draft(index: index, actor: "admin", generator: &generator), at)
+            guard let sampleData = DemoJournal.sampleDataDirectory(environment: GlobalOptions.environment) else {
+                throw Failure(.noInput, "cannot find SampleData/ (its master-data.json defines the products and sites)")
             }
-            let head = try BulkWriter.create(
-                at: path, actor: "admin", host: "sample-host", journalID: Self.uuid(seed: seed), createdAt: start,
-                records: drafts)
+            let started = SystemEnvironment.clock()
+            let summary = try ReferenceSite.write(
+                records: records, seed: seed, masterDataPath: sampleData + "/master-data.json", to: path)
+            let seconds = Double(SystemEnvironment.clock().millisecondsSinceEpoch - started.millisecondsSinceEpoch) / 1000
+            var hashes: [String: PasswordHash] = [:]
+            for member in ReferenceSite.members { hashes[member.id] = try PasswordHash.make(member.password) }
+            try CredentialStore(path: CredentialStore.path(forJournal: path)).save(hashes)
             var output = StandardOutput()
-            output.write("wrote \(path): \(head.seq) records, head \(head.hash)\n")
+            output.write(
+                "wrote \(path): \(summary.head.seq) records (\(summary.batches) batches over \(summary.days) days) "
+                    + "in \(seconds) s, head \(summary.head.hash)\n")
             output.flush()
+            let defects = summary.unexpectedRefusals.values.reduce(0, +) + summary.refusedImports
+            if defects > 0 {
+                throw Failure(
+                    .dataError,
+                    "the generator asked for \(defects) action(s) its rules refused: "
+                        + summary.unexpectedRefusals.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", ")
+                        + (summary.refusedImports > 0 ? ", imports \(summary.refusedImports): " + summary.importProblems.joined(separator: "; ") : ""))
+            }
         }
     }
 
