@@ -58,7 +58,10 @@ let package = Package(
         // journal polled, integrity checked in the background. No rule and no drawing of its own.
         .target(
             name: "ReleaseDeskRuntime",
-            dependencies: ["ReleaseDeskCore", "ReleaseDeskJournal", "ReleaseDeskServices", "ReleaseDeskWorkstation", "ReleaseDeskScreen"]
+            dependencies: [
+                "ReleaseDeskCore", "ReleaseDeskJournal", "ReleaseDeskServices", "ReleaseDeskWorkstation",
+                "ReleaseDeskScreen",
+            ]
         ),
         // The `releasedesk` executable: argument parsing and wiring only.
         .executableTarget(
@@ -91,7 +94,8 @@ let package = Package(
         .testTarget(
             name: "ReleaseDeskRuntimeTests",
             dependencies: [
-                "ReleaseDeskRuntime", "ReleaseDeskServices", "ReleaseDeskScreen", "ReleaseDeskWorkstation", "ReleaseDeskCore",
+                "ReleaseDeskRuntime", "ReleaseDeskServices", "ReleaseDeskScreen", "ReleaseDeskWorkstation",
+                "ReleaseDeskCore",
                 "ReleaseDeskJournal",
             ]
         ),

@@ -118,7 +118,9 @@ public struct InputJSONReader {
     }
 
     private mutating func value(depth: Int) throws(InputJSONError) -> InputNode {
-        guard depth <= CanonicalJSON.maxDepth else { throw error("nested deeper than \(CanonicalJSON.maxDepth) levels") }
+        guard depth <= CanonicalJSON.maxDepth else {
+            throw error("nested deeper than \(CanonicalJSON.maxDepth) levels")
+        }
         guard index < bytes.count else { throw error("the file ends where a value was expected") }
         let (startLine, startColumn) = (line, index - lineStart + 1)
         let v: InputValue
@@ -156,9 +158,12 @@ public struct InputJSONReader {
             skipSpace()
             guard index < bytes.count else {
                 // The enclosing value is named by the caller; name the member that was expected after the last.
-                throw error(members.isEmpty ? "the file ends inside an object, where a key was expected"
-                    : "the file ends after this member, where another key or '}' was expected")
-                    .inside(members.last?.key ?? "")
+                throw error(
+                    members.isEmpty
+                        ? "the file ends inside an object, where a key was expected"
+                        : "the file ends after this member, where another key or '}' was expected"
+                )
+                .inside(members.last?.key ?? "")
             }
             guard bytes[index] == UInt8(ascii: "\"") else {
                 throw error(members.isEmpty ? "expected a quoted key" : "expected a quoted key after this member")
@@ -238,7 +243,9 @@ public struct InputJSONReader {
         if bytes[index] == UInt8(ascii: "-") { index += 1 }
         func digits(_ reader: inout InputJSONReader) -> Int {
             var count = 0
-            while reader.index < reader.bytes.count, reader.bytes[reader.index] >= 0x30, reader.bytes[reader.index] <= 0x39 {
+            while reader.index < reader.bytes.count, reader.bytes[reader.index] >= 0x30,
+                reader.bytes[reader.index] <= 0x39
+            {
                 reader.index += 1
                 count += 1
             }
@@ -256,7 +263,9 @@ public struct InputJSONReader {
         if index < bytes.count, bytes[index] == UInt8(ascii: "e") || bytes[index] == UInt8(ascii: "E") {
             index += 1
             isInteger = false
-            if index < bytes.count, bytes[index] == UInt8(ascii: "+") || bytes[index] == UInt8(ascii: "-") { index += 1 }
+            if index < bytes.count, bytes[index] == UInt8(ascii: "+") || bytes[index] == UInt8(ascii: "-") {
+                index += 1
+            }
             guard digits(&self) > 0 else { throw error("an exponent needs digits") }
         }
         let text = String(decoding: bytes[start..<index], as: UTF8.self)
@@ -275,7 +284,9 @@ public struct InputJSONReader {
             switch b {
             case UInt8(ascii: "\""):
                 index += 1
-                guard let text = String(validating: out, as: UTF8.self) else { throw error("a string is not valid UTF-8") }
+                guard let text = String(validating: out, as: UTF8.self) else {
+                    throw error("a string is not valid UTF-8")
+                }
                 return text
             case UInt8(ascii: "\\"):
                 guard index + 1 < bytes.count else { throw error("the file ends inside an escape") }
@@ -293,7 +304,8 @@ public struct InputJSONReader {
                 case UInt8(ascii: "u"):
                     var scalar = try hex4()
                     if (0xD800...0xDBFF).contains(scalar) {
-                        guard index + 1 < bytes.count, bytes[index] == UInt8(ascii: "\\"), bytes[index + 1] == UInt8(ascii: "u")
+                        guard index + 1 < bytes.count, bytes[index] == UInt8(ascii: "\\"),
+                            bytes[index + 1] == UInt8(ascii: "u")
                         else { throw error("a high surrogate escape is not followed by a low one") }
                         index += 2
                         let low = try hex4()

@@ -12,7 +12,8 @@ struct AssignCommand: ParsableCommand {
 
     func run() throws {
         try Failure.guarded {
-            try UnsignedAction.run(global, action: "batch.assign", about: .batch(batch)) { state, actor throws(ActionRefusal) in
+            try UnsignedAction.run(global, action: "batch.assign", about: .batch(batch)) {
+                state, actor throws(ActionRefusal) in
                 try ReleaseRules.assign(batch: batch, to: to, by: actor, in: state)
             }
         }

@@ -23,7 +23,8 @@ struct AuditCommand: ParsableCommand {
 
     @OptionGroup var global: GlobalOptions
 
-    @Option(name: .long, help: "Only records about this batch (its data, reviews, dispositions, deviations, decisions).")
+    @Option(
+        name: .long, help: "Only records about this batch (its data, reviews, dispositions, deviations, decisions).")
     var batch: String?
 
     @Option(name: .long, help: "Only records by this user id.")
@@ -49,13 +50,15 @@ struct AuditCommand: ParsableCommand {
     func run() throws {
         try Failure.guarded {
             let query = AuditQuery(
-                actor: actor, kind: kind, batch: batch, since: since.flatMap(AuditQuery.time), until: until.flatMap(AuditQuery.time))
+                actor: actor, kind: kind, batch: batch, since: since.flatMap(AuditQuery.time),
+                until: until.flatMap(AuditQuery.time))
             func keep(_ r: Record) -> Bool { query.matches(r) }
             // The records are collected while the desk reads and verifies the journal, and shown only once
             // the whole journal has verified and the user has signed in: one read of the file.
             var selected: [Record] = []
             let locations = try global.locations()
-            let (desk, _) = try global.signedIn(locations, channel: "cli:audit", passwords: global.passwords()) { record in
+            let (desk, _) = try global.signedIn(locations, channel: "cli:audit", passwords: global.passwords()) {
+                record in
                 if keep(record) { selected.append(record) }
             }
             defer { desk.checkpoint() }

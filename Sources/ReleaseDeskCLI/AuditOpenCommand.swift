@@ -11,7 +11,8 @@ struct AuditOpenCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "audit-open",
         abstract: "Time opening the audit viewer at the last record of the journal (sign-in excluded).",
-        discussion: "Prints the time to open, verify and fold the journal and to draw the first frame of the audit pane "
+        discussion:
+            "Prints the time to open, verify and fold the journal and to draw the first frame of the audit pane "
             + "listing every record with the last one selected; --print shows that frame."
     )
 
@@ -32,14 +33,16 @@ struct AuditOpenCommand: ParsableCommand {
             // The password check (scrypt) and its record are not part of opening the viewer: timed apart.
             let account: UserAccount
             do {
-                account = try desk.signIn(user: global.userID, password: password, with: authenticator, channel: "cli:diagnostics")
+                account = try desk.signIn(
+                    user: global.userID, password: password, with: authenticator, channel: "cli:diagnostics")
             } catch let error as DeskError {
                 throw Failure(.refused, error.description)
             }
             let t1 = Monotonic.seconds()
             let signIn = t1 - opened
             var state = WorkstationState(
-                size: Size(width: width, height: height), now: SystemEnvironment.clock(), desk: desk.state, records: records,
+                size: Size(width: width, height: height), now: SystemEnvironment.clock(), desk: desk.state,
+                records: records,
                 chain: ChainStatus(seq: desk.journal.head.seq, headHash: desk.journal.head.hash, alarm: desk.alarm),
                 journalName: DisplayText.sanitize(desk.locations.journal), signIn: SignInForm(user: account.id))
             _ = Workstation.reduce(&state, .signInSucceeded(account))

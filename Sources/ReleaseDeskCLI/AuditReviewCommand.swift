@@ -16,7 +16,8 @@ struct AuditReviewCommand: ParsableCommand {
 
     @OptionGroup var global: GlobalOptions
     @Argument(help: "The batch id.") var batch: String
-    @Option(help: "The seq of the last record reviewed (default: the last record of the batch's trail).") var through: Int64?
+    @Option(help: "The seq of the last record reviewed (default: the last record of the batch's trail).") var through:
+        Int64?
     @Option(help: "What was reviewed and found (required).") var reason: String
 
     func run() throws {

@@ -7,7 +7,8 @@ import ReleaseDeskServices
 struct ImportCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "import",
-        abstract: "Import batch records (JSON), QC results (CSV), custody events (CSV or JSON), products and sites (JSON).",
+        abstract:
+            "Import batch records (JSON), QC results (CSV), custody events (CSV or JSON), products and sites (JSON).",
         discussion: """
             All files of one command are imported together or not at all. Every value is checked (types, units, \
             physical ranges, references, duplicates); bad input exits 65 with one line per problem naming file, \
@@ -32,12 +33,16 @@ struct ImportCommand: ParsableCommand {
             let written = try desk.importFiles(files, by: actor.id, reason: reason)
             var out = StandardOutput()
             let counts = Dictionary(grouping: written, by: \.kind).mapValues(\.count)
-            out.write("imported \(files.count) file(s) in \(written.count) records (seq \(written.first?.seq ?? 0)–\(written.last?.seq ?? 0)):\n")
+            out.write(
+                "imported \(files.count) file(s) in \(written.count) records (seq \(written.first?.seq ?? 0)–\(written.last?.seq ?? 0)):\n"
+            )
             for kind in counts.keys.sorted() { out.write("  \(counts[kind]!) × \(kind)\n") }
             for record in written where record.kind == RecordKind.batchReviewed {
                 let review = Review.decode(record.body)
                 let batch = DisplayText.sanitize(record.body["batch"]?.stringValue ?? "?")
-                out.write("  \(batch): \(review.exceptions.count) exception(s)\(review.quietSample ? ", quiet-batch sample" : "")\n")
+                out.write(
+                    "  \(batch): \(review.exceptions.count) exception(s)\(review.quietSample ? ", quiet-batch sample" : "")\n"
+                )
             }
             out.flush()
         }
@@ -68,7 +73,8 @@ enum BatchText {
 struct QueueCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "queue",
-        abstract: "The batch queue: status, open exceptions by severity, pending tests, patient clock; most urgent first.",
+        abstract:
+            "The batch queue: status, open exceptions by severity, pending tests, patient clock; most urgent first.",
         discussion: """
             Urgency: earliest deadline first (the planned infusion, else the expiry), then critical exceptions. \
             JSON Lines (--json), one batch per line: batch, product, site, coi, status (flagged, full-review, \
@@ -102,7 +108,8 @@ struct QueueCommand: ParsableCommand {
                         "batch": .string(e.id), "product": .string(e.product), "site": .string(e.site),
                         "coi": e.coi.map(JSONValue.string) ?? .null, "status": .string(e.status.rawValue),
                         "open": [
-                            "critical": .int(Int64(e.open[.critical, default: 0])), "major": .int(Int64(e.open[.major, default: 0])),
+                            "critical": .int(Int64(e.open[.critical, default: 0])),
+                            "major": .int(Int64(e.open[.major, default: 0])),
                             "minor": .int(Int64(e.open[.minor, default: 0])),
                         ],
                         "pending_tests": .int(Int64(e.pendingTests)), "expiry": .string(e.expiry.description),
@@ -117,14 +124,19 @@ struct QueueCommand: ParsableCommand {
             } else {
                 let rows = queue.map { e -> [String] in
                     [
-                        e.id, e.product, e.site, e.coi ?? "—", e.status.label, BatchText.counts(e.open), String(e.pendingTests),
-                        e.hoursSinceApheresis(at: now).map { "d+\($0 / 24)" } ?? "—", BatchText.hours(e.shelfLifeHours(at: now)),
+                        e.id, e.product, e.site, e.coi ?? "—", e.status.label, BatchText.counts(e.open),
+                        String(e.pendingTests),
+                        e.hoursSinceApheresis(at: now).map { "d+\($0 / 24)" } ?? "—",
+                        BatchText.hours(e.shelfLifeHours(at: now)),
                         BatchText.day(e.plannedInfusion),
                     ]
                 }
                 out.write(
                     Table.render(
-                        header: ["BATCH", "PRODUCT", "SITE", "COI", "STATUS", "OPEN", "PENDING", "SINCE APH.", "SHELF LEFT", "INFUSION"],
+                        header: [
+                            "BATCH", "PRODUCT", "SITE", "COI", "STATUS", "OPEN", "PENDING", "SINCE APH.", "SHELF LEFT",
+                            "INFUSION",
+                        ],
                         rows: rows))
                 out.write("\(queue.count) batches\n")
             }
@@ -183,14 +195,20 @@ struct ReviewCommand: ParsableCommand {
                 out.write(AuditText.safeJSON(.object(o)) + "\n")
             } else {
                 let b = record.batch
-                out.write("\(DisplayText.sanitize(b.id))  \(DisplayText.sanitize(b.product)) at \(DisplayText.sanitize(b.site))  CoI \(DisplayText.sanitize(b.coi ?? "—"))  \(entry.status.label)\n")
+                out.write(
+                    "\(DisplayText.sanitize(b.id))  \(DisplayText.sanitize(b.product)) at \(DisplayText.sanitize(b.site))  CoI \(DisplayText.sanitize(b.coi ?? "—"))  \(entry.status.label)\n"
+                )
                 if let review, let at = record.reviewedAt {
-                    out.write("reviewed \(at) by rule set \(review.ruleSet) (seq \(record.reviewSeq ?? 0)): \(review.exceptions.count) exception(s)\n")
+                    out.write(
+                        "reviewed \(at) by rule set \(review.ruleSet) (seq \(record.reviewSeq ?? 0)): \(review.exceptions.count) exception(s)\n"
+                    )
                 }
                 if let reason = review?.quietReason { out.write("full review: \(DisplayText.sanitize(reason))\n") }
                 for e in review?.exceptions ?? [] {
                     let glyph = e.severity == .critical ? "‼" : (e.severity == .major ? "⚠" : "·")
-                    out.write("\n\(glyph) \(e.severity.rawValue.uppercased())  \(DisplayText.sanitize(e.title))\(e.blocking ? "  [blocks release]" : "")\n")
+                    out.write(
+                        "\n\(glyph) \(e.severity.rawValue.uppercased())  \(DisplayText.sanitize(e.title))\(e.blocking ? "  [blocks release]" : "")\n"
+                    )
                     out.write("  id        \(DisplayText.sanitize(e.id))\n")
                     out.write("  state     \(desk.state.exceptionState(e, of: batch).label)\n")
                     out.write("  rule      \(DisplayText.sanitize(e.rule)) v\(e.ruleVersion)\n")
@@ -227,14 +245,18 @@ struct ReportCommand: ParsableCommand {
             let locations = try global.locations()
             let (desk, _) = try global.signedIn(locations, channel: "cli:report", passwords: global.passwords())
             defer { desk.checkpoint() }
-            guard let record = desk.state.batches[batch] else { throw Failure(.noInput, "no batch \(batch) in this journal") }
+            guard let record = desk.state.batches[batch] else {
+                throw Failure(.noInput, "no batch \(batch) in this journal")
+            }
             let report = DispositionReport(record: record, state: desk.state)
             var out = StandardOutput()
             switch format {
             case .json: out.write(AuditText.safeJSON(report.json) + "\n")
             case .text:
                 out.write(report.text)
-                out.write("\nSHA-256 of this record's canonical JSON (what a certification now would sign): \(Signing.digest(report.json))\n")
+                out.write(
+                    "\nSHA-256 of this record's canonical JSON (what a certification now would sign): \(Signing.digest(report.json))\n"
+                )
             }
             out.flush()
         }

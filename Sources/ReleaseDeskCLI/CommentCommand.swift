@@ -13,7 +13,8 @@ struct CommentCommand: ParsableCommand {
 
     func run() throws {
         try Failure.guarded {
-            try UnsignedAction.run(global, action: "batch.comment", about: .batch(batch)) { state, actor throws(ActionRefusal) in
+            try UnsignedAction.run(global, action: "batch.comment", about: .batch(batch)) {
+                state, actor throws(ActionRefusal) in
                 try ReleaseRules.comment(batch: batch, text: text, by: actor, in: state)
             }
         }

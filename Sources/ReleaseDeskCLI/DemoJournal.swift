@@ -22,13 +22,16 @@ enum DemoJournal {
         let journal = directory + "/journal.jsonl"
         // The demo keeps its witness beside it, so demo runs leave nothing in the user's own state.
         let locations = Locations(
-            journal: journal, credentials: CredentialStore.path(forJournal: journal), stateDirectory: directory + "/state")
+            journal: journal, credentials: CredentialStore.path(forJournal: journal),
+            stateDirectory: directory + "/state")
         do {
             _ = try DemoSite.build(sampleData: sampleData, at: locations, now: SystemEnvironment.clock())
         } catch let problem as DemoSite.InputProblem {
             throw Failure(.dataError, problem.description)
         } catch let problems as ImportProblems {
-            throw Failure(.dataError, "the sample data does not import: " + problems.problems.map(\.description).joined(separator: "; "))
+            throw Failure(
+                .dataError,
+                "the sample data does not import: " + problems.problems.map(\.description).joined(separator: "; "))
         }
         StandardError.write("releasedesk: demo journal built at \(journal)\n")
         return locations
@@ -36,7 +39,9 @@ enum DemoJournal {
 
     static func sampleDataDirectory(environment: [String: String]) -> String? {
         var candidates: [String] = []
-        if let configured = environment["RELEASEDESK_SAMPLE_DATA"], !configured.isEmpty { candidates.append(configured) }
+        if let configured = environment["RELEASEDESK_SAMPLE_DATA"], !configured.isEmpty {
+            candidates.append(configured)
+        }
         candidates.append("SampleData")
         if let executable = executableDirectory() {
             candidates.append(executable + "/../../SampleData")  // .build/<configuration>/releasedesk

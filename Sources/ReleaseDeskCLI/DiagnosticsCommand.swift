@@ -18,8 +18,10 @@ struct DiagnosticsCommand: ParsableCommand {
     struct ReviewAll: ParsableCommand {
         static let configuration = CommandConfiguration(
             commandName: "review-all",
-            abstract: "Time the replay of the journal and a review of every batch by the rule engine (nothing written).",
-            discussion: "Prints one line on standard output: records replayed and seconds, batches reviewed and seconds, "
+            abstract:
+                "Time the replay of the journal and a review of every batch by the rule engine (nothing written).",
+            discussion:
+                "Prints one line on standard output: records replayed and seconds, batches reviewed and seconds, "
                 + "exceptions raised."
         )
 
@@ -76,7 +78,8 @@ struct DiagnosticsCommand: ParsableCommand {
         func run() throws {
             try Failure.guarded {
                 let locations = try global.locations()
-                let (desk, actor) = try global.signedIn(locations, channel: "cli:diagnostics", passwords: global.passwords())
+                let (desk, actor) = try global.signedIn(
+                    locations, channel: "cli:diagnostics", passwords: global.passwords())
                 defer { desk.checkpoint() }
                 _ = try desk.state.requireUser(actor.id, anyOf: [.admin], toDo: "append diagnostic records")
                 var generator = SeededGenerator(seed: UInt64(getpid()))
@@ -89,7 +92,8 @@ struct DiagnosticsCommand: ParsableCommand {
                     var line = Array("ack \(written.last?.seq ?? 0)\n".utf8)
                     line.withUnsafeMutableBytes { _ = write(1, $0.baseAddress, $0.count) }
                 }
-                let elapsed = Double(SystemEnvironment.clock().millisecondsSinceEpoch - started.millisecondsSinceEpoch) / 1000
+                let elapsed =
+                    Double(SystemEnvironment.clock().millisecondsSinceEpoch - started.millisecondsSinceEpoch) / 1000
                 let rate = elapsed > 0 ? Double(count) / elapsed : 0
                 StandardError.write("appended \(count) records in \(elapsed) s: \(Int(rate)) records/s\n")
             }

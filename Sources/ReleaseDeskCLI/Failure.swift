@@ -41,7 +41,9 @@ struct Failure: Error {
         switch error {
         case let failure as Failure: return failure
         case let refusal as ActionRefusal:
-            return Failure(refusal.category == .permission ? .notPermitted : .refused, "refused (\(refusal.gate)): \(refusal.message)")
+            return Failure(
+                refusal.category == .permission ? .notPermitted : .refused,
+                "refused (\(refusal.gate)): \(refusal.message)")
         case let alarm as DeskError: return Failure(.refused, alarm.description)
         case let journal as JournalError:
             switch journal {

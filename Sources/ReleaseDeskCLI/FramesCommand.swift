@@ -10,14 +10,18 @@ struct FramesCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "frames",
         abstract: "Sign in, press keys in an in-memory workstation and time each frame (key → reducer → render).",
-        discussion: "Prints the p50, p99 and worst time of one frame after a warm-up round; --print shows the last frame as text."
+        discussion:
+            "Prints the p50, p99 and worst time of one frame after a warm-up round; --print shows the last frame as text."
     )
 
     @OptionGroup var global: GlobalOptions
 
     @Option(help: "Width of the screen in cells.") var width = 200
     @Option(help: "Height of the screen in cells.") var height = 60
-    @Option(help: "Key presses: j, k, G, g, Tab, PgDn, PgUp and /text (search), separated by spaces, repeated --rounds times.")
+    @Option(
+        help:
+            "Key presses: j, k, G, g, Tab, PgDn, PgUp and /text (search), separated by spaces, repeated --rounds times."
+    )
     var keys = "j j j PgDn PgDn k G g Tab Tab Tab Tab"
     @Option(help: "How many times the key sequence is pressed.") var rounds = 100
     @Flag(help: "Print the last frame.") var print = false
@@ -28,9 +32,11 @@ struct FramesCommand: ParsableCommand {
         try Failure.guarded {
             var records: [Record] = []
             let (desk, account) = try global.signedIn(
-                try global.locations(), channel: "cli:diagnostics", passwords: global.passwords()) { records.append($0) }
+                try global.locations(), channel: "cli:diagnostics", passwords: global.passwords()
+            ) { records.append($0) }
             var state = WorkstationState(
-                size: Size(width: width, height: height), now: SystemEnvironment.clock(), desk: desk.state, records: records,
+                size: Size(width: width, height: height), now: SystemEnvironment.clock(), desk: desk.state,
+                records: records,
                 chain: ChainStatus(seq: desk.journal.head.seq, headHash: desk.journal.head.hash, alarm: desk.alarm),
                 journalName: DisplayText.sanitize(desk.locations.journal), signIn: SignInForm(user: account.id))
             _ = Workstation.reduce(&state, .signInSucceeded(account))
@@ -60,7 +66,7 @@ struct FramesCommand: ParsableCommand {
             func ms(_ q: Double) -> String {
                 guard !times.isEmpty else { return "-" }
                 let value = times[min(times.count - 1, Int(Double(times.count) * q))] * 1000
-                return String(Int(value * 1000)) .padded(thousandths: true)
+                return String(Int(value * 1000)).padded(thousandths: true)
             }
             out.write(
                 "frames \(times.count) at \(width)x\(height) with \(state.queueRows.count) batches: p50 \(ms(0.5)) ms, "

@@ -9,16 +9,24 @@ import ReleaseDeskServices
 
 /// Options every command takes.
 struct GlobalOptions: ParsableArguments {
-    @Option(name: .long, help: "The journal file (default: $RELEASEDESK_JOURNAL, else $XDG_DATA_HOME/releasedesk/journal.jsonl).")
+    @Option(
+        name: .long,
+        help: "The journal file (default: $RELEASEDESK_JOURNAL, else $XDG_DATA_HOME/releasedesk/journal.jsonl).")
     var journal: String?
 
     @Option(name: .long, help: "The user id to sign in as (default: the login name).")
     var user: String?
 
-    @Flag(name: .long, help: "Read the password from the first line of standard input (a new password from the next line).")
+    @Flag(
+        name: .long,
+        help: "Read the password from the first line of standard input (a new password from the next line).")
     var passwordStdin = false
 
-    @Option(name: .long, help: "How passwords are checked: local or pam (default: $RELEASEDESK_AUTH, else the configuration file's auth, else local).")
+    @Option(
+        name: .long,
+        help:
+            "How passwords are checked: local or pam (default: $RELEASEDESK_AUTH, else the configuration file's auth, else local)."
+    )
     var auth: String?
 
     @Flag(name: .long, help: "Build a fresh journal from SampleData/ in a temporary directory and use it.")

@@ -28,11 +28,15 @@ struct InfoCommand: ParsableCommand {
             }
             var rows: [[String]] = []
             rows.append(["version", ReleaseDesk.version])
-            rows.append(["journal format", "\(JournalFormat.name) (\(JournalFormat.document), revision \(JournalFormat.revision))"])
+            rows.append([
+                "journal format",
+                "\(JournalFormat.name) (\(JournalFormat.document), revision \(JournalFormat.revision))",
+            ])
             var journalState = "does not exist"
             if FileBytes.exists(locations.journal) {
                 let id = (try? Journal.identify(at: locations.journal)) ?? nil
-                journalState = id.map { "journal id \($0)" } ?? "exists, but its first line is not a journal.created record"
+                journalState =
+                    id.map { "journal id \($0)" } ?? "exists, but its first line is not a journal.created record"
             }
             rows.append(["journal", "\(locations.journal) (\(journalState))"])
             rows.append(["credentials", locations.credentials])
@@ -43,7 +47,9 @@ struct InfoCommand: ParsableCommand {
             rows.append(["TERM", environment["TERM"] ?? "(unset)"])
             let locale = environment["LC_ALL"] ?? environment["LC_CTYPE"] ?? environment["LANG"] ?? "(unset)"
             rows.append(["locale", locale])
-            rows.append(["NO_COLOR", (environment["NO_COLOR"] ?? "").isEmpty ? "unset (colour allowed)" : "set (no colour)"])
+            rows.append([
+                "NO_COLOR", (environment["NO_COLOR"] ?? "").isEmpty ? "unset (colour allowed)" : "set (no colour)",
+            ])
             rows.append(["stdout", isatty(1) == 1 ? "terminal" : "not a terminal (no escape sequences)"])
             var out = StandardOutput()
             out.write(Table.render(header: ["WHAT", "VALUE"], rows: rows))

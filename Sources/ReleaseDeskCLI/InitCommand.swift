@@ -35,7 +35,9 @@ struct InitCommand: ParsableCommand {
                 throw Failure(.cannotCreate, "\(locations.journal) already exists; a journal is never overwritten")
             }
             if setsPassword, FileBytes.exists(locations.credentials) {
-                throw Failure(.cannotCreate, "\(locations.credentials) already exists; remove it only if it belongs to no journal")
+                throw Failure(
+                    .cannotCreate, "\(locations.credentials) already exists; remove it only if it belongs to no journal"
+                )
             }
             let password = setsPassword ? try global.passwords().readNew(prompt: "New password for \(admin): ") : nil
             do {
@@ -55,7 +57,9 @@ struct InitCommand: ParsableCommand {
             }
             var out = StandardOutput()
             out.write("created journal \(locations.journal)\n")
-            out.write("journal id \(desk.journal.journalID); administrator \(admin); head seq \(desk.journal.head.seq) \(desk.journal.head.hash)\n")
+            out.write(
+                "journal id \(desk.journal.journalID); administrator \(admin); head seq \(desk.journal.head.seq) \(desk.journal.head.hash)\n"
+            )
             out.flush()
         }
     }

@@ -27,12 +27,18 @@ struct IntegrityCommand: ParsableCommand {
 
         @OptionGroup var global: GlobalOptions
         @Option(help: "What the investigation found (required).") var finding: String
-        @Option(name: .customLong("witness-seq"), help: "The seq of the witness to acknowledge (another user's).") var witnessSeq: Int64?
-        @Option(name: .customLong("witness-hash"), help: "The sha256 of that witness (64 lower-case hex digits).") var witnessHash: String?
+        @Option(name: .customLong("witness-seq"), help: "The seq of the witness to acknowledge (another user's).")
+        var witnessSeq: Int64?
+        @Option(name: .customLong("witness-hash"), help: "The sha256 of that witness (64 lower-case hex digits).")
+        var witnessHash: String?
 
         func validate() throws {
-            if (witnessSeq == nil) != (witnessHash == nil) { throw ValidationError("--witness-seq and --witness-hash go together") }
-            if let witnessHash, Digest(hex: witnessHash) == nil { throw ValidationError("--witness-hash must be 64 lower-case hex digits") }
+            if (witnessSeq == nil) != (witnessHash == nil) {
+                throw ValidationError("--witness-seq and --witness-hash go together")
+            }
+            if let witnessHash, Digest(hex: witnessHash) == nil {
+                throw ValidationError("--witness-hash must be 64 lower-case hex digits")
+            }
             if let witnessSeq, witnessSeq < 1 { throw ValidationError("--witness-seq must be 1 or more") }
         }
 
@@ -46,14 +52,17 @@ struct IntegrityCommand: ParsableCommand {
                 let given = witnessSeq.map { IntegrityAcknowledgement.Point(seq: $0, sha256: witnessHash!) }
                 guard let witness = given ?? desk.disagreeingWitness else {
                     if let alarm = desk.alarm { throw Failure(.refused, DeskError.alarm(alarm).description) }
-                    throw Failure(.refused, "your witness matches the journal: there is no integrity alarm to acknowledge")
+                    throw Failure(
+                        .refused, "your witness matches the journal: there is no integrity alarm to acknowledge")
                 }
                 let shown = IntegrityAcknowledgement.request(finding: finding, witness: witness, head: desk.headPoint)
                 let expected = SignedCommand.announce(
                     shown, signer: id, name: desk.state.users[id]?.name ?? id, details: [("finding", finding)])
-                let password = try global.passwords().read(prompt: "Password for \(DisplayText.sanitize(id)) (signature): ")
+                let password = try global.passwords().read(
+                    prompt: "Password for \(DisplayText.sanitize(id)) (signature): ")
                 do {
-                    _ = try desk.signIn(user: id, password: password, with: authenticator, channel: "cli:integrity-acknowledge")
+                    _ = try desk.signIn(
+                        user: id, password: password, with: authenticator, channel: "cli:integrity-acknowledge")
                 } catch let error as DeskError {
                     throw Failure(.refused, error.description)
                 }
@@ -61,7 +70,9 @@ struct IntegrityCommand: ParsableCommand {
                 var out = StandardOutput()
                 for record in written {
                     var line = "seq \(record.seq): \(AuditText.summary(record))"
-                    if let signature = Signature.decode(record.body["signature"]) { line += "\n  " + signature.manifestation(at: record.at) }
+                    if let signature = Signature.decode(record.body["signature"]) {
+                        line += "\n  " + signature.manifestation(at: record.at)
+                    }
                     out.write(line + "\n")
                 }
                 if desk.alarm == nil { out.write("witness   moved to seq \(desk.journal.head.seq)\n") }

@@ -6,7 +6,8 @@ struct OOSInvestigationCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "oos-investigation",
         abstract: "Sign the outcome of the laboratory investigation of an OOS result (QA). Signed.",
-        discussion: "An out-of-specification result is never justified as no impact. Its laboratory investigation either "
+        discussion:
+            "An out-of-specification result is never justified as no impact. Its laboratory investigation either "
             + "finds an assignable laboratory cause (--invalidate --cause \"…\"): the result is invalidated, stays in the "
             + "record marked, and a re-test result imported afterwards counts; or finds none (--confirm): the OOS stands, "
             + "and the batch is rejected or supplied through the OOS supply path. Each result is investigated once."
@@ -38,7 +39,8 @@ struct FullReviewCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "full-review",
         abstract: "Sign the full QA review of a batch (QA). Signed.",
-        discussion: "Quiet-batch sampling sends some exception-free batches to full review so the rules themselves stay "
+        discussion:
+            "Quiet-batch sampling sends some exception-free batches to full review so the rules themselves stay "
             + "checked; such a batch is ready for the QP only after QA signs that its whole record was reviewed."
     )
 

@@ -8,7 +8,8 @@ import ReleaseDeskServices
 struct OOSSupplyCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "oos-supply",
-        abstract: "Supply an out-of-specification batch at a physician's request: request, risk evaluation, acceptance, notifications, supply.",
+        abstract:
+            "Supply an out-of-specification batch at a physician's request: request, risk evaluation, acceptance, notifications, supply.",
         discussion: """
             In order: 'request' (QP or QA records the physician's request), 'evaluate' (the QP's risk evaluation), \
             'accept' (the same physician's acceptance), 'notify' (one per notification sent), then 'supply' (QP). \
@@ -22,7 +23,8 @@ struct OOSSupplyCommand: ParsableCommand {
     }
 
     struct Request: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Record the treating physician's request (QP or QA). Signed.")
+        static let configuration = CommandConfiguration(
+            abstract: "Record the treating physician's request (QP or QA). Signed.")
         @OptionGroup var global: GlobalOptions
         @Argument(help: "The batch id.") var batch: String
         @Option(help: "The requesting physician's name.") var physician: String
@@ -30,7 +32,8 @@ struct OOSSupplyCommand: ParsableCommand {
         @Option(help: "Why (required).") var reason: String
         func run() throws {
             try Failure.guarded {
-                try OOSSupplyCommand.step(global, batch, .request(physician: physician, reference: reference), reason: reason)
+                try OOSSupplyCommand.step(
+                    global, batch, .request(physician: physician, reference: reference), reason: reason)
             }
         }
     }
@@ -42,12 +45,15 @@ struct OOSSupplyCommand: ParsableCommand {
         @Option(help: "The risk evaluation.") var evaluation: String
         @Option(help: "Why (required).") var reason: String
         func run() throws {
-            try Failure.guarded { try OOSSupplyCommand.step(global, batch, .riskEvaluation(evaluation), reason: reason) }
+            try Failure.guarded {
+                try OOSSupplyCommand.step(global, batch, .riskEvaluation(evaluation), reason: reason)
+            }
         }
     }
 
     struct Accept: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Record the physician's acceptance of the risk (QP or QA). Signed.")
+        static let configuration = CommandConfiguration(
+            abstract: "Record the physician's acceptance of the risk (QP or QA). Signed.")
         @OptionGroup var global: GlobalOptions
         @Argument(help: "The batch id.") var batch: String
         @Option(help: "The physician (the one who asked).") var physician: String
@@ -55,7 +61,8 @@ struct OOSSupplyCommand: ParsableCommand {
         @Option(help: "Why (required).") var reason: String
         func run() throws {
             try Failure.guarded {
-                try OOSSupplyCommand.step(global, batch, .acceptance(physician: physician, reference: reference), reason: reason)
+                try OOSSupplyCommand.step(
+                    global, batch, .acceptance(physician: physician, reference: reference), reason: reason)
             }
         }
     }
@@ -64,18 +71,21 @@ struct OOSSupplyCommand: ParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Record a notification sent (QP or QA). Signed.")
         @OptionGroup var global: GlobalOptions
         @Argument(help: "The batch id.") var batch: String
-        @Option(help: "Who was notified (e.g. competent authority, marketing authorisation holder).") var recipient: String
+        @Option(help: "Who was notified (e.g. competent authority, marketing authorisation holder).") var recipient:
+            String
         @Option(help: "Reference of the notification.") var reference: String
         @Option(help: "Why (required).") var reason: String
         func run() throws {
             try Failure.guarded {
-                try OOSSupplyCommand.step(global, batch, .notification(recipient: recipient, reference: reference), reason: reason)
+                try OOSSupplyCommand.step(
+                    global, batch, .notification(recipient: recipient, reference: reference), reason: reason)
             }
         }
     }
 
     struct Supply: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Supply the batch out of specification (QP). Signed; final.")
+        static let configuration = CommandConfiguration(
+            abstract: "Supply the batch out of specification (QP). Signed; final.")
         @OptionGroup var global: GlobalOptions
         @Argument(help: "The batch id.") var batch: String
         @Option(help: "Why (required).") var reason: String

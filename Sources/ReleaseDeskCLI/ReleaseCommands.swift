@@ -10,7 +10,9 @@ import ReleaseDeskServices
 enum SignedCommand {
     /// Shows the signer what they are about to sign (21 CFR 11.50) on stderr; returns the digest of exactly
     /// that content. `details` are extra labelled lines (e.g. an acknowledgement's finding).
-    static func announce(_ shown: SigningRequest, signer id: String, name: String, details: [(String, String)] = []) -> String {
+    static func announce(_ shown: SigningRequest, signer id: String, name: String, details: [(String, String)] = [])
+        -> String
+    {
         let digest = Signing.digest(shown.content)
         let extra = details.map { "  \($0.0.padding(toLength: 10, withPad: " ", startingAt: 0)) \($0.1)\n" }.joined()
         StandardError.write(
@@ -50,7 +52,9 @@ enum SignedCommand {
         var out = StandardOutput()
         for record in written {
             var line = "seq \(record.seq): \(AuditText.summary(record))"
-            if let signature = Signature.decode(record.body["signature"]) { line += "\n  " + signature.manifestation(at: record.at) }
+            if let signature = Signature.decode(record.body["signature"]) {
+                line += "\n  " + signature.manifestation(at: record.at)
+            }
             out.write(line + "\n")
         }
         out.flush()
@@ -61,7 +65,8 @@ struct DispositionCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "disposition",
         abstract: "Disposition an exception (QA): justify it, or request a re-test. Signed.",
-        discussion: "To link exceptions to a deviation, use 'deviation open'. A later disposition supersedes an earlier "
+        discussion:
+            "To link exceptions to a deviation, use 'deviation open'. A later disposition supersedes an earlier "
             + "one; both stay in the journal and the report."
     )
 
@@ -90,11 +95,15 @@ struct DeviationCommand: ParsableCommand {
         abstract: "Open, classify, investigate, approve and extend deviations (QA). Signed.",
         discussion: "Minor: open, then one approval closes it. Major and critical: open, approve-classification, "
             + "investigate, approve. Due dates move only by an approved extension.",
-        subcommands: [Open.self, ApproveClassification.self, Investigate.self, Approve.self, Extend.self, ApproveExtension.self, List.self]
+        subcommands: [
+            Open.self, ApproveClassification.self, Investigate.self, Approve.self, Extend.self, ApproveExtension.self,
+            List.self,
+        ]
     )
 
     struct Open: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Open a deviation from one or more exceptions of a batch.")
+        static let configuration = CommandConfiguration(
+            abstract: "Open a deviation from one or more exceptions of a batch.")
         @OptionGroup var global: GlobalOptions
         @Argument(help: "The batch id.") var batch: String
         @Option(name: .customLong("exception"), help: "An exception id (repeat for several).") var exceptions: [String]
@@ -111,7 +120,8 @@ struct DeviationCommand: ParsableCommand {
                 try SignedCommand.run(
                     global,
                     .openDeviation(
-                        batch: batch, exceptions: exceptions, classification: severity, title: title, description: description,
+                        batch: batch, exceptions: exceptions, classification: severity, title: title,
+                        description: description,
                         reason: reason))
             }
         }
@@ -119,46 +129,56 @@ struct DeviationCommand: ParsableCommand {
 
     struct ApproveClassification: ParsableCommand {
         static let configuration = CommandConfiguration(
-            commandName: "approve-classification", abstract: "Approve the classification of a major or critical deviation.")
+            commandName: "approve-classification",
+            abstract: "Approve the classification of a major or critical deviation.")
         @OptionGroup var global: GlobalOptions
         @Argument(help: "The deviation id.") var deviation: String
-        @Option(name: .customLong("class"), help: "Change the class on approval (major or critical).") var classification: String?
+        @Option(name: .customLong("class"), help: "Change the class on approval (major or critical).")
+        var classification: String?
         @Option(help: "Why.") var reason: String
 
         func run() throws {
             try Failure.guarded {
                 let severity = try classification.map { c in
-                    guard let s = Severity(rawValue: c) else { throw Failure(.usage, "--class must be major or critical") }
+                    guard let s = Severity(rawValue: c) else {
+                        throw Failure(.usage, "--class must be major or critical")
+                    }
                     return s
                 }
-                try SignedCommand.run(global, .approveClassification(deviation: deviation, classification: severity, reason: reason))
+                try SignedCommand.run(
+                    global, .approveClassification(deviation: deviation, classification: severity, reason: reason))
             }
         }
     }
 
     struct Investigate: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Record the investigation of a major or critical deviation.")
+        static let configuration = CommandConfiguration(
+            abstract: "Record the investigation of a major or critical deviation.")
         @OptionGroup var global: GlobalOptions
         @Argument(help: "The deviation id.") var deviation: String
         @Option(name: .customLong("root-cause"), help: "The root cause.") var rootCause: String
         @Option(help: "Impact and risk assessment.") var impact: String
         @Option(help: "A CAPA reference (repeat for several).") var capa: [String] = []
-        @Option(name: .customLong("no-capa-because"), help: "Why no CAPA is needed (instead of --capa).") var noCapa: String?
+        @Option(name: .customLong("no-capa-because"), help: "Why no CAPA is needed (instead of --capa).") var noCapa:
+            String?
         @Option(help: "How the CAPA's effectiveness will be checked.") var effectiveness: String
         @Option(help: "Why.") var reason: String
 
         func run() throws {
             try Failure.guarded {
                 let investigation = ReleaseRules.Investigation(
-                    rootCause: rootCause, impact: impact, capa: capa, capaRationale: noCapa, effectivenessCheck: effectiveness)
-                try SignedCommand.run(global, .recordInvestigation(deviation: deviation, investigation: investigation, reason: reason))
+                    rootCause: rootCause, impact: impact, capa: capa, capaRationale: noCapa,
+                    effectivenessCheck: effectiveness)
+                try SignedCommand.run(
+                    global, .recordInvestigation(deviation: deviation, investigation: investigation, reason: reason))
             }
         }
     }
 
     struct Approve: ParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Approve and close a deviation (the single approval of a minor one, the final approval of others).")
+            abstract:
+                "Approve and close a deviation (the single approval of a minor one, the final approval of others).")
         @OptionGroup var global: GlobalOptions
         @Argument(help: "The deviation id.") var deviation: String
         @Option(help: "Why.") var reason: String
@@ -171,7 +191,8 @@ struct DeviationCommand: ParsableCommand {
     }
 
     struct Extend: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Request a later due date (another QA user approves it).")
+        static let configuration = CommandConfiguration(
+            abstract: "Request a later due date (another QA user approves it).")
         @OptionGroup var global: GlobalOptions
         @Argument(help: "The deviation id.") var deviation: String
         @Option(help: "The new due date, ISO 8601 (e.g. 2026-12-31T17:00:00Z).") var due: String
@@ -179,11 +200,15 @@ struct DeviationCommand: ParsableCommand {
 
         func run() throws {
             try Failure.guarded {
-                guard let when = Timestamp(iso8601: due) else { throw Failure(.usage, "--due must be ISO 8601 with a zone") }
+                guard let when = Timestamp(iso8601: due) else {
+                    throw Failure(.usage, "--due must be ISO 8601 with a zone")
+                }
                 let locations = try global.locations()
-                let (desk, actor) = try global.signedIn(locations, channel: "cli:deviation-extend", passwords: global.passwords())
+                let (desk, actor) = try global.signedIn(
+                    locations, channel: "cli:deviation-extend", passwords: global.passwords())
                 defer { desk.checkpoint() }
-                let written = try desk.perform("deviation.extend", by: actor.id, about: .deviation(deviation)) { state throws(ActionRefusal) in
+                let written = try desk.perform("deviation.extend", by: actor.id, about: .deviation(deviation)) {
+                    state throws(ActionRefusal) in
                     try ReleaseRules.requestExtension(deviation, due: when, reason: reason, by: actor.id, in: state)
                 }
                 var out = StandardOutput()
@@ -214,15 +239,20 @@ struct DeviationCommand: ParsableCommand {
 
         func run() throws {
             try Failure.guarded {
-                let (desk, _) = try global.signedIn(try global.locations(), channel: "cli:deviation-list", passwords: global.passwords())
+                let (desk, _) = try global.signedIn(
+                    try global.locations(), channel: "cli:deviation-list", passwords: global.passwords())
                 var out = StandardOutput()
                 let now = SystemEnvironment.clock()
                 for id in desk.state.release.deviationOrder {
                     guard let d = desk.state.release.deviations[id], batch == nil || d.batch == batch else { continue }
                     let hours = (d.due.millisecondsSinceEpoch - now.millisecondsSinceEpoch) / 3_600_000
-                    let clock = d.isOpen ? (hours >= 0 ? "due in \(hours / 24) d \(hours % 24) h" : "OVERDUE by \(-hours) h") : "closed"
+                    let clock =
+                        d.isOpen
+                        ? (hours >= 0 ? "due in \(hours / 24) d \(hours % 24) h" : "OVERDUE by \(-hours) h") : "closed"
                     out.write(
-                        DisplayText.sanitize("\(d.id)  \(d.batch)  \(d.classification.rawValue)  \(d.stage.rawValue)  \(clock)  \(d.title)")
+                        DisplayText.sanitize(
+                            "\(d.id)  \(d.batch)  \(d.classification.rawValue)  \(d.stage.rawValue)  \(clock)  \(d.title)"
+                        )
                             + "\n")
                 }
                 out.flush()
@@ -242,15 +272,18 @@ struct CertifyCommand: ParsableCommand {
 
     @OptionGroup var global: GlobalOptions
     @Argument(help: "The batch id.") var batch: String
-    @Option(name: .customLong("answer"), help: "A checklist answer, ITEM=yes or ITEM=no (repeat for every item).") var answers: [String] = []
+    @Option(name: .customLong("answer"), help: "A checklist answer, ITEM=yes or ITEM=no (repeat for every item).")
+    var answers: [String] = []
     @Option(help: "Why (required).") var reason: String?
     @Flag(help: "Only list the open gates for the signed-in user; sign nothing.") var gates = false
 
     func run() throws {
         try Failure.guarded {
             if gates {
-                let (desk, actor) = try global.signedIn(try global.locations(), channel: "cli:certify-gates", passwords: global.passwords())
-                let open = ReleaseRules.certificationGates(batch, by: actor.id, now: SystemEnvironment.clock(), in: desk.state)
+                let (desk, actor) = try global.signedIn(
+                    try global.locations(), channel: "cli:certify-gates", passwords: global.passwords())
+                let open = ReleaseRules.certificationGates(
+                    batch, by: actor.id, now: SystemEnvironment.clock(), in: desk.state)
                 var out = StandardOutput()
                 if open.isEmpty { out.write("no gate is open: \(batch) can be certified by \(actor.id)\n") }
                 for gate in open { out.write(DisplayText.sanitize("\(gate.gate): \(gate.message)") + "\n") }
@@ -262,10 +295,12 @@ struct CertifyCommand: ParsableCommand {
             var parsed: [String: Bool] = [:]
             for answer in answers {
                 let parts = answer.split(separator: "=", maxSplits: 1).map(String.init)
-                guard parts.count == 2, ReleaseRules.checklist.contains(where: { $0.id == parts[0] }), ["yes", "no"].contains(parts[1])
+                guard parts.count == 2, ReleaseRules.checklist.contains(where: { $0.id == parts[0] }),
+                    ["yes", "no"].contains(parts[1])
                 else {
                     throw Failure(
-                        .usage, "--answer \(answer): use ITEM=yes or ITEM=no with an item of "
+                        .usage,
+                        "--answer \(answer): use ITEM=yes or ITEM=no with an item of "
                             + ReleaseRules.checklist.map(\.id).joined(separator: ", "))
                 }
                 parsed[parts[0]] = parts[1] == "yes"
@@ -288,7 +323,8 @@ enum DecisionCommand {
 }
 
 struct RejectCommand: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "reject", abstract: "Reject a batch (QP). Signed; final.")
+    static let configuration = CommandConfiguration(
+        commandName: "reject", abstract: "Reject a batch (QP). Signed; final.")
     @OptionGroup var global: GlobalOptions
     @Argument(help: "The batch id.") var batch: String
     @Option(help: "Why (required).") var reason: String
@@ -304,7 +340,8 @@ struct HoldCommand: ParsableCommand {
 }
 
 struct UnholdCommand: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "unhold", abstract: "Release a batch from hold (QP). Signed.")
+    static let configuration = CommandConfiguration(
+        commandName: "unhold", abstract: "Release a batch from hold (QP). Signed.")
     @OptionGroup var global: GlobalOptions
     @Argument(help: "The batch id.") var batch: String
     @Option(help: "Why (required).") var reason: String
@@ -313,14 +350,16 @@ struct UnholdCommand: ParsableCommand {
 
 struct RegisterCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "register", abstract: "The certification register: every certification and rejection, with signatures.")
+        commandName: "register",
+        abstract: "The certification register: every certification and rejection, with signatures.")
     @OptionGroup var global: GlobalOptions
     @Option(help: "text or json.") var format = "text"
 
     func run() throws {
         try Failure.guarded {
             guard ["text", "json"].contains(format) else { throw Failure(.usage, "--format must be text or json") }
-            let (desk, _) = try global.signedIn(try global.locations(), channel: "cli:register", passwords: global.passwords())
+            let (desk, _) = try global.signedIn(
+                try global.locations(), channel: "cli:register", passwords: global.passwords())
             var out = StandardOutput()
             for d in desk.state.release.register {
                 if format == "json" {

@@ -19,9 +19,12 @@ struct ReleaseDesk: ParsableCommand {
             """,
         version: version,
         subcommands: [
-            InitCommand.self, UserCommand.self, ImportCommand.self, QueueCommand.self, ReviewCommand.self, ReportCommand.self,
-            DispositionCommand.self, OOSInvestigationCommand.self, FullReviewCommand.self, DeviationCommand.self, CertifyCommand.self, RejectCommand.self, HoldCommand.self,
-            UnholdCommand.self, RegisterCommand.self, AuditReviewCommand.self, CommentCommand.self, OOSSupplyCommand.self, AssignCommand.self,
+            InitCommand.self, UserCommand.self, ImportCommand.self, QueueCommand.self, ReviewCommand.self,
+            ReportCommand.self,
+            DispositionCommand.self, OOSInvestigationCommand.self, FullReviewCommand.self, DeviationCommand.self,
+            CertifyCommand.self, RejectCommand.self, HoldCommand.self,
+            UnholdCommand.self, RegisterCommand.self, AuditReviewCommand.self, CommentCommand.self,
+            OOSSupplyCommand.self, AssignCommand.self,
             VerifyCommand.self, AuditCommand.self, InfoCommand.self, IntegrityCommand.self,
             SampleCommand.self, DiagnosticsCommand.self,
         ]
@@ -35,13 +38,18 @@ struct ReleaseDesk: ParsableCommand {
 
     @OptionGroup var global: GlobalOptions
 
-    @Option(name: .long, help: "Theme of the workstation: default, high-contrast, colorblind, monochrome, or a file name in a themes folder.")
+    @Option(
+        name: .long,
+        help:
+            "Theme of the workstation: default, high-contrast, colorblind, monochrome, or a file name in a themes folder."
+    )
     var theme = "default"
 
     @Option(name: .long, help: "Colour: auto (off when NO_COLOR is set), always or never.")
     var color = "auto"
 
-    @Flag(name: .long, help: "Open the workstation read-only: nothing is signed from it (sign-ins are still journaled).")
+    @Flag(
+        name: .long, help: "Open the workstation read-only: nothing is signed from it (sign-ins are still journaled).")
     var readonly = false
 
     func run() throws {

@@ -29,7 +29,8 @@ struct SampleCommand: ParsableCommand {
     @Option(name: .long, help: "Batches to generate (import files; with --journal also a journal).")
     var batches: Int?
 
-    @Flag(name: .customLong("write-journal"), help: "With --batches: also write a journal holding the generated batches.")
+    @Flag(
+        name: .customLong("write-journal"), help: "With --batches: also write a journal holding the generated batches.")
     var journal = false
 
     @Option(name: .long, help: "Directory to write into (created if missing; the journal must not exist).")
@@ -70,7 +71,8 @@ struct SampleCommand: ParsableCommand {
             let started = SystemEnvironment.clock()
             let summary = try ReferenceSite.write(
                 records: records, seed: seed, masterDataPath: sampleData + "/master-data.json", to: path)
-            let seconds = Double(SystemEnvironment.clock().millisecondsSinceEpoch - started.millisecondsSinceEpoch) / 1000
+            let seconds =
+                Double(SystemEnvironment.clock().millisecondsSinceEpoch - started.millisecondsSinceEpoch) / 1000
             var hashes: [String: PasswordHash] = [:]
             for member in ReferenceSite.members { hashes[member.id] = try PasswordHash.make(member.password) }
             try CredentialStore(path: CredentialStore.path(forJournal: path)).save(hashes)
@@ -84,8 +86,11 @@ struct SampleCommand: ParsableCommand {
                 throw Failure(
                     .dataError,
                     "the generator asked for \(defects) action(s) its rules refused: "
-                        + summary.unexpectedRefusals.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", ")
-                        + (summary.refusedImports > 0 ? ", imports \(summary.refusedImports): " + summary.importProblems.joined(separator: "; ") : ""))
+                        + summary.unexpectedRefusals.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(
+                            separator: ", ")
+                        + (summary.refusedImports > 0
+                            ? ", imports \(summary.refusedImports): " + summary.importProblems.joined(separator: "; ")
+                            : ""))
             }
         }
     }
@@ -94,9 +99,11 @@ struct SampleCommand: ParsableCommand {
         guard let sampleData = DemoJournal.sampleDataDirectory(environment: GlobalOptions.environment) else {
             throw Failure(.noInput, "cannot find SampleData/ (its master-data.json defines the products and sites)")
         }
-        let anchor = Timestamp(millisecondsSinceEpoch: SystemEnvironment.clock().millisecondsSinceEpoch / 86_400_000 * 86_400_000)
+        let anchor = Timestamp(
+            millisecondsSinceEpoch: SystemEnvironment.clock().millisecondsSinceEpoch / 86_400_000 * 86_400_000)
         let generator = try SiteGenerator(masterDataPath: sampleData + "/master-data.json", anchor: anchor)
-        for name in ["master-data.json", "batches.json", "qc-results.csv", "journal.jsonl"] where FileBytes.exists(out + "/" + name) {
+        for name in ["master-data.json", "batches.json", "qc-results.csv", "journal.jsonl"]
+        where FileBytes.exists(out + "/" + name) {
             throw Failure(.cannotCreate, "\(out)/\(name) already exists")
         }
         try generator.writeImportFiles(count: count, seed: seed, to: out)
@@ -107,7 +114,8 @@ struct SampleCommand: ParsableCommand {
             try CredentialStore(path: CredentialStore.path(forJournal: path)).save([
                 "admin": try PasswordHash.make(Self.adminPassword), "qa.sample": try PasswordHash.make(Self.qaPassword),
             ])
-            let head = try generator.writeJournal(count: count, seed: seed, to: path, administrator: "admin", importer: "qa.sample")
+            let head = try generator.writeJournal(
+                count: count, seed: seed, to: path, administrator: "admin", importer: "qa.sample")
             output.write("wrote \(path): \(head.seq) records, head \(head.hash)\n")
         }
         output.flush()

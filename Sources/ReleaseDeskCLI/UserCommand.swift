@@ -50,8 +50,11 @@ struct UserCommand: ParsableCommand {
                 let (desk, actor) = try global.signedIn(locations, channel: "cli:user-add", passwords: passwords)
                 defer { desk.checkpoint() }
                 // With PAM the account's operating-system password is used; nothing is set here.
-                let password = setsPassword ? try passwords.readNew(prompt: "Initial password for \(DisplayText.sanitize(id)): ") : nil
-                let written = try desk.enrol(id, name: name, roles: roles, password: password, reason: reason, by: actor.id)
+                let password =
+                    setsPassword
+                    ? try passwords.readNew(prompt: "Initial password for \(DisplayText.sanitize(id)): ") : nil
+                let written = try desk.enrol(
+                    id, name: name, roles: roles, password: password, reason: reason, by: actor.id)
                 var out = StandardOutput()
                 for record in written { out.write("seq \(record.seq): \(AuditText.summary(record))\n") }
                 out.flush()
@@ -78,9 +81,12 @@ struct UserCommand: ParsableCommand {
                     for user in users {
                         var object: [String: JSONValue] = [
                             "user": .string(user.id), "name": .string(user.name),
-                            "roles": .array(user.roles.sorted().map { .string($0.rawValue) }), "locked": .bool(user.isLocked),
-                            "enrolled_at": .string(user.enrolledAt.description), "enrolled_by": .string(user.enrolledBy),
-                            "enrolled_seq": .int(user.enrolledSeq), "failed_sign_ins": .int(Int64(user.consecutiveFailures)),
+                            "roles": .array(user.roles.sorted().map { .string($0.rawValue) }),
+                            "locked": .bool(user.isLocked),
+                            "enrolled_at": .string(user.enrolledAt.description),
+                            "enrolled_by": .string(user.enrolledBy),
+                            "enrolled_seq": .int(user.enrolledSeq),
+                            "failed_sign_ins": .int(Int64(user.consecutiveFailures)),
                         ]
                         if let reason = user.lockReason { object["lock_reason"] = .string(reason) }
                         out.write(AuditText.safeJSON(.object(object)) + "\n")
@@ -135,7 +141,8 @@ struct UserCommand: ParsableCommand {
     struct Passwd: ParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Set a password: your own, or (administrators) another user's.",
-            discussion: "Only with local authentication; with PAM, passwords are those of the operating-system accounts.")
+            discussion:
+                "Only with local authentication; with PAM, passwords are those of the operating-system accounts.")
 
         @OptionGroup var global: GlobalOptions
         @Argument(help: "Whose password (default: your own).") var id: String?
@@ -147,7 +154,8 @@ struct UserCommand: ParsableCommand {
                 let locations = try global.locations()
                 let passwords = global.passwords()
                 let (desk, actor) = try global.signedIn(
-                    locations, channel: "cli:user-passwd", passwords: passwords, allowingTemporaryPassword: id == nil || id == global.userID)
+                    locations, channel: "cli:user-passwd", passwords: passwords,
+                    allowingTemporaryPassword: id == nil || id == global.userID)
                 defer { desk.checkpoint() }
                 let target = id ?? actor.id
                 let password = try passwords.readNew(prompt: "New password for \(DisplayText.sanitize(target)): ")
@@ -178,7 +186,9 @@ enum UnsignedAction {
         let (desk, actor) = try global.signedIn(
             locations, channel: "cli:" + action.replacingAll(".", with: "-"), passwords: global.passwords())
         defer { desk.checkpoint() }
-        let written = try desk.perform(action, by: actor.id, about: subject) { state throws(ActionRefusal) in try decide(state, actor.id) }
+        let written = try desk.perform(action, by: actor.id, about: subject) { state throws(ActionRefusal) in
+            try decide(state, actor.id)
+        }
         Report.written(written)
     }
 }

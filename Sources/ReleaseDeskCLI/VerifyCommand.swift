@@ -41,7 +41,9 @@ struct VerifyCommand: ParsableCommand {
     var expectHash: String?
 
     func validate() throws {
-        if (expectSeq == nil) != (expectHash == nil) { throw ValidationError("--expect-seq and --expect-hash go together") }
+        if (expectSeq == nil) != (expectHash == nil) {
+            throw ValidationError("--expect-seq and --expect-hash go together")
+        }
         if let expectHash, Digest(hex: expectHash) == nil {
             throw ValidationError("--expect-hash must be 64 lower-case hex digits")
         }
@@ -62,7 +64,7 @@ struct VerifyCommand: ParsableCommand {
                 do {
                     witness = try store.load(journalID: journalID)
                 } catch {
-                        witnessProblem = "\(error)"
+                    witnessProblem = "\(error)"
                 }
             }
             var watch: Set<Int64> = []
@@ -123,7 +125,9 @@ struct VerifyCommand: ParsableCommand {
                 out.write(AuditText.safeJSON(object) + "\n")
             } else {
                 var text = textReport(report, witnessStatus, witnessMessage, expectedStatus)
-                for user in conflicts { text += "warning   " + DisplayText.sanitize(DutyConflicts.warning(user)) + "\n" }
+                for user in conflicts {
+                    text += "warning   " + DisplayText.sanitize(DutyConflicts.warning(user)) + "\n"
+                }
                 if let deepReport { text += Self.deepText(deepReport) }
                 out.write(text)
             }
@@ -145,7 +149,9 @@ struct VerifyCommand: ParsableCommand {
                 ["line": .int(Int64($0.line)), "offset": .int($0.offset), "reason": .string($0.reason)]
             } ?? .null,
             "warnings": .array(
-                report.warnings.map { ["line": .int(Int64($0.line)), "offset": .int($0.offset), "message": .string($0.message)] }),
+                report.warnings.map {
+                    ["line": .int(Int64($0.line)), "offset": .int($0.offset), "message": .string($0.message)]
+                }),
             "warning_count": .int(Int64(report.warningCount)),
             "witness": [
                 "status": .string(witnessStatus), "seq": witness.map { .int($0.seq) } ?? .null,
@@ -153,7 +159,9 @@ struct VerifyCommand: ParsableCommand {
             ],
         ]
         if let expectedStatus, let expectSeq, let expectHash {
-            object["expected"] = ["seq": .int(expectSeq), "hash": .string(expectHash), "status": .string(expectedStatus)]
+            object["expected"] = [
+                "seq": .int(expectSeq), "hash": .string(expectHash), "status": .string(expectedStatus),
+            ]
         }
         return .object(object)
     }
@@ -171,7 +179,8 @@ struct VerifyCommand: ParsableCommand {
             text += "witness   \(word): \(witnessMessage)\n"
         }
         if let expectedStatus, let expectSeq {
-            text += "expected  seq \(expectSeq): \(expectedStatus == "matches" ? "matches" : "DIFFERS (history changed)")\n"
+            text +=
+                "expected  seq \(expectSeq): \(expectedStatus == "matches" ? "matches" : "DIFFERS (history changed)")\n"
         }
         for warning in report.warnings { text += "warning   \(warning)\n" }
         if report.warningCount > report.warnings.count {
@@ -205,11 +214,14 @@ struct VerifyCommand: ParsableCommand {
         for finding in deep.findings {
             text += DisplayText.sanitize("signature MISMATCH at \(finding)") + "\n"
         }
-        if let corruption = deep.corruption { text += DisplayText.sanitize("deep      stopped: the journal is corrupt at \(corruption)") + "\n" }
+        if let corruption = deep.corruption {
+            text += DisplayText.sanitize("deep      stopped: the journal is corrupt at \(corruption)") + "\n"
+        }
         if deep.passed {
             text += "deep      ok: \(deep.signatures) signature(s) in \(deep.records) records match what they sign\n"
         } else {
-            text += "deep      CORRUPT: \(deep.findings.count) of \(deep.signatures) signature(s) do not match what they sign\n"
+            text +=
+                "deep      CORRUPT: \(deep.findings.count) of \(deep.signatures) signature(s) do not match what they sign\n"
         }
         return text
     }

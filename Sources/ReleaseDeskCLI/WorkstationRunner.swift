@@ -26,12 +26,15 @@ struct WorkstationRunner {
         let environment = GlobalOptions.environment
         let theme = try Self.loadTheme(themeName, environment: environment)
         guard isatty(0) == 1, isatty(1) == 1 else {
-            throw Failure(.unavailable, "the workstation needs a terminal; for scripts use the subcommands (releasedesk --help)")
+            throw Failure(
+                .unavailable, "the workstation needs a terminal; for scripts use the subcommands (releasedesk --help)")
         }
         do {
             try NcursesTerminal.check()
         } catch {
-            throw Failure(.unavailable, "cannot open the workstation: \(error.description); the subcommands still work (releasedesk --help)")
+            throw Failure(
+                .unavailable,
+                "cannot open the workstation: \(error.description); the subcommands still work (releasedesk --help)")
         }
         let noColor: Bool
         switch color {
@@ -45,9 +48,12 @@ struct WorkstationRunner {
         let authenticator = try global.authenticator(for: locations)
         var demoUsers: [DemoUserHint] = []
         if global.demo, let directory = DemoJournal.sampleDataDirectory(environment: environment) {
-            demoUsers = (try? DemoSite.users(in: directory))?.map {
-                DemoUserHint(id: $0.id, roles: $0.roles.sorted().map(\.rawValue).joined(separator: "+"), password: $0.password)
-            } ?? []
+            demoUsers =
+                (try? DemoSite.users(in: directory))?.map {
+                    DemoUserHint(
+                        id: $0.id, roles: $0.roles.sorted().map(\.rawValue).joined(separator: "+"),
+                        password: $0.password)
+                } ?? []
         }
         let log = WorkstationLog(stateDirectory: locations.stateDirectory)
         defer { log.close() }
@@ -66,11 +72,13 @@ struct WorkstationRunner {
         defer { terminal.stop() }
 
         let runtimeEnvironment = RuntimeEnvironment(
-            clock: SystemEnvironment.clock, monotonic: Monotonic.seconds, log: { log.write($0) }, describe: { Failure.from($0).message },
+            clock: SystemEnvironment.clock, monotonic: Monotonic.seconds, log: { log.write($0) },
+            describe: { Failure.from($0).message },
             pendingSignal: { NcursesTerminal.pendingSignal }, unicode: Self.localeIsUTF8(environment),
             pollMilliseconds: Self.pollMilliseconds)
         let runtime = WorkstationRuntime(
-            desk: desk, records: initial, terminal: terminal, authenticator: authenticator, journalName: locations.journal,
+            desk: desk, records: initial, terminal: terminal, authenticator: authenticator,
+            journalName: locations.journal,
             signIn: SignInForm(user: Self.prefilledUser(global, demoUsers: demoUsers), demoUsers: demoUsers),
             readOnly: readOnly, environment: runtimeEnvironment)
         initial = []
@@ -92,7 +100,10 @@ struct WorkstationRunner {
     }
 
     static func localeIsUTF8(_ environment: [String: String]) -> Bool {
-        let locale = [environment["LC_ALL"], environment["LC_CTYPE"], environment["LANG"]].compactMap { $0 }.first { !$0.isEmpty } ?? ""
+        let locale =
+            [environment["LC_ALL"], environment["LC_CTYPE"], environment["LANG"]].compactMap { $0 }.first {
+                !$0.isEmpty
+            } ?? ""
         let lower = locale.lowercased()
         return lower.contains("utf-8") || lower.contains("utf8")
     }
@@ -109,7 +120,10 @@ struct WorkstationRunner {
         }
         dirs.append("Themes")
         if let executable = DemoJournal.executableDirectory() {
-            dirs += [executable + "/../../Themes", executable + "/../../../Themes", executable + "/../share/releasedesk/Themes"]
+            dirs += [
+                executable + "/../../Themes", executable + "/../../../Themes",
+                executable + "/../share/releasedesk/Themes",
+            ]
         }
         return dirs
     }

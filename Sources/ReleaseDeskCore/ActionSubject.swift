@@ -39,7 +39,9 @@ extension UserAdministration {
     /// signed-in session, naming the id typed (`typed_user`). It counts towards the lock-out of the
     /// signed-in account, whose session made the attempt, never towards the account whose id was typed:
     /// nobody's account is locked by someone else's typing.
-    public static func signatureUnderOtherID(typed: String, session user: String, channel: String, in state: DeskState) -> [RecordDraft] {
+    public static func signatureUnderOtherID(typed: String, session user: String, channel: String, in state: DeskState)
+        -> [RecordDraft]
+    {
         var drafts = signInFailed(user, channel: channel, in: state)
         if let index = drafts.firstIndex(where: { $0.kind == RecordKind.signInFailed }) {
             drafts[index].body["cause"] = "other-user-id"

@@ -12,7 +12,10 @@ public struct AuditQuery: Equatable, Sendable {
     /// Lower-cased words that must all appear in the record's actor, kind or readable summary.
     public var words: [String] = []
 
-    public init(actor: String? = nil, kind: String? = nil, batch: String? = nil, since: Timestamp? = nil, until: Timestamp? = nil) {
+    public init(
+        actor: String? = nil, kind: String? = nil, batch: String? = nil, since: Timestamp? = nil,
+        until: Timestamp? = nil
+    ) {
         self.actor = actor
         self.kind = kind
         self.batch = batch
@@ -26,7 +29,9 @@ public struct AuditQuery: Equatable, Sendable {
     public static func time(_ text: String) -> Timestamp? {
         if let full = Timestamp(journalForm: text) { return full }
         if text.utf8.count == 10, let day = Timestamp(journalForm: text + "T00:00:00.000Z") { return day }
-        if text.utf8.count == 20, text.hasSuffix("Z"), let seconds = Timestamp(journalForm: String(text.dropLast()) + ".000Z") {
+        if text.utf8.count == 20, text.hasSuffix("Z"),
+            let seconds = Timestamp(journalForm: String(text.dropLast()) + ".000Z")
+        {
             return seconds
         }
         return nil
@@ -59,7 +64,9 @@ public struct AuditQuery: Equatable, Sendable {
     }
 
     /// Whether nothing is filtered.
-    public var isEmpty: Bool { actor == nil && kind == nil && batch == nil && since == nil && until == nil && words.isEmpty }
+    public var isEmpty: Bool {
+        actor == nil && kind == nil && batch == nil && since == nil && until == nil && words.isEmpty
+    }
 
     /// Whether `kind` is the query's kind, or of its family (`deviation.*`).
     public func matchesKind(_ recordKind: String) -> Bool {

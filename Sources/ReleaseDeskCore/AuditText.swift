@@ -13,7 +13,8 @@ public enum AuditText {
                 let new = result[field]?.stringValue ?? "—"
                 return old == new ? nil : "\(field) \(DisplayText.sanitize(old)) → \(DisplayText.sanitize(new))"
             }
-            let name = "\(DisplayText.sanitize(result["result_id"]?.stringValue ?? "?")) \(DisplayText.sanitize(result["attribute"]?.stringValue ?? "?"))"
+            let name =
+                "\(DisplayText.sanitize(result["result_id"]?.stringValue ?? "?")) \(DisplayText.sanitize(result["attribute"]?.stringValue ?? "?"))"
             parts.append("\(name) (\(changed.joined(separator: ", ")))")
         }
         return parts.isEmpty ? "" : "; corrected " + parts.joined(separator: "; ")
@@ -31,13 +32,16 @@ public enum AuditText {
         case RecordKind.journalCreated:
             return "journal created (\(text("format")), id \(text("journal_id")))"
         case RecordKind.tailRepaired:
-            return "repaired a torn tail: fragment of \(b["length"]?.intValue ?? 0) bytes at offset \(b["offset"]?.intValue ?? 0)"
+            return
+                "repaired a torn tail: fragment of \(b["length"]?.intValue ?? 0) bytes at offset \(b["offset"]?.intValue ?? 0)"
                 + " (sha256 \(text("sha256").prefix(12))…)"
         case RecordKind.userEnrolled:
-            let roles = (b["roles"]?.arrayValue ?? []).compactMap(\.stringValue).map { DisplayText.sanitize($0) }.joined(separator: ", ")
+            let roles = (b["roles"]?.arrayValue ?? []).compactMap(\.stringValue).map { DisplayText.sanitize($0) }
+                .joined(separator: ", ")
             return "enrolled \(text("user")) \"\(text("name"))\" as \(roles)\(reason())"
         case RecordKind.userRolesChanged:
-            let roles = (b["roles"]?.arrayValue ?? []).compactMap(\.stringValue).map { DisplayText.sanitize($0) }.joined(separator: ", ")
+            let roles = (b["roles"]?.arrayValue ?? []).compactMap(\.stringValue).map { DisplayText.sanitize($0) }
+                .joined(separator: ", ")
             return "roles of \(text("user")) set to \(roles)\(reason())"
         case RecordKind.userLocked:
             return "locked the account \(text("user"))\(reason())"
@@ -49,21 +53,25 @@ public enum AuditText {
             let cause = b["cause"]?.stringValue.map { " (\(DisplayText.sanitize($0)))" } ?? ""
             return "failed sign-in as \(text("user")) via \(text("channel"))\(cause)"
         case RecordKind.signInSucceeded:
-            return "signed in as \(text("user")) via \(text("channel")); \(b["failures_cleared"]?.intValue ?? 0) earlier failure(s) cleared"
+            return
+                "signed in as \(text("user")) via \(text("channel")); \(b["failures_cleared"]?.intValue ?? 0) earlier failure(s) cleared"
         case RecordKind.integrityAlarmAcknowledged:
             let witness = IntegrityAcknowledgement.Point(b["witness"])
             let head = IntegrityAcknowledgement.Point(b["head"])
-            return "acknowledged the integrity alarm at witness seq \(witness?.seq ?? 0) (sha256 \(DisplayText.sanitize(String(witness?.sha256.prefix(12) ?? "?")))…), head seq \(head?.seq ?? 0)"
+            return
+                "acknowledged the integrity alarm at witness seq \(witness?.seq ?? 0) (sha256 \(DisplayText.sanitize(String(witness?.sha256.prefix(12) ?? "?")))…), head seq \(head?.seq ?? 0)"
                 + " — finding: \"\(text("finding"))\""
         case "action.refused":
             let claimed = b["claimed_user"]?.stringValue.map { " (claimed user \(DisplayText.sanitize($0)))" } ?? ""
             return "refused \(text("action")) at gate \(text("gate")): \(text("message"))\(claimed)"
         case RecordKind.productSpecified:
             let p = b["product"]?.objectValue ?? [:]
-            return "specified product \(field(p, "id")) \"\(field(p, "name"))\" (spec \(field(p, "spec_version")))\(importNote(b))"
+            return
+                "specified product \(field(p, "id")) \"\(field(p, "name"))\" (spec \(field(p, "spec_version")))\(importNote(b))"
         case RecordKind.siteRegistered:
             let site = b["site"]?.objectValue ?? [:]
-            return "registered site \(field(site, "id")) \"\(field(site, "name"))\" (\(field(site, "kind")))\(importNote(b))"
+            return
+                "registered site \(field(site, "id")) \"\(field(site, "name"))\" (\(field(site, "kind")))\(importNote(b))"
         case RecordKind.batchImported:
             let batch = b["batch"]?.objectValue ?? [:]
             return "imported batch \(field(batch, "id")) of \(field(batch, "product")) from \(field(batch, "site"))"
@@ -73,7 +81,8 @@ public enum AuditText {
             return "recorded \(b["results"]?.arrayValue?.count ?? 0) QC result(s) for \(text("batch"))"
                 + corrections(b["results"]?.arrayValue ?? []) + importNote(b)
         case RecordKind.custodyEventsRecorded:
-            return "recorded \(b["events"]?.arrayValue?.count ?? 0) custody event(s) for \(text("batch"))\(importNote(b))"
+            return
+                "recorded \(b["events"]?.arrayValue?.count ?? 0) custody event(s) for \(text("batch"))\(importNote(b))"
         case RecordKind.importCommitted:
             let files = (b["files"]?.arrayValue ?? []).compactMap { $0.objectValue }.map { field($0, "name") }
             return "committed import \(text("import_id").prefix(8))… of \(files.joined(separator: ", "))\(reason())"
@@ -82,20 +91,24 @@ public enum AuditText {
             let rules = exceptions.compactMap { $0.objectValue?["rule"]?.stringValue }.map { DisplayText.sanitize($0) }
             let quiet = b["quiet_sample"]?.boolValue == true ? "; picked for full review" : ""
             return "reviewed \(text("batch")) with \(text("rule_set")): "
-                + (exceptions.isEmpty ? "no exception" : "\(exceptions.count) exception(s) (\(rules.joined(separator: ", ")))") + quiet
+                + (exceptions.isEmpty
+                    ? "no exception" : "\(exceptions.count) exception(s) (\(rules.joined(separator: ", ")))") + quiet
         case RecordKind.exceptionDispositioned:
             let deviation = b["deviation"]?.stringValue.map { " → \(DisplayText.sanitize($0))" } ?? ""
-            let replaces = b["supersedes"]?.intValue.map {
-                " (supersedes seq \($0)\(b["superseded_disposition"]?.stringValue.map { ", \(DisplayText.sanitize($0))" } ?? ""))"
-            } ?? ""
+            let replaces =
+                b["supersedes"]?.intValue.map {
+                    " (supersedes seq \($0)\(b["superseded_disposition"]?.stringValue.map { ", \(DisplayText.sanitize($0))" } ?? ""))"
+                } ?? ""
             return "\(text("disposition")) \(text("exception"))\(deviation)\(replaces)\(signed(record))\(reason())"
         case RecordKind.deviationOpened:
-            return "opened \(text("classification")) deviation \(text("deviation")) on \(text("batch")): \"\(text("title"))\""
+            return
+                "opened \(text("classification")) deviation \(text("deviation")) on \(text("batch")): \"\(text("title"))\""
                 + "\(signed(record))\(reason())"
         case RecordKind.deviationClassificationApproved:
             return "approved \(text("deviation")) as \(text("classification"))\(signed(record))\(reason())"
         case RecordKind.deviationInvestigationRecorded:
-            return "recorded the investigation of \(text("deviation")): root cause \"\(text("root_cause"))\"\(signed(record))\(reason())"
+            return
+                "recorded the investigation of \(text("deviation")): root cause \"\(text("root_cause"))\"\(signed(record))\(reason())"
         case RecordKind.deviationApproved:
             return "approved and closed \(text("deviation"))\(signed(record))\(reason())"
         case RecordKind.deviationExtensionRequested:
@@ -104,7 +117,8 @@ public enum AuditText {
             return "approved the due date \(text("due")) for \(text("deviation"))\(signed(record))\(reason())"
         case RecordKind.batchCertified:
             let pending = (b["pending_tests"]?.arrayValue ?? []).count
-            return "CERTIFIED \(text("batch")) for release\(pending > 0 ? " with \(pending) test(s) pending" : "")\(signed(record))\(reason())"
+            return
+                "CERTIFIED \(text("batch")) for release\(pending > 0 ? " with \(pending) test(s) pending" : "")\(signed(record))\(reason())"
         case RecordKind.batchRejected:
             return "REJECTED \(text("batch"))\(signed(record))\(reason())"
         case RecordKind.batchHeld:
@@ -116,23 +130,29 @@ public enum AuditText {
         case RecordKind.batchAssigned:
             return "assigned \(text("batch")) to \(text("assignee"))"
         case RecordKind.oosSupplyRequested:
-            return "recorded the request of physician \"\(text("physician"))\" (\(text("reference"))) for OOS supply of \(text("batch"))"
+            return
+                "recorded the request of physician \"\(text("physician"))\" (\(text("reference"))) for OOS supply of \(text("batch"))"
                 + "\(signed(record))\(reason())"
         case RecordKind.oosRiskEvaluated:
-            return "risk evaluation for OOS supply of \(text("batch")) (case #\(b["oos_case"]?.intValue ?? 0)): \"\(text("evaluation"))\""
+            return
+                "risk evaluation for OOS supply of \(text("batch")) (case #\(b["oos_case"]?.intValue ?? 0)): \"\(text("evaluation"))\""
                 + "\(signed(record))\(reason())"
         case RecordKind.oosSupplyAccepted:
-            return "physician \"\(text("physician"))\" accepted the risk of OOS supply of \(text("batch")) (\(text("reference")); case #\(b["oos_case"]?.intValue ?? 0))"
+            return
+                "physician \"\(text("physician"))\" accepted the risk of OOS supply of \(text("batch")) (\(text("reference")); case #\(b["oos_case"]?.intValue ?? 0))"
                 + "\(signed(record))\(reason())"
         case RecordKind.oosNotified:
-            return "notified \(text("recipient")) of OOS supply of \(text("batch")) (\(text("reference")); case #\(b["oos_case"]?.intValue ?? 0))"
+            return
+                "notified \(text("recipient")) of OOS supply of \(text("batch")) (\(text("reference")); case #\(b["oos_case"]?.intValue ?? 0))"
                 + "\(signed(record))\(reason())"
         case RecordKind.oosSupplied:
-            return "SUPPLIED \(text("batch")) OUT OF SPECIFICATION at the physician's request (case #\(b["oos_case"]?.intValue ?? 0))"
+            return
+                "SUPPLIED \(text("batch")) OUT OF SPECIFICATION at the physician's request (case #\(b["oos_case"]?.intValue ?? 0))"
                 + "\(signed(record))\(reason())"
         case RecordKind.auditTrailReviewed:
             let count = b["record_seqs"]?.arrayValue?.count ?? 0
-            return "reviewed the audit trail of \(text("batch")) through #\(b["through_seq"]?.intValue ?? 0) (\(count) record(s))"
+            return
+                "reviewed the audit trail of \(text("batch")) through #\(b["through_seq"]?.intValue ?? 0) (\(count) record(s))"
                 + "\(signed(record))\(reason())"
         default:
             return compact(b)
@@ -173,7 +193,9 @@ public enum AuditText {
     // MARK: - CSV
 
     /// The header row of the CSV export.
-    public static let csvColumns = ["seq", "at", "actor", "host", "kind", "batch", "summary", "reason", "signature", "body"]
+    public static let csvColumns = [
+        "seq", "at", "actor", "host", "kind", "batch", "summary", "reason", "signature", "body",
+    ]
 
     /// One CSV row (RFC 4180, CRLF-terminated) for `record`.
     public static func csvRow(_ record: Record) -> String {

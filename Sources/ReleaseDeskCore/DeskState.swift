@@ -37,7 +37,8 @@ public struct DeskState: Sendable, Equatable {
 
     public static func == (a: DeskState, b: DeskState) -> Bool {
         a.journalID == b.journalID && a.lastSeq == b.lastSeq && a.lastAt == b.lastAt && a.users == b.users
-            && a.recordCounts == b.recordCounts && a.policy == b.policy && a.products == b.products && a.sites == b.sites
+            && a.recordCounts == b.recordCounts && a.policy == b.policy && a.products == b.products
+            && a.sites == b.sites
             && a.batches == b.batches && a.seriesIndex == b.seriesIndex && a.stagedImport?.id == b.stagedImport?.id
             && a.stagedImport?.records == b.stagedImport?.records && a.imports.map(\.id) == b.imports.map(\.id)
             && a.imports.map(\.seq) == b.imports.map(\.seq) && a.release == b.release
@@ -63,11 +64,14 @@ public struct DeskState: Sendable, Equatable {
         }
         switch record.kind {
         case RecordKind.importCommitted:
-            guard let importID = body["import_id"]?.stringValue, let staged = stagedImport, staged.id == importID else { return }
+            guard let importID = body["import_id"]?.stringValue, let staged = stagedImport, staged.id == importID else {
+                return
+            }
             stagedImport = nil
             for part in staged.records { applyData(part) }
             imports.append((importID, record.seq, body["files"]?.arrayValue ?? []))
-        case RecordKind.productSpecified, RecordKind.siteRegistered, RecordKind.batchImported, RecordKind.qcResultsRecorded,
+        case RecordKind.productSpecified, RecordKind.siteRegistered, RecordKind.batchImported,
+            RecordKind.qcResultsRecorded,
             RecordKind.custodyEventsRecorded:
             applyData(record)
         case RecordKind.batchReviewed:
@@ -78,7 +82,8 @@ public struct DeskState: Sendable, Equatable {
             batches[id]!.recordSeqs.append(record.seq)
         case _ where ReleaseLedger.kinds.contains(record.kind):
             release.apply(record)
-            let batch = body["batch"]?.stringValue ?? body["deviation"]?.stringValue.flatMap { release.deviations[$0]?.batch }
+            let batch =
+                body["batch"]?.stringValue ?? body["deviation"]?.stringValue.flatMap { release.deviations[$0]?.batch }
             if let id = batch, batches[id] != nil { batches[id]!.recordSeqs.append(record.seq) }
         case RecordKind.actionRefused:
             // A refusal that names its batch belongs to that batch's trail.
@@ -127,14 +132,17 @@ public struct DeskState: Sendable, Equatable {
     }
 
     /// The state after applying `records` in order to an empty state.
-    public static func replay(_ records: some Sequence<Record>, policy: SecurityPolicy = SecurityPolicy()) -> DeskState {
+    public static func replay(_ records: some Sequence<Record>, policy: SecurityPolicy = SecurityPolicy()) -> DeskState
+    {
         var state = DeskState(policy: policy)
         for record in records { state.apply(record) }
         return state
     }
 
     /// The active (not locked) account `id` holding at least one of `roles`, or the refusal that applies.
-    public func requireUser(_ id: String, anyOf roles: Set<Role>, toDo action: String) throws(ActionRefusal) -> UserAccount {
+    public func requireUser(_ id: String, anyOf roles: Set<Role>, toDo action: String) throws(ActionRefusal)
+        -> UserAccount
+    {
         guard let user = users[id] else {
             throw ActionRefusal(.permission, gate: "unknown-user", "user \(id) is not enrolled in this journal")
         }
@@ -154,7 +162,8 @@ public struct DeskState: Sendable, Equatable {
         }
         guard !user.roles.isDisjoint(with: roles) else {
             let needed = roles.sorted().map(\.rawValue).joined(separator: " or ")
-            throw ActionRefusal(.permission, gate: "role", "only \(needed) may \(action); \(id) does not hold that role")
+            throw ActionRefusal(
+                .permission, gate: "role", "only \(needed) may \(action); \(id) does not hold that role")
         }
         return user
     }
@@ -217,7 +226,8 @@ extension DeskState {
                 batches[batch.id] = existing
             } else {
                 batches[batch.id] = BatchRecord(
-                    batch: batch, firstSeq: record.seq, firstAt: record.at, lastDataSeq: record.seq, recordSeqs: [record.seq])
+                    batch: batch, firstSeq: record.seq, firstAt: record.at, lastDataSeq: record.seq,
+                    recordSeqs: [record.seq])
                 seriesIndex[batch.product + "|" + batch.site, default: []].append(batch.id)
             }
         case RecordKind.qcResultsRecorded:
@@ -253,7 +263,9 @@ extension DeskState {
                 guard var fields = try? Fields(item, path: "events[\(index)]"),
                     let event = try? CustodyEvent.decode(&fields)
                 else { continue }
-                if !existing.batch.custody.contains(where: { $0.id == event.id }) { existing.batch.custody.append(event) }
+                if !existing.batch.custody.contains(where: { $0.id == event.id }) {
+                    existing.batch.custody.append(event)
+                }
             }
             existing.lastDataSeq = record.seq
             existing.recordSeqs.append(record.seq)
@@ -280,11 +292,16 @@ extension DeskState {
             if let before = old.qc.first(where: { $0.id == result.id }) {
                 out += ValueDiff.result(before, result).map(change)
             } else {
-                out.append(change((ValueDiff.qcField(result.id, result.attribute, "value"), "—", result.correctableFields[0].text)))
+                out.append(
+                    change(
+                        (ValueDiff.qcField(result.id, result.attribute, "value"), "—", result.correctableFields[0].text)
+                    ))
             }
         }
         for result in old.qc where !new.qc.contains(where: { $0.id == result.id }) {
-            out.append(change((ValueDiff.qcField(result.id, result.attribute, "value"), result.correctableFields[0].text, "—")))
+            out.append(
+                change((ValueDiff.qcField(result.id, result.attribute, "value"), result.correctableFields[0].text, "—"))
+            )
         }
         return out
     }

@@ -80,7 +80,8 @@ public struct Timestamp: Sendable, Hashable, Comparable, CustomStringConvertible
             }
             return v
         }
-        guard b.count >= 10, let year = num(0, 4), b[4] == UInt8(ascii: "-"), let month = num(5, 2), b[7] == UInt8(ascii: "-"),
+        guard b.count >= 10, let year = num(0, 4), b[4] == UInt8(ascii: "-"), let month = num(5, 2),
+            b[7] == UInt8(ascii: "-"),
             let day = num(8, 2), month >= 1, month <= 12, day >= 1, day <= Self.daysInMonth(year: year, month: month)
         else { return nil }
         var ms = Self.daysFromCivil(year: year, month: month, day: day) * 86_400_000
@@ -115,7 +116,8 @@ public struct Timestamp: Sendable, Hashable, Comparable, CustomStringConvertible
         if b[i] == UInt8(ascii: "Z") {
             guard i + 1 == b.count else { return nil }
         } else if b[i] == UInt8(ascii: "+") || b[i] == UInt8(ascii: "-") {
-            guard i + 6 == b.count, let oh = num(i + 1, 2), b[i + 3] == UInt8(ascii: ":"), let om = num(i + 4, 2), oh < 24,
+            guard i + 6 == b.count, let oh = num(i + 1, 2), b[i + 3] == UInt8(ascii: ":"), let om = num(i + 4, 2),
+                oh < 24,
                 om < 60
             else { return nil }
             let offset = oh * 3_600_000 + om * 60_000

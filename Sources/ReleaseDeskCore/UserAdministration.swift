@@ -8,7 +8,8 @@ public enum UserAdministration {
     /// `temporaryPassword`: the administrator set the initial password (local authentication), so it only
     /// allows the new user to set a password of their own.
     public static func enrol(
-        _ id: String, name: String, roles: Set<Role>, reason: String?, by actor: String, temporaryPassword: Bool = false,
+        _ id: String, name: String, roles: Set<Role>, reason: String?, by actor: String,
+        temporaryPassword: Bool = false,
         in state: DeskState
     ) throws(ActionRefusal) -> [RecordDraft] {
         _ = try state.requireUser(actor, anyOf: [.admin], toDo: "enrol users")
@@ -50,9 +51,14 @@ public enum UserAdministration {
     {
         _ = try state.requireUser(actor, anyOf: [.admin], toDo: "lock accounts")
         let target = try existing(id, in: state)
-        guard !target.isLocked else { throw ActionRefusal(.rule, gate: "already-locked", "the account \(id) is already locked") }
+        guard !target.isLocked else {
+            throw ActionRefusal(.rule, gate: "already-locked", "the account \(id) is already locked")
+        }
         let reason = try requireReason(reason)
-        return [RecordDraft(kind: RecordKind.userLocked, actor: actor, body: ["user": .string(id), "reason": .string(reason)])]
+        return [
+            RecordDraft(
+                kind: RecordKind.userLocked, actor: actor, body: ["user": .string(id), "reason": .string(reason)])
+        ]
     }
 
     /// Unlocks `id`, by the administrator `actor`.
@@ -63,7 +69,10 @@ public enum UserAdministration {
         let target = try existing(id, in: state)
         guard target.isLocked else { throw ActionRefusal(.rule, gate: "not-locked", "the account \(id) is not locked") }
         let reason = try requireReason(reason)
-        return [RecordDraft(kind: RecordKind.userUnlocked, actor: actor, body: ["user": .string(id), "reason": .string(reason)])]
+        return [
+            RecordDraft(
+                kind: RecordKind.userUnlocked, actor: actor, body: ["user": .string(id), "reason": .string(reason)])
+        ]
     }
 
     /// Records that the password of `id` was set, by `id` itself or by an administrator.
@@ -78,7 +87,9 @@ public enum UserAdministration {
         }
         let reason = try requireReason(reason)
         return [
-            RecordDraft(kind: RecordKind.userCredentialChanged, actor: actor, body: ["user": .string(id), "reason": .string(reason)])
+            RecordDraft(
+                kind: RecordKind.userCredentialChanged, actor: actor,
+                body: ["user": .string(id), "reason": .string(reason)])
         ]
     }
 

@@ -95,7 +95,8 @@ public enum UserIdentity {
         guard name.unicodeScalars.count <= 200 else { return "the printed name is longer than 200 characters" }
         guard trimmed == name else { return "the printed name starts or ends with spaces" }
         if let scalar = name.unicodeScalars.first(where: { DisplayText.isHidden($0) }) {
-            return "the printed name contains the control or invisible character \(DisplayText.placeholder(for: scalar))"
+            return
+                "the printed name contains the control or invisible character \(DisplayText.placeholder(for: scalar))"
         }
         return nil
     }

@@ -1,8 +1,9 @@
+import CanonicalJSON
+import ReleaseDeskCore
+
 #if canImport(Glibc)
     import Glibc
 #endif
-import CanonicalJSON
-import ReleaseDeskCore
 
 /// Writes a whole new journal in one go, for generated data sets (benchmarks, tests).
 ///
@@ -41,7 +42,9 @@ public enum BulkWriter {
         try add(RecordStamper.creation(journalID: journalID, actor: actor), createdAt)
         for (draft, at) in records { try add(draft, at) }
         try flush()
-        guard fdatasync(fd) == 0 else { throw .writeFailed(SystemCallError(call: "fdatasync", path: path, code: errno)) }
+        guard fdatasync(fd) == 0 else {
+            throw .writeFailed(SystemCallError(call: "fdatasync", path: path, code: errno))
+        }
         Journal.syncDirectory(of: path, io: SystemFileIO())
         return JournalHead(seq: stamper.nextSeq - 1, hash: stamper.prev.hex)
     }

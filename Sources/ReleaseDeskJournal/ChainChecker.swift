@@ -27,7 +27,8 @@ public struct Corruption: Error, Equatable, Sendable, CustomStringConvertible {
     /// The same corruption in a chunk that starts after `base` lines of the file.
     func shifted(by base: Int) -> Corruption {
         if let link {
-            return .brokenLink(from: link.from.map { $0 + base }, to: line + base, offset: offset, expected: link.expected)
+            return .brokenLink(
+                from: link.from.map { $0 + base }, to: line + base, offset: offset, expected: link.expected)
         }
         return Corruption(line: line + base, offset: offset, reason: reason)
     }
@@ -157,7 +158,9 @@ struct ChainChecker {
             return nil
         }
         if let first = pending.first {
-            guard envelope.special == .tailRepaired, repairNames(pending, envelope.body) else { throw unrepaired(first) }
+            guard envelope.special == .tailRepaired, repairNames(pending, envelope.body) else {
+                throw unrepaired(first)
+            }
         }
         do {
             try checkRecord(envelope, offset: offset)
@@ -177,10 +180,12 @@ struct ChainChecker {
         }
         for fragment in pending {
             repairedFragments.append((fragment.offset, fragment.length))
-            let torn = pending.count > 1 ? " (one of \(pending.count) adjacent fragments: a torn write and torn repair)" : ""
+            let torn =
+                pending.count > 1 ? " (one of \(pending.count) adjacent fragments: a torn write and torn repair)" : ""
             warn(
                 line: fragment.line, offset: fragment.offset,
-                "fragment of \(fragment.length) bytes from a torn write, repaired by the record on line \(lines)\(torn)")
+                "fragment of \(fragment.length) bytes from a torn write, repaired by the record on line \(lines)\(torn)"
+            )
         }
         pending = []
         if !anchored && records == 0 { first = (envelope.seq, envelope.prev, envelope.atMilliseconds) }
@@ -214,7 +219,8 @@ struct ChainChecker {
         }
         if anchored || records > 0 {
             guard envelope.seq == nextSeq else {
-                throw Corruption(line: lines, offset: offset, reason: "seq is \(envelope.seq) where \(nextSeq) was expected")
+                throw Corruption(
+                    line: lines, offset: offset, reason: "seq is \(envelope.seq) where \(nextSeq) was expected")
             }
             guard envelope.prev == lastHash else {
                 throw Corruption.brokenLink(
@@ -227,13 +233,16 @@ struct ChainChecker {
                 throw Corruption(line: lines, offset: offset, reason: "record 1 is not of kind journal.created")
             }
             guard let id = envelope.body["journal_id"]?.stringValue, Self.isLowerCaseUUID(id) else {
-                throw Corruption(line: lines, offset: offset, reason: "journal.created has no lower-case UUID journal_id")
+                throw Corruption(
+                    line: lines, offset: offset, reason: "journal.created has no lower-case UUID journal_id")
             }
             guard envelope.body["format"]?.stringValue == JournalFormat.name else {
-                throw Corruption(line: lines, offset: offset, reason: "journal.created does not name format \(JournalFormat.name)")
+                throw Corruption(
+                    line: lines, offset: offset, reason: "journal.created does not name format \(JournalFormat.name)")
             }
         } else if envelope.special == .created {
-            throw Corruption(line: lines, offset: offset, reason: "journal.created appears again at seq \(envelope.seq)")
+            throw Corruption(
+                line: lines, offset: offset, reason: "journal.created appears again at seq \(envelope.seq)")
         }
     }
 
@@ -327,7 +336,8 @@ struct ChainChecker {
         }
         if i == bytes.count { return true }
         guard hostLength > 0 else { return false }
-        let rest = #"","kind":"journal.tail_repaired","prev":""# + lastHash.hex + #"","seq":"# + String(nextSeq) + #","v":"#
+        let rest =
+            #"","kind":"journal.tail_repaired","prev":""# + lastHash.hex + #"","seq":"# + String(nextSeq) + #","v":"#
             + String(Record.formatVersion) + "}"
         switch literal(Array(rest.utf8)) {
         case nil: return true
@@ -337,7 +347,9 @@ struct ChainChecker {
 
     mutating func warn(line: Int, offset: Int64, _ message: String) {
         warningCount += 1
-        if warnings.count < Self.warningLimit { warnings.append(JournalWarning(line: line, offset: offset, message: message)) }
+        if warnings.count < Self.warningLimit {
+            warnings.append(JournalWarning(line: line, offset: offset, message: message))
+        }
     }
 
     /// Adds warnings found by another checker (a later chunk), shifting their line numbers.
@@ -352,7 +364,8 @@ struct ChainChecker {
         if let rejection = fragment.rejection { return rejection }
         return Corruption(
             line: fragment.line, offset: fragment.offset,
-            reason: "not a valid record (\(fragment.defect)) and not followed by a journal.tail_repaired record naming it")
+            reason:
+                "not a valid record (\(fragment.defect)) and not followed by a journal.tail_repaired record naming it")
     }
 
     /// Whether a repair record's body names exactly `fragments`, in order: the single form
@@ -364,7 +377,9 @@ struct ChainChecker {
         }
         if let list = body["fragments"]?.arrayValue {
             guard list.count == fragments.count else { return false }
-            return zip(fragments, list).allSatisfy { fragment, value in value.objectValue.map { names(fragment, $0) } ?? false }
+            return zip(fragments, list).allSatisfy { fragment, value in
+                value.objectValue.map { names(fragment, $0) } ?? false
+            }
         }
         return fragments.count == 1 && names(fragments[0], body)
     }

@@ -41,7 +41,8 @@ public protocol JournalFileIO: Sendable {
     /// Opens `path` with `flags` (`O_CLOEXEC` is added) and `mode`; returns the descriptor.
     func open(_ path: String, flags: Int32, mode: UInt32) throws(SystemCallError) -> Int32
     /// Reads up to `count` bytes at `offset`; returns how many (0 at end of file).
-    func pread(_ fd: Int32, _ buffer: UnsafeMutableRawPointer, _ count: Int, _ offset: Int64) throws(SystemCallError) -> Int
+    func pread(_ fd: Int32, _ buffer: UnsafeMutableRawPointer, _ count: Int, _ offset: Int64) throws(SystemCallError)
+        -> Int
     /// Writes `bytes` with one `write(2)`; returns how many were written.
     func write(_ fd: Int32, _ bytes: UnsafeRawBufferPointer) throws(SystemCallError) -> Int
     /// `fdatasync(2)`.
@@ -71,7 +72,8 @@ public struct SystemFileIO: JournalFileIO {
         }
     }
 
-    public func pread(_ fd: Int32, _ buffer: UnsafeMutableRawPointer, _ count: Int, _ offset: Int64) throws(SystemCallError)
+    public func pread(_ fd: Int32, _ buffer: UnsafeMutableRawPointer, _ count: Int, _ offset: Int64)
+        throws(SystemCallError)
         -> Int
     {
         while true {

@@ -17,7 +17,8 @@ public struct JournalStamp: Equatable, Sendable {
         return JournalStamp(
             size: Int64(info.st_size),
             modified: Int64(info.st_mtim.tv_sec) * 1_000_000_000 + Int64(info.st_mtim.tv_nsec),
-            changed: Int64(info.st_ctim.tv_sec) * 1_000_000_000 + Int64(info.st_ctim.tv_nsec), inode: UInt64(info.st_ino))
+            changed: Int64(info.st_ctim.tv_sec) * 1_000_000_000 + Int64(info.st_ctim.tv_nsec),
+            inode: UInt64(info.st_ino))
     }
 }
 
@@ -38,10 +39,12 @@ public enum IntegrityCheck {
         }
         if head.seq > 0 {
             guard report.head.seq >= head.seq else {
-                return "the journal now ends at record \(report.head.seq), before record \(head.seq) that was read from it"
+                return
+                    "the journal now ends at record \(report.head.seq), before record \(head.seq) that was read from it"
             }
             if let hash = report.watchedHashes[head.seq], hash != head.hash {
-                return "record \(head.seq) is no longer the record that was read (hash \(hash.prefix(12))… instead of \(head.hash.prefix(12))…)"
+                return
+                    "record \(head.seq) is no longer the record that was read (hash \(hash.prefix(12))… instead of \(head.hash.prefix(12))…)"
             }
         }
         return nil

@@ -1,8 +1,9 @@
+import CanonicalJSON
+import ReleaseDeskCore
+
 #if canImport(Glibc)
     import Glibc
 #endif
-import CanonicalJSON
-import ReleaseDeskCore
 
 /// Why the journal could not do what was asked.
 public enum JournalError: Error, Equatable, CustomStringConvertible {
@@ -85,7 +86,10 @@ public final class Journal {
     /// Whether anything has been found wrong with the file.
     public var isCorrupt: Bool { corruption != nil }
 
-    private init(path: String, io: JournalFileIO, fd: Int32, host: String, clock: @escaping @Sendable () -> Timestamp, writable: Bool) {
+    private init(
+        path: String, io: JournalFileIO, fd: Int32, host: String, clock: @escaping @Sendable () -> Timestamp,
+        writable: Bool
+    ) {
         self.path = path
         self.io = io
         self.fd = fd
@@ -137,7 +141,9 @@ public final class Journal {
     }
 
     /// Opens the journal at `path` read-only: it can be read, never appended to.
-    public static func openForReading(at path: String, io: JournalFileIO = Journal.defaultIO()) throws(JournalError) -> Journal {
+    public static func openForReading(at path: String, io: JournalFileIO = Journal.defaultIO()) throws(JournalError)
+        -> Journal
+    {
         try open(at: path, writable: false, io: io, host: "", clock: { Timestamp(millisecondsSinceEpoch: 0) })
     }
 
@@ -388,7 +394,9 @@ public final class Journal {
             // The fragment's LF and the repair record go in one write, so no reader sees one without the other.
             let fragmentEnd = tail.offset + Int64(tail.bytes.count) + 1
             var checkerWithFragment = checker
-            _ = tail.bytes.withUnsafeBufferPointer { try? checkerWithFragment.accept($0, offset: tail.offset, build: false) }
+            _ = tail.bytes.withUnsafeBufferPointer {
+                try? checkerWithFragment.accept($0, offset: tail.offset, build: false)
+            }
             let repair = RecordDraft(
                 kind: RecordKind.tailRepaired, actor: UserIdentity.systemActor,
                 body: ChainChecker.repairBody(checkerWithFragment.pendingFragments))
@@ -458,7 +466,8 @@ public final class Journal {
     func classifyTail(_ bytes: UnsafeBufferPointer<UInt8>) -> TailOutcome {
         do {
             let envelope = try LineParser.parse(bytes, build: false)
-            if envelope.seq == checker.nextSeq && envelope.prev == checker.lastHash && envelope.special != .tailRepaired {
+            if envelope.seq == checker.nextSeq && envelope.prev == checker.lastHash && envelope.special != .tailRepaired
+            {
                 return .completeRecord
             }
             return .fragment
@@ -532,7 +541,8 @@ public final class Journal {
         bytes.withUnsafeBufferPointer { all in
             while start < all.count, let lf = all[start...].firstIndex(of: 0x0A) {
                 do throws(Corruption) {
-                    _ = try checker.accept(UnsafeBufferPointer(rebasing: all[start..<lf]), offset: consumed, build: false)
+                    _ = try checker.accept(
+                        UnsafeBufferPointer(rebasing: all[start..<lf]), offset: consumed, build: false)
                 } catch {
                     failure = error
                     return

@@ -43,7 +43,9 @@ public protocol JournalStore: AnyObject {
     /// Appends the drafts `prepare` returns under the store's exclusive lock, durably: `prepare` first sees
     /// the records others appended (so the rule decides on fresh state); if it throws, nothing is written.
     /// Returns the records read under the lock and the records written, acknowledged only once durable.
-    func append(_ prepare: (_ observed: [Record]) throws -> [RecordDraft]) throws -> (observed: [Record], written: [Record])
+    func append(_ prepare: (_ observed: [Record]) throws -> [RecordDraft]) throws -> (
+        observed: [Record], written: [Record]
+    )
     /// The store's change token, readable from any thread (nil when it cannot be read).
     var changeToken: @Sendable () -> ChangeToken? { get }
     /// Verifies the whole store again with a handle of its own, and compares it with `head` (what this

@@ -52,7 +52,8 @@ enum LineParser {
         let start = reader.position
         let range = try reader.scanKey()
         let expectedBytes = UnsafeBufferPointer(start: expected.utf8Start, count: expected.utf8CodeUnitCount)
-        guard range.count == expectedBytes.count, zip(reader.bytes[range], expectedBytes).allSatisfy({ $0 == $1 }) else {
+        guard range.count == expectedBytes.count, zip(reader.bytes[range], expectedBytes).allSatisfy({ $0 == $1 })
+        else {
             throw CanonicalDecodingError(offset: start, problem: .unexpectedKey(expected: "\(expected)"))
         }
         try reader.expect(":")
@@ -149,7 +150,9 @@ enum LineParser {
         try reader.expect("}")
         try reader.expectEnd()
 
-        guard version == Record.formatVersion else { throw defect(vStart, "format version \(version) is not \(Record.formatVersion)") }
+        guard version == Record.formatVersion else {
+            throw defect(vStart, "format version \(version) is not \(Record.formatVersion)")
+        }
         guard seq >= 1 else { throw defect(seqStart, "field \"seq\" must be 1 or more") }
 
         var body: [String: JSONValue] = [:]
@@ -192,7 +195,8 @@ enum LineParser {
                 segments += 1
                 atSegmentStart = true
             } else {
-                let ok = (c >= UInt8(ascii: "a") && c <= UInt8(ascii: "z"))
+                let ok =
+                    (c >= UInt8(ascii: "a") && c <= UInt8(ascii: "z"))
                     || (c >= UInt8(ascii: "0") && c <= UInt8(ascii: "9")) || c == UInt8(ascii: "_")
                 guard ok else { return false }
             }

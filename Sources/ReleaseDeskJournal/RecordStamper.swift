@@ -9,7 +9,9 @@ public struct JournalEnvironment: Sendable {
     public var clock: @Sendable () -> Timestamp
     public var newJournalID: @Sendable () -> String
 
-    public init(host: String, clock: @escaping @Sendable () -> Timestamp, newJournalID: @escaping @Sendable () -> String) {
+    public init(
+        host: String, clock: @escaping @Sendable () -> Timestamp, newJournalID: @escaping @Sendable () -> String
+    ) {
         self.host = host
         self.clock = clock
         self.newJournalID = newJournalID
@@ -41,10 +43,15 @@ public struct RecordStamper {
 
     /// Stamps `draft` at `at` after the records stamped so far, appends its line and LF to `bytes`, and
     /// returns the record. Refuses a kind that is not dotted lower-case and an empty actor.
-    public mutating func stamp(_ draft: RecordDraft, at: Timestamp, into bytes: inout [UInt8]) throws(JournalError) -> Record {
-        guard Record.isValidKind(draft.kind) else { throw .invalidRecord("kind \(draft.kind) is not dotted lower-case") }
+    public mutating func stamp(_ draft: RecordDraft, at: Timestamp, into bytes: inout [UInt8]) throws(JournalError)
+        -> Record
+    {
+        guard Record.isValidKind(draft.kind) else {
+            throw .invalidRecord("kind \(draft.kind) is not dotted lower-case")
+        }
         guard !draft.actor.isEmpty else { throw .invalidRecord("empty actor") }
-        let record = Record(seq: nextSeq, at: at, actor: draft.actor, host: host, kind: draft.kind, body: draft.body, prev: prev.hex)
+        let record = Record(
+            seq: nextSeq, at: at, actor: draft.actor, host: host, kind: draft.kind, body: draft.body, prev: prev.hex)
         let line: [UInt8]
         do {
             line = try record.canonicalBytes()

@@ -1,8 +1,9 @@
+import Dispatch
+import ReleaseDeskCore
+
 #if canImport(Glibc)
     import Glibc
 #endif
-import Dispatch
-import ReleaseDeskCore
 
 /// The outcome of verifying a whole journal file (§5 of docs/journal-format.md).
 public struct VerificationReport: Sendable {
@@ -58,7 +59,8 @@ public enum Verifier {
             watchedHashes: [:])
         guard size > 0 else {
             report.status = .corrupt
-            report.corruption = Corruption(line: 1, offset: 0, reason: "the file is empty: there is no journal.created record")
+            report.corruption = Corruption(
+                line: 1, offset: 0, reason: "the file is empty: there is no journal.created record")
             return report
         }
         guard let mapped = mmap(nil, size, PROT_READ, MAP_PRIVATE, fd, 0), mapped != MAP_FAILED else {
@@ -134,7 +136,8 @@ public enum Verifier {
                 joined.warn(
                     line: fragments[0].line + lastBase, offset: fragments[0].offset,
                     "\(fragments.count) invalid line(s)\(tail == nil ? "" : " and \(tail!.count) bytes without a line end") "
-                        + "from a torn write whose repair was torn too, never acknowledged; the next writer repairs them")
+                        + "from a torn write whose repair was torn too, never acknowledged; the next writer repairs them"
+                )
             } else if let found = endChecker.unrepairedCorruption {
                 corruption = found.shifted(by: lastBase)
             }
@@ -182,7 +185,8 @@ public enum Verifier {
     /// Checks the lines of `range`. Invalid lines at the end of the `last` chunk stay pending for the caller
     /// to judge with the final segment; anywhere else they are corruption.
     static func checkChunk(
-        _ file: UnsafeBufferPointer<UInt8>, _ range: Range<Int>, anchored: Bool, watchSeqs: Set<Int64>, last: Bool = true
+        _ file: UnsafeBufferPointer<UInt8>, _ range: Range<Int>, anchored: Bool, watchSeqs: Set<Int64>,
+        last: Bool = true
     ) -> ChunkResult {
         var checker = ChainChecker(anchored: anchored)
         checker.watchSeqs = watchSeqs
@@ -192,7 +196,8 @@ public enum Verifier {
             guard let hit = memchr(base + start, 0x0A, range.upperBound - start) else { break }
             let lf = base.distance(to: hit.assumingMemoryBound(to: UInt8.self))
             do {
-                _ = try checker.accept(UnsafeBufferPointer(rebasing: file[start..<lf]), offset: Int64(start), build: false)
+                _ = try checker.accept(
+                    UnsafeBufferPointer(rebasing: file[start..<lf]), offset: Int64(start), build: false)
             } catch {
                 return ChunkResult(checker: checker, corruption: error)
             }

@@ -1,7 +1,8 @@
+import CanonicalJSON
+
 #if canImport(Glibc)
     import Glibc
 #endif
-import CanonicalJSON
 
 /// What one user's client last verified of a journal (§6 of docs/journal-format.md): its id, a `seq` and that record's hash.
 public struct Witness: Sendable, Equatable {

@@ -68,7 +68,8 @@ public final class BackgroundIntegrity: Sendable {
             do {
                 let report = try DeepVerification.run(reading: makeReader())
                 if let first = report.findings.first {
-                    verdict = "a signature does not match what it signs at \(first) (\(report.findings.count) in all; run verify --deep)"
+                    verdict =
+                        "a signature does not match what it signs at \(first) (\(report.findings.count) in all; run verify --deep)"
                 } else if let corruption = report.corruption {
                     verdict = "the journal is corrupt at \(corruption)"
                 } else {

@@ -80,7 +80,8 @@ public final class WorkstationRuntime<Terminal: TerminalBackend> {
         integrity = BackgroundIntegrity(store: desk.journal)
         state = WorkstationState(
             size: terminal.size, now: environment.clock(), desk: desk.state, records: records,
-            chain: Self.chain(desk, deepCheckPassed: false), journalName: DisplayText.sanitize(journalName), signIn: signIn,
+            chain: Self.chain(desk, deepCheckPassed: false), journalName: DisplayText.sanitize(journalName),
+            signIn: signIn,
             readOnly: readOnly || desk.alarm != nil)
         lastPoll = environment.monotonic()
         let inbox = appended
@@ -223,7 +224,8 @@ public final class WorkstationRuntime<Terminal: TerminalBackend> {
     /// What the status line says of the journal.
     static func chain(_ desk: Desk, deepCheckPassed: Bool) -> ChainStatus {
         ChainStatus(
-            seq: desk.journal.head.seq, headHash: desk.journal.head.hash, alarm: desk.alarm.map { DisplayText.sanitize($0) },
+            seq: desk.journal.head.seq, headHash: desk.journal.head.hash,
+            alarm: desk.alarm.map { DisplayText.sanitize($0) },
             signaturesVerified: deepCheckPassed)
     }
 }

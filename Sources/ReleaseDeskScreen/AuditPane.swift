@@ -23,7 +23,10 @@ enum AuditPane {
         if state.auditScope == .batch, let id = state.selectedBatchID {
             let review = ReleaseRules.auditTrailStatus(id, in: state.desk)
             if let r = review.review {
-                parts.append(review.isCurrent ? (" · reviewed ✓ #\(r.throughSeq)", .chainOK) : (" · review stale (+\(review.unreviewed))", .match))
+                parts.append(
+                    review.isCurrent
+                        ? (" · reviewed ✓ #\(r.throughSeq)", .chainOK)
+                        : (" · review stale (+\(review.unreviewed))", .match))
             } else {
                 parts.append((" · not reviewed", .dim))
             }
@@ -63,18 +66,23 @@ enum AuditPane {
 enum RecordOverlay {
     static func draw(seq: Int64, offset: Int, state: WorkstationState, into buffer: inout CellBuffer, box: BoxChars) {
         let inner = Screen.dialog(
-            width: state.size.width - 2, height: state.size.height - 2, title: "Record #\(seq) · Esc closes · n/p next/previous",
+            width: state.size.width - 2, height: state.size.height - 2,
+            title: "Record #\(seq) · Esc closes · n/p next/previous",
             in: state.size, box: box, into: &buffer)
         let rows = max(1, inner.height - 1)
         let page = RecordView.page(state, seq: seq, width: inner.width, offset: offset, rows: rows)
         for (row, line) in page.lines.enumerated() {
             var x = inner.x
             for segment in line.segments {
-                x += buffer.put(segment.text, x: x, y: inner.y + row, maxWidth: inner.x + inner.width - x, StyleRole.of(segment.style))
+                x += buffer.put(
+                    segment.text, x: x, y: inner.y + row, maxWidth: inner.x + inner.width - x,
+                    StyleRole.of(segment.style))
             }
         }
         let start = page.first
-        let footer = page.total > rows ? "\(start + 1)–\(min(page.total, start + rows))/\(page.total) · j/k scroll" : "j/k scroll"
+        let footer =
+            page.total > rows
+            ? "\(start + 1)–\(min(page.total, start + rows))/\(page.total) · j/k scroll" : "j/k scroll"
         buffer.put(footer, x: inner.x, y: inner.y + inner.height - 1, maxWidth: inner.width, .dim)
     }
 }

@@ -92,7 +92,8 @@ public struct CellBuffer: Equatable, Sendable {
     /// ASCII stand-ins for the glyphs the panes use; any other non-ASCII becomes `?` or a `<U+XXXX>` form.
     static let asciiGlyphs: [Character: String] = [
         "‼": "!!", "⚠": "!", "•": "-", "✔": "OK", "✓": "ok", "⚑": "F", "◎": "o", "…": "...", "⚙": "*", "▶": ">",
-        "▼": "v", "▲": "^", "→": "->", "·": "-", "⧗": "~", "▏": "|", "─": "-", "│": "|", "–": "-", "—": "-", "◀": "<", "✘": "X", "⏸": "||",
+        "▼": "v", "▲": "^", "→": "->", "·": "-", "⧗": "~", "▏": "|", "─": "-", "│": "|", "–": "-", "—": "-", "◀": "<",
+        "✘": "X", "⏸": "||",
     ]
 
     /// `text` in ASCII: known glyphs by their stand-ins, the rest by `DisplayText.asciiFallback`.

@@ -14,7 +14,9 @@ enum DialogView {
             lines.append(("", .text, nil))
             lines.append(("Open gates — certification will be refused:", .critical, nil))
             for gate in dialog.gates {
-                for wrapped in Wrap.lines("‼ " + DisplayText.sanitize(gate), width: inner) { lines.append((wrapped, .critical, nil)) }
+                for wrapped in Wrap.lines("‼ " + DisplayText.sanitize(gate), width: inner) {
+                    lines.append((wrapped, .critical, nil))
+                }
             }
         }
         lines.append(("", .text, nil))
@@ -45,13 +47,18 @@ enum DialogView {
                 let mark = item.answer.map { $0 ? "[yes]" : "[no] " } ?? "[ ? ]"
                 let wrapped = Wrap.lines(DisplayText.sanitize(item.question), width: max(1, inner - 6))
                 for (n, piece) in wrapped.enumerated() {
-                    lines.append(((n == 0 ? mark + " " : String(repeating: " ", count: 6)) + piece, .text, 2 + dialog.fields.count + i))
+                    lines.append(
+                        (
+                            (n == 0 ? mark + " " : String(repeating: " ", count: 6)) + piece, .text,
+                            2 + dialog.fields.count + i
+                        ))
                 }
             }
         }
         lines.append(("", .text, nil))
         let height = min(state.size.height - 2, lines.count + 5)
-        let area = Screen.dialog(width: width, height: height, title: dialog.title, in: state.size, box: box, into: &buffer)
+        let area = Screen.dialog(
+            width: width, height: height, title: dialog.title, in: state.size, box: box, into: &buffer)
         var y = area.y
         let maxRows = area.height - 2
         // Keep the focused line visible when the dialog is taller than the screen.
@@ -61,9 +68,13 @@ enum DialogView {
             let focused = focus != nil && focus == dialog.focus
             if role == .input {
                 buffer.fill(Rect(x: area.x, y: y, width: area.width, height: 1), .dialog)
-                buffer.put((focused ? "▶ " : "  ") + text + (focused ? "▏" : ""), x: area.x, y: y, maxWidth: area.width, focused ? .input : .dialog)
+                buffer.put(
+                    (focused ? "▶ " : "  ") + text + (focused ? "▏" : ""), x: area.x, y: y, maxWidth: area.width,
+                    focused ? .input : .dialog)
             } else {
-                buffer.put((focused ? "▶ " : "") + text, x: area.x, y: y, maxWidth: area.width, focused ? .selection : role == .text ? .dialog : role)
+                buffer.put(
+                    (focused ? "▶ " : "") + text, x: area.x, y: y, maxWidth: area.width,
+                    focused ? .selection : role == .text ? .dialog : role)
             }
             y += 1
         }
@@ -73,7 +84,11 @@ enum DialogView {
         var x = area.x
         x += buffer.put("[ Cancel ]", x: x, y: buttonsY, cancel ? .selection : .dialog) + 2
         buffer.put(dialog.prompt == nil ? "[ Sign… ]" : "[ Sign ]", x: x, y: buttonsY, sign ? .selection : .dialog)
-        let hint = dialog.busy ? "" : dialog.discardQuestion != nil ? "y discard · n back to the dialog" : "Tab next · Enter choose · Esc cancel"
+        let hint =
+            dialog.busy
+            ? ""
+            : dialog.discardQuestion != nil
+                ? "y discard · n back to the dialog" : "Tab next · Enter choose · Esc cancel"
         buffer.put(hint, x: area.x + area.width - DisplayWidth.of(hint), y: buttonsY, .dim)
         if let question = dialog.discardQuestion {
             // Asked before what was typed is thrown away; the dialog's own message returns with "n".

@@ -33,15 +33,19 @@ enum ExceptionsPane {
             buffer.put(text, x: inner.x + 2, y: inner.y, maxWidth: inner.width - 2, .dim)
             return
         }
-        ListRows.draw(count: rows.count, cursor: state.cursor(.exceptions), in: inner, focused: focused, into: &buffer) {
+        ListRows.draw(count: rows.count, cursor: state.cursor(.exceptions), in: inner, focused: focused, into: &buffer)
+        {
             index, y, start, buffer in
             let exception = rows[index]
             var x = start
-            x += buffer.putCell(Glyphs.severity(exception.severity), x: x, y: y, columns: 10, StyleRole.of(exception.severity)) + 1
+            x +=
+                buffer.putCell(
+                    Glyphs.severity(exception.severity), x: x, y: y, columns: 10, StyleRole.of(exception.severity)) + 1
             x += buffer.putCell(exception.rule, x: x, y: y, columns: 7, .label) + 1
             if let batch = state.selectedBatchID {
                 let standing = state.desk.exceptionState(exception, of: batch)
-                let role: StyleRole = standing == .open || standing == .confirmed ? StyleRole.of(exception.severity) : .dim
+                let role: StyleRole =
+                    standing == .open || standing == .confirmed ? StyleRole.of(exception.severity) : .dim
                 x += buffer.putCell(standing.label, x: x, y: y, columns: 14, role) + 1
             }
             let text = exception.title + " — " + exception.observed

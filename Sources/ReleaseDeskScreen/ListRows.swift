@@ -16,7 +16,8 @@ enum ListRows {
             if selected { buffer.put("▶", x: area.x, y: y, focused ? .selection : .selectionUnfocused) }
             draw(index, y, area.x + 2, &buffer)
             if selected {
-                buffer.paint(Rect(x: area.x, y: y, width: area.width, height: 1), focused ? .selection : .selectionUnfocused)
+                buffer.paint(
+                    Rect(x: area.x, y: y, width: area.width, height: 1), focused ? .selection : .selectionUnfocused)
             }
         }
     }

@@ -59,7 +59,9 @@ enum QueuePane {
         let rows = inner.height - 1
         let cursor = state.cursor(.queue)
         if state.visibleQueue.isEmpty {
-            let text = state.filters[.queue] != nil ? "No batch matches the filter (Esc clears it)." : "No batches in the queue."
+            let text =
+                state.filters[.queue] != nil
+                ? "No batch matches the filter (Esc clears it)." : "No batches in the queue."
             buffer.put(text, x: inner.x + 2, y: inner.y + 1, maxWidth: inner.width - 2, .dim)
             return
         }
@@ -74,13 +76,15 @@ enum QueuePane {
                 case "Status":
                     buffer.putCell(entry.status.label, x: x, y: y, columns: col.width, StyleRole.of(entry.status))
                 case "State":
-                    buffer.putCell(Glyphs.shortStatus(entry.status), x: x, y: y, columns: col.width, StyleRole.of(entry.status))
+                    buffer.putCell(
+                        Glyphs.shortStatus(entry.status), x: x, y: y, columns: col.width, StyleRole.of(entry.status))
                 case "Product": buffer.putCell(entry.product, x: x, y: y, columns: col.width, .text)
                 case "Site": buffer.putCell(entry.site, x: x, y: y, columns: col.width, .text)
                 case "CoI": buffer.putCell(entry.coi ?? "—", x: x, y: y, columns: col.width, .dim)
                 case "Open": drawCounts(entry, x: x, y: y, width: col.width, into: &buffer)
                 case "Tests":
-                    buffer.putCell(entry.pendingTests > 0 ? "⧗\(entry.pendingTests)" : "", x: x, y: y, columns: col.width, .soon)
+                    buffer.putCell(
+                        entry.pendingTests > 0 ? "⧗\(entry.pendingTests)" : "", x: x, y: y, columns: col.width, .soon)
                 default:
                     let hours = (entry.deadline.millisecondsSinceEpoch - state.now.millisecondsSinceEpoch) / 3_600_000
                     let role: StyleRole = hours < 0 ? .overdue : hours < 48 ? .soon : .text
@@ -97,7 +101,8 @@ enum QueuePane {
         for severity in Severity.allCases.reversed() {
             let n = entry.open[severity, default: 0]
             guard n > 0 else { continue }
-            cx += buffer.put("\(Glyphs.severityGlyph(severity))\(n) ", x: cx, y: y, maxWidth: end - cx, StyleRole.of(severity))
+            cx += buffer.put(
+                "\(Glyphs.severityGlyph(severity))\(n) ", x: cx, y: y, maxWidth: end - cx, StyleRole.of(severity))
         }
         if cx == x { buffer.put("–", x: x, y: y, maxWidth: width, .dim) }
     }

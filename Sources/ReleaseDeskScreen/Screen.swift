@@ -43,25 +43,31 @@ public enum Screen {
         case .help(let pane): HelpView.draw(pane, state: state, into: &buffer, box: box)
         case .sortMenu: SortMenuView.draw(state, into: &buffer, box: box)
         case .dialog(let dialog): DialogView.draw(dialog, state: state, into: &buffer, box: box)
-        case .record(let seq, let offset): RecordOverlay.draw(seq: seq, offset: offset, state: state, into: &buffer, box: box)
+        case .record(let seq, let offset):
+            RecordOverlay.draw(seq: seq, offset: offset, state: state, into: &buffer, box: box)
         default: break
         }
         return buffer
     }
 
     /// A border with a title in its top edge.
-    static func drawBox(_ rect: Rect, focused: Bool, title: [(String, StyleRole)], box: BoxChars, into buffer: inout CellBuffer) {
+    static func drawBox(
+        _ rect: Rect, focused: Bool, title: [(String, StyleRole)], box: BoxChars, into buffer: inout CellBuffer
+    ) {
         guard rect.width >= 2, rect.height >= 2 else { return }
         let role: StyleRole = focused ? .borderFocused : .border
         let right = rect.x + rect.width - 1
         let bottom = rect.y + rect.height - 1
-        buffer.put(box.topLeft + String(repeating: box.horizontal, count: rect.width - 2) + box.topRight, x: rect.x, y: rect.y, role)
+        buffer.put(
+            box.topLeft + String(repeating: box.horizontal, count: rect.width - 2) + box.topRight, x: rect.x, y: rect.y,
+            role)
         for y in rect.y + 1..<bottom {
             buffer.put(box.vertical, x: rect.x, y: y, role)
             buffer.put(box.vertical, x: right, y: y, role)
         }
         buffer.put(
-            box.bottomLeft + String(repeating: box.horizontal, count: rect.width - 2) + box.bottomRight, x: rect.x, y: bottom,
+            box.bottomLeft + String(repeating: box.horizontal, count: rect.width - 2) + box.bottomRight, x: rect.x,
+            y: bottom,
             role)
         var x = rect.x + 1
         let limit = rect.x + rect.width - 1
@@ -73,7 +79,9 @@ public enum Screen {
     }
 
     /// Draws a centred dialog box and returns its inner rectangle.
-    static func dialog(width: Int, height: Int, title: String, in size: Size, box: BoxChars, into buffer: inout CellBuffer) -> Rect {
+    static func dialog(
+        width: Int, height: Int, title: String, in size: Size, box: BoxChars, into buffer: inout CellBuffer
+    ) -> Rect {
         let w = min(width, size.width - 2)
         let h = min(height, size.height - 2)
         let rect = Rect(x: (size.width - w) / 2, y: (size.height - h) / 2, width: w, height: h)

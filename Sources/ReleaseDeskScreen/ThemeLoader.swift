@@ -35,7 +35,8 @@ public enum ThemeLoader {
             throw ThemeError(file: name, line: 0, reason: "no such theme")
         }
         if chain.contains(name) {
-            throw ThemeError(file: source.file, line: 0, reason: "inherits itself (\((chain + [name]).joined(separator: " → ")))")
+            throw ThemeError(
+                file: source.file, line: 0, reason: "inherits itself (\((chain + [name]).joined(separator: " → ")))")
         }
         chain.append(name)
         let parsed = try parse(source.text, file: source.file)
@@ -49,13 +50,17 @@ public enum ThemeLoader {
         for item in parsed.palette {
             let (key, entry) = (item.key, (value: item.value, line: item.line))
             guard let color = ThemeColor.parse(entry.value) else {
-                throw ThemeError(file: source.file, line: entry.line, reason: "palette colour \(key) = \"\(entry.value)\" is not #rrggbb or an ANSI name")
+                throw ThemeError(
+                    file: source.file, line: entry.line,
+                    reason: "palette colour \(key) = \"\(entry.value)\" is not #rrggbb or an ANSI name")
             }
             palette[key] = color
         }
         func color(_ text: String, line: Int) throws -> ThemeColor {
             if let c = palette[text] ?? ThemeColor.parse(text) { return c }
-            throw ThemeError(file: source.file, line: line, reason: "unknown colour \"\(text)\" (not in [palette], not #rrggbb, not an ANSI name)")
+            throw ThemeError(
+                file: source.file, line: line,
+                reason: "unknown colour \"\(text)\" (not in [palette], not #rrggbb, not an ANSI name)")
         }
         for entry in parsed.roles {
             var style = Style()
@@ -212,7 +217,8 @@ public enum ThemeLoader {
             if peek == UInt8(ascii: "\"") { return try string(fail) }
             let start = index
             while let c = peek,
-                (c >= 0x30 && c <= 0x39) || (c >= 0x41 && c <= 0x5A) || (c >= 0x61 && c <= 0x7A) || c == 0x2D || c == 0x5F
+                (c >= 0x30 && c <= 0x39) || (c >= 0x41 && c <= 0x5A) || (c >= 0x61 && c <= 0x7A) || c == 0x2D
+                    || c == 0x5F
                     || c == 0x2E
             {
                 index += 1
@@ -225,7 +231,9 @@ public enum ThemeLoader {
             guard take(UInt8(ascii: "\"")) else { throw fail("expected a string") }
             let start = index
             while let c = peek, c != UInt8(ascii: "\"") {
-                if c == UInt8(ascii: "\\") || c < 0x20 { throw fail("escapes and control characters are not allowed in theme strings") }
+                if c == UInt8(ascii: "\\") || c < 0x20 {
+                    throw fail("escapes and control characters are not allowed in theme strings")
+                }
                 index += 1
             }
             guard peek != nil else { throw fail("unterminated string") }
@@ -245,7 +253,9 @@ public enum ThemeLoader {
                 while !take(UInt8(ascii: "]")) {
                     items.append(try string(fail))
                     skipSpaces()
-                    if take(UInt8(ascii: ",")) { skipSpaces() } else if peek != UInt8(ascii: "]") {
+                    if take(UInt8(ascii: ",")) {
+                        skipSpaces()
+                    } else if peek != UInt8(ascii: "]") {
                         throw fail("expected , or ] in the array")
                     }
                 }
@@ -261,7 +271,9 @@ public enum ThemeLoader {
                     skipSpaces()
                     fields.append((k, try value(fail)))
                     skipSpaces()
-                    if take(UInt8(ascii: ",")) { skipSpaces() } else if peek != UInt8(ascii: "}") {
+                    if take(UInt8(ascii: ",")) {
+                        skipSpaces()
+                    } else if peek != UInt8(ascii: "}") {
                         throw fail("expected , or } in the inline table")
                     }
                 }

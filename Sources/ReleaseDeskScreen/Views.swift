@@ -70,7 +70,8 @@ enum HelpView {
         for (row, binding) in bindings.enumerated() where row < inner.height - 1 {
             let keys = binding.keys.map(\.label).joined(separator: " ")
             buffer.putCell(keys, x: inner.x, y: inner.y + row, columns: 16, .statusKey)
-            buffer.putCell(binding.summary, x: inner.x + 17, y: inner.y + row, columns: max(0, inner.width - 17), .dialog)
+            buffer.putCell(
+                binding.summary, x: inner.x + 17, y: inner.y + row, columns: max(0, inner.width - 17), .dialog)
         }
         buffer.put(
             "Upper-case keys change data; a signature is never a lower-case or Ctrl key.", x: inner.x,
@@ -82,11 +83,13 @@ enum HelpView {
 enum SortMenuView {
     static func draw(_ state: WorkstationState, into buffer: inout CellBuffer, box: BoxChars) {
         let columns = QueueSortColumn.allCases
-        let inner = Screen.dialog(width: 34, height: columns.count + 3, title: "Sort the queue by", in: state.size, box: box, into: &buffer)
+        let inner = Screen.dialog(
+            width: 34, height: columns.count + 3, title: "Sort the queue by", in: state.size, box: box, into: &buffer)
         for (row, column) in columns.enumerated() where row < inner.height {
             let mark = column == state.sortColumn ? " ◀" : ""
             buffer.put(String(column.key), x: inner.x, y: inner.y + row, .statusKey)
-            buffer.put("  " + column.rawValue + mark, x: inner.x + 1, y: inner.y + row, maxWidth: inner.width - 1, .dialog)
+            buffer.put(
+                "  " + column.rawValue + mark, x: inner.x + 1, y: inner.y + row, maxWidth: inner.width - 1, .dialog)
         }
         buffer.put("Esc cancels · S reverses", x: inner.x, y: inner.y + inner.height - 1, maxWidth: inner.width, .dim)
     }
@@ -124,7 +127,8 @@ enum SignInView {
             buffer.put("Demo users (user id · roles · password):", x: inner.x, y: y, maxWidth: inner.width, .heading)
             y += 1
             for user in form.demoUsers {
-                buffer.put("  \(user.id) · \(user.roles) · \(user.password)", x: inner.x, y: y, maxWidth: inner.width, .text)
+                buffer.put(
+                    "  \(user.id) · \(user.roles) · \(user.password)", x: inner.x, y: y, maxWidth: inner.width, .text)
                 y += 1
             }
         }
@@ -142,7 +146,9 @@ enum TooSmallView {
         let top = max(0, (state.size.height - lines.count) / 2)
         for (i, line) in lines.enumerated() {
             let w = DisplayWidth.of(line)
-            buffer.put(line, x: max(0, (state.size.width - w) / 2), y: top + i, maxWidth: state.size.width, i == 0 ? .heading : .text)
+            buffer.put(
+                line, x: max(0, (state.size.width - w) / 2), y: top + i, maxWidth: state.size.width,
+                i == 0 ? .heading : .text)
         }
     }
 }

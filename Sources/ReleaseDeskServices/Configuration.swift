@@ -48,7 +48,8 @@ public struct AuthenticationSettings: Sendable, Equatable {
         if let entry = file?.values["auth"] {
             guard let method = AuthenticationMethod(rawValue: entry.value) else {
                 throw ConfigurationError(
-                    file: file!.path, line: entry.line, field: "auth", reason: "must be \"local\" or \"pam\", not \"\(entry.value)\"")
+                    file: file!.path, line: entry.line, field: "auth",
+                    reason: "must be \"local\" or \"pam\", not \"\(entry.value)\"")
             }
             settings.method = method
         }
@@ -63,13 +64,15 @@ public struct AuthenticationSettings: Sendable, Equatable {
         if let variable = environment["RELEASEDESK_AUTH"], !variable.isEmpty {
             guard let method = AuthenticationMethod(rawValue: variable) else {
                 throw ConfigurationError(
-                    file: nil, line: nil, field: "RELEASEDESK_AUTH", reason: "must be local or pam, not \"\(variable)\"")
+                    file: nil, line: nil, field: "RELEASEDESK_AUTH", reason: "must be local or pam, not \"\(variable)\""
+                )
             }
             settings.method = method
         }
         if let option, !option.isEmpty {
             guard let method = AuthenticationMethod(rawValue: option) else {
-                throw ConfigurationError(file: nil, line: nil, field: "--auth", reason: "must be local or pam, not \"\(option)\"")
+                throw ConfigurationError(
+                    file: nil, line: nil, field: "--auth", reason: "must be local or pam, not \"\(option)\"")
             }
             settings.method = method
         }
@@ -104,7 +107,8 @@ public struct ConfigurationFile: Sendable {
     public static func load(environment: [String: String]) throws(ConfigurationError) -> ConfigurationFile? {
         if let explicit = environment["RELEASEDESK_CONFIG"], !explicit.isEmpty {
             guard let bytes = try read(explicit) else {
-                throw ConfigurationError(file: explicit, line: nil, field: "RELEASEDESK_CONFIG", reason: "the file does not exist")
+                throw ConfigurationError(
+                    file: explicit, line: nil, field: "RELEASEDESK_CONFIG", reason: "the file does not exist")
             }
             return try parse(bytes, path: explicit)
         }
@@ -150,7 +154,8 @@ public struct ConfigurationFile: Sendable {
                 throw ConfigurationError(file: path, line: number, field: key, reason: "unknown key (known: \(known))")
             }
             guard values[key] == nil else {
-                throw ConfigurationError(file: path, line: number, field: key, reason: "given twice (first on line \(values[key]!.line))")
+                throw ConfigurationError(
+                    file: path, line: number, field: key, reason: "given twice (first on line \(values[key]!.line))")
             }
             values[key] = (try quoted(content[content.index(after: eq)...], path: path, line: number, key: key), number)
         }
@@ -170,7 +175,8 @@ public struct ConfigurationFile: Sendable {
             return String(digits)
         }
         guard value.first == "\"", let close = value.dropFirst().firstIndex(of: "\"") else {
-            throw ConfigurationError(file: path, line: line, field: key, reason: "the value must be a string in double quotes")
+            throw ConfigurationError(
+                file: path, line: line, field: key, reason: "the value must be a string in double quotes")
         }
         let inner = value[value.index(after: value.startIndex)..<close]
         if inner.contains("\\") {
@@ -195,11 +201,15 @@ public enum SecuritySettings {
             guard let value = Int(entry.value), range.contains(value) else {
                 throw ConfigurationError(
                     file: file.path, line: entry.line, field: key,
-                    reason: "must be a whole number from \(range.lowerBound) to \(range.upperBound), not \"\(entry.value)\"")
+                    reason:
+                        "must be a whole number from \(range.lowerBound) to \(range.upperBound), not \"\(entry.value)\""
+                )
             }
             return value
         }
-        if let minutes = try number("idle_lock_minutes", 1...480) { policy.idleLockMilliseconds = Int64(minutes) * 60_000 }
+        if let minutes = try number("idle_lock_minutes", 1...480) {
+            policy.idleLockMilliseconds = Int64(minutes) * 60_000
+        }
         if let failures = try number("max_failed_sign_ins", 3...10) { policy.maxFailedSignIns = failures }
         return policy
     }

@@ -1,10 +1,11 @@
-#if canImport(Glibc)
-    import Glibc
-#endif
 import CanonicalJSON
 import Crypto
 import ReleaseDeskJournal
 import _CryptoExtras
+
+#if canImport(Glibc)
+    import Glibc
+#endif
 
 /// A password hash with the parameters that produced it.
 public struct PasswordHash: Sendable, Equatable {
@@ -41,7 +42,8 @@ public struct PasswordHash: Sendable, Equatable {
 
     static func derive(_ password: String, salt: [UInt8], log2N: Int, r: Int, p: Int) throws -> [UInt8] {
         let key = try KDF.Scrypt.deriveKey(
-            from: Array(password.utf8), salt: salt, outputByteCount: standard.keyBytes, rounds: 1 << log2N, blockSize: r,
+            from: Array(password.utf8), salt: salt, outputByteCount: standard.keyBytes, rounds: 1 << log2N,
+            blockSize: r,
             parallelism: p)
         return key.withUnsafeBytes { Array($0) }
     }
@@ -82,7 +84,8 @@ public struct CredentialStore: Sendable {
         for entry in users {
             guard let user = entry["user"]?.stringValue, entry["scheme"]?.stringValue == "scrypt",
                 let log2N = entry["log2_n"]?.intValue, let r = entry["r"]?.intValue, let p = entry["p"]?.intValue,
-                let salt = entry["salt"]?.stringValue.flatMap(Hex.decode), let hash = entry["hash"]?.stringValue.flatMap(Hex.decode),
+                let salt = entry["salt"]?.stringValue.flatMap(Hex.decode),
+                let hash = entry["hash"]?.stringValue.flatMap(Hex.decode),
                 (10...22).contains(log2N), (1...32).contains(r), (1...16).contains(p)
             else { throw .garbled(path) }
             result[user] = PasswordHash(log2N: Int(log2N), r: Int(r), p: Int(p), salt: salt, hash: hash)

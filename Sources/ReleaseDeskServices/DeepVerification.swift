@@ -50,7 +50,9 @@ public enum DeepVerification {
         try journal.readNew { record in
             if record.kind == RecordKind.tailRepaired { fragmentLines += 1 }
             report.records += 1
-            if record.body["signature"] != nil || SignatureAudit.signedKinds.contains(record.kind) { report.signatures += 1 }
+            if record.body["signature"] != nil || SignatureAudit.signedKinds.contains(record.kind) {
+                report.signatures += 1
+            }
             if let finding = SignatureAudit.check(record, before: state, digest: Signing.digest) {
                 report.findings.append(Finding(line: Int(record.seq) + fragmentLines, audit: finding))
             }

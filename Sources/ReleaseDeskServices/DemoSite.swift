@@ -41,31 +41,38 @@ public enum DemoSite {
         for (index, entry) in entries.enumerated() {
             func text(_ key: String) throws -> String {
                 guard case .string(let value)? = entry[key]?.value else {
-                    throw InputProblem(file: file, line: entry.line, field: "users[\(index)].\(key)", reason: "must be a string")
+                    throw InputProblem(
+                        file: file, line: entry.line, field: "users[\(index)].\(key)", reason: "must be a string")
                 }
                 return value
             }
             guard case .array(let roleNodes)? = entry["roles"]?.value else {
-                throw InputProblem(file: file, line: entry.line, field: "users[\(index)].roles", reason: "must be an array")
+                throw InputProblem(
+                    file: file, line: entry.line, field: "users[\(index)].roles", reason: "must be an array")
             }
             var roles: Set<Role> = []
             for node in roleNodes {
                 guard case .string(let name) = node.value, let role = Role(rawValue: name) else {
                     throw InputProblem(
-                        file: file, line: node.line, field: "users[\(index)].roles", reason: "roles are qa, qp, supervisor, admin")
+                        file: file, line: node.line, field: "users[\(index)].roles",
+                        reason: "roles are qa, qp, supervisor, admin")
                 }
                 roles.insert(role)
             }
-            result.append(DemoUser(id: try text("id"), name: try text("name"), roles: roles, password: try text("password")))
+            result.append(
+                DemoUser(id: try text("id"), name: try text("name"), roles: roles, password: try text("password")))
         }
         guard result.first?.roles.contains(.admin) == true else {
-            throw InputProblem(file: file, line: root.line, field: "users[0].roles", reason: "the first user must be an administrator")
+            throw InputProblem(
+                file: file, line: root.line, field: "users[0].roles", reason: "the first user must be an administrator")
         }
         return result
     }
 
     /// The files of the sample site: one import of the site's data, then a later LIMS correction.
-    public static let dataFiles = [["master-data.json", "batches.json", "qc-results.csv", "custody-events.csv"], ["qc-corrections.csv"]]
+    public static let dataFiles = [
+        ["master-data.json", "batches.json", "qc-results.csv", "custody-events.csv"], ["qc-corrections.csv"],
+    ]
 
     /// Creates a journal at `locations` holding the sample site: users, then the data files imported by the
     /// first QA user, with every time moved so that the sample's reference day (`anchor` in `users.json`) is
@@ -75,7 +82,8 @@ public enum DemoSite {
         let admin = users[0]
         let desk = try Desk.create(locations, administrator: admin.id, name: admin.name, password: admin.password)
         for user in users.dropFirst() {
-            try desk.enrol(user.id, name: user.name, roles: user.roles, password: user.password, reason: "demo user", by: admin.id)
+            try desk.enrol(
+                user.id, name: user.name, roles: user.roles, password: user.password, reason: "demo user", by: admin.id)
             // The administrator's password is temporary; each demo user then sets the published demo password as
             // their own, as a new user would before their first signature.
             try desk.changePassword(
@@ -101,7 +109,10 @@ public enum DemoSite {
         let file = directory + "/users.json"
         guard let bytes = try FileBytes.read(file), let root = try? InputJSONReader.parse(bytes),
             case .string(let text)? = root["anchor"]?.value, let day = Timestamp(iso8601: text)
-        else { throw InputProblem(file: file, line: 1, field: "anchor", reason: "must be the sample's reference date, YYYY-MM-DD") }
+        else {
+            throw InputProblem(
+                file: file, line: 1, field: "anchor", reason: "must be the sample's reference date, YYYY-MM-DD")
+        }
         return day
     }
 }

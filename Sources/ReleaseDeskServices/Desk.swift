@@ -50,14 +50,16 @@ public final class Desk {
     ) throws -> Desk {
         let journal: any JournalStore =
             mode == .readWrite
-            ? try Journal.open(at: locations.journal, environment: environment) : try Journal.openForReading(at: locations.journal)
+            ? try Journal.open(at: locations.journal, environment: environment)
+            : try Journal.openForReading(at: locations.journal)
         return try open(journal, locations: locations, policy: policy, onAlarm: onAlarm, observe: observe)
     }
 
     /// Opens the desk on `store` (not read yet): reads and verifies it all and checks this user's witness,
     /// as `open(_:…)` does for the journal file of `locations`.
     public static func open(
-        _ store: any JournalStore, locations: Locations, policy: SecurityPolicy = SecurityPolicy(), onAlarm: OnAlarm = .refuse,
+        _ store: any JournalStore, locations: Locations, policy: SecurityPolicy = SecurityPolicy(),
+        onAlarm: OnAlarm = .refuse,
         observe: (Record) -> Void = { _ in }
     ) throws -> Desk {
         // Taken before the store is read: a change while it is read moves the token, and the next check reads
@@ -84,7 +86,8 @@ public final class Desk {
             }
             hash = try PasswordHash.make(password)  // before the journal exists: slow, and may fail
         }
-        let (journal, records) = try Journal.create(at: locations.journal, actor: id, then: [enrolment], environment: environment)
+        let (journal, records) = try Journal.create(
+            at: locations.journal, actor: id, then: [enrolment], environment: environment)
         if let hash { try CredentialStore(path: locations.credentials).save([id: hash]) }
         let desk = Desk(journal: journal, locations: locations, state: DeskState.replay(records))
         desk.saveWitness()
@@ -209,7 +212,8 @@ public final class Desk {
             guard let account = state.users[user], !account.isLocked,
                 try authenticator.verify(user: user, password: password)
             else {
-                throw ActionRefusal(.permission, gate: "authentication", "user id or password is wrong, or the account is locked")
+                throw ActionRefusal(
+                    .permission, gate: "authentication", "user id or password is wrong, or the account is locked")
             }
             return account
         }
@@ -225,7 +229,8 @@ public final class Desk {
             }.written.forEach { self.fold($0) }
             throw ActionRefusal(
                 .permission, gate: "account-locked",
-                "the account \(user) is locked (\(account.lockReason ?? "by an administrator")); an administrator must unlock it")
+                "the account \(user) is locked (\(account.lockReason ?? "by an administrator")); an administrator must unlock it"
+            )
         }
         let known = state.users[user] != nil
         let accepted = try authenticator.verify(user: user, password: password) && known
@@ -272,14 +277,16 @@ extension Desk {
             throw DeskError.alarm("the journal is corrupt at \(corruption); a broken chain cannot be acknowledged")
         }
         guard let point = witness ?? disagreeingWitness else {
-            throw ActionRefusal(.rule, gate: "no-alarm", "your witness matches the journal: there is no integrity alarm to acknowledge")
+            throw ActionRefusal(
+                .rule, gate: "no-alarm", "your witness matches the journal: there is no integrity alarm to acknowledge")
         }
         var refusal: ActionRefusal? = nil
         let (_, written) = try journal.append { observed throws in
             for record in observed { fold(record) }
             do throws(ActionRefusal) {
                 return try IntegrityAcknowledgement.acknowledge(
-                    finding: finding, witness: point, head: headPoint, by: actor, expecting: expected, digest: Signing.digest,
+                    finding: finding, witness: point, head: headPoint, by: actor, expecting: expected,
+                    digest: Signing.digest,
                     in: state)
             } catch {
                 refusal = error
@@ -306,7 +313,9 @@ public enum DeskError: Error, Equatable, CustomStringConvertible {
 
     public var description: String {
         switch self {
-        case .alarm(let why): return "integrity alarm: \(why). The journal is read-only until an administrator acts (after investigation: releasedesk integrity acknowledge)"
+        case .alarm(let why):
+            return
+                "integrity alarm: \(why). The journal is read-only until an administrator acts (after investigation: releasedesk integrity acknowledge)"
         case .notVerified(let why):
             return "integrity alarm, nothing is shown: \(why); run 'releasedesk verify' and tell the administrator"
         }
@@ -330,19 +339,24 @@ extension Desk {
             throw ActionRefusal(.rule, gate: "password", problem)
         }
         let hash = try PasswordHash.make(password)
-        return try performWithCredentials("user.enrol", by: actor, user: id, hash: hash) { state throws(ActionRefusal) in
-            try UserAdministration.enrol(id, name: name, roles: roles, reason: reason, by: actor, temporaryPassword: true, in: state)
+        return try performWithCredentials("user.enrol", by: actor, user: id, hash: hash) {
+            state throws(ActionRefusal) in
+            try UserAdministration.enrol(
+                id, name: name, roles: roles, reason: reason, by: actor, temporaryPassword: true, in: state)
         }
     }
 
     /// Sets the password of `user` (by the user or an administrator), atomically with its record.
     @discardableResult
-    public func changePassword(of user: String, to password: String, reason: String, by actor: String) throws -> [Record] {
+    public func changePassword(of user: String, to password: String, reason: String, by actor: String) throws
+        -> [Record]
+    {
         if let problem = PasswordPolicy.problem(with: password, for: user) {
             throw ActionRefusal(.rule, gate: "password", problem)
         }
         let hash = try PasswordHash.make(password)
-        return try performWithCredentials("user.passwd", by: actor, user: user, hash: hash) { state throws(ActionRefusal) in
+        return try performWithCredentials("user.passwd", by: actor, user: user, hash: hash) {
+            state throws(ActionRefusal) in
             try UserAdministration.credentialChanged(user, reason: reason, by: actor, in: state)
         }
     }

@@ -9,7 +9,8 @@ public enum DutyConflicts {
     /// user records only (the rest of the file is searched, not parsed).
     public static func accounts(in path: String) throws -> [UserAccount] {
         let records = try Journal.records(at: path, lineContaining: "\"kind\":\"user.")
-        let state = DeskState.replay(records.filter { $0.kind == RecordKind.userEnrolled || $0.kind == RecordKind.userRolesChanged })
+        let state = DeskState.replay(
+            records.filter { $0.kind == RecordKind.userEnrolled || $0.kind == RecordKind.userRolesChanged })
         return state.users.values.filter(\.mixesAdministrationWithGMP).sorted { $0.id < $1.id }
     }
 

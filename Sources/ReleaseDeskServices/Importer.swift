@@ -60,7 +60,8 @@ extension Desk {
             for record in observed { state.apply(record) }
             _ = try state.requireUser(actor, anyOf: [.qa, .admin], toDo: "import data")
             switch ImportPlanner.plan(
-                parsed, importID: importID, actor: actor, reason: reason, now: now(), state: state, quietPerMille: quietPerMille)
+                parsed, importID: importID, actor: actor, reason: reason, now: now(), state: state,
+                quietPerMille: quietPerMille)
             {
             case .success(let drafts): return drafts
             case .failure(let found): throw found
@@ -110,7 +111,8 @@ public enum DemoTimes {
 
     static func timeAt(_ b: [UInt8], _ i: Int, _ ms: Int64) -> (Int, [UInt8])? {
         // Only times written with seconds and Z: YYYY-MM-DDTHH:MM:SSZ (20 bytes).
-        guard i + 20 <= b.count, b[i + 4] == UInt8(ascii: "-"), b[i + 10] == UInt8(ascii: "T"), b[i + 19] == UInt8(ascii: "Z")
+        guard i + 20 <= b.count, b[i + 4] == UInt8(ascii: "-"), b[i + 10] == UInt8(ascii: "T"),
+            b[i + 19] == UInt8(ascii: "Z")
         else { return nil }
         let text = String(decoding: b[i..<(i + 20)], as: UTF8.self)
         guard let t = Timestamp(iso8601: text) else { return nil }

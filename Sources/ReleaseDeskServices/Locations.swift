@@ -16,7 +16,8 @@ public struct Locations: Sendable, Equatable {
     /// Resolves the journal from `--journal`, else `$RELEASEDESK_JOURNAL`, else
     /// `$XDG_DATA_HOME/releasedesk/journal.jsonl`, else `~/.local/share/releasedesk/journal.jsonl`.
     /// Relative XDG values are ignored, as the XDG specification says.
-    public static func resolve(journalOption: String?, environment: [String: String]) throws(LocationError) -> Locations {
+    public static func resolve(journalOption: String?, environment: [String: String]) throws(LocationError) -> Locations
+    {
         let home = environment["HOME"].flatMap { $0.isEmpty ? nil : $0 }
         func xdg(_ variable: String, fallback: String) throws(LocationError) -> String {
             if let value = environment[variable], value.hasPrefix("/") { return value }
@@ -32,7 +33,8 @@ public struct Locations: Sendable, Equatable {
             journal = try xdg("XDG_DATA_HOME", fallback: ".local/share") + "/releasedesk/journal.jsonl"
         }
         let state = try xdg("XDG_STATE_HOME", fallback: ".local/state") + "/releasedesk"
-        return Locations(journal: journal, credentials: CredentialStore.path(forJournal: journal), stateDirectory: state)
+        return Locations(
+            journal: journal, credentials: CredentialStore.path(forJournal: journal), stateDirectory: state)
     }
 }
 

@@ -26,7 +26,8 @@ public struct PAMAuthenticator: Authenticator {
     public static func isValidService(_ name: String) -> Bool {
         guard let first = name.unicodeScalars.first, first != ".", name.utf8.count <= 64 else { return false }
         return name.unicodeScalars.allSatisfy { s in
-            (s >= "a" && s <= "z") || (s >= "A" && s <= "Z") || (s >= "0" && s <= "9") || s == "." || s == "_" || s == "-"
+            (s >= "a" && s <= "z") || (s >= "A" && s <= "Z") || (s >= "0" && s <= "9") || s == "." || s == "_"
+                || s == "-"
         }
     }
 
@@ -46,7 +47,8 @@ public struct PAMAuthenticator: Authenticator {
                         messageBuffer.count, &status)
                 }
                 return rd_pam_check(
-                    service, nil, user, secretBuffer.baseAddress, length, messageBuffer.baseAddress, messageBuffer.count,
+                    service, nil, user, secretBuffer.baseAddress, length, messageBuffer.baseAddress,
+                    messageBuffer.count,
                     &status)
             }
         }

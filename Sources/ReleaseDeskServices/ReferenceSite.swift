@@ -68,11 +68,14 @@ public enum ReferenceSite {
         let life = try SiteLife(site: site, records: records, seed: seed, host: host, checkImports: checkImports)
         let stream = AnyIterator<(RecordDraft, Timestamp)> { life.next() }
         let head = try BulkWriter.create(
-            at: path, actor: members[0].id, host: host, journalID: life.journalID, createdAt: life.createdAt, records: stream)
+            at: path, actor: members[0].id, host: host, journalID: life.journalID, createdAt: life.createdAt,
+            records: stream)
         if let failure = life.failure { throw failure }
         return Summary(
-            head: head, kinds: life.state.recordCounts, batches: life.nextBatch, days: life.day + 1, unexpectedRefusals: life.unexpected,
-            refusedImports: life.refusedImports, importProblems: life.importProblems, checkedImports: life.checkedImports, divergentImports: life.divergentImports)
+            head: head, kinds: life.state.recordCounts, batches: life.nextBatch, days: life.day + 1,
+            unexpectedRefusals: life.unexpected,
+            refusedImports: life.refusedImports, importProblems: life.importProblems,
+            checkedImports: life.checkedImports, divergentImports: life.divergentImports)
     }
 }
 
@@ -199,8 +202,10 @@ final class SiteLife {
         rng = SeededGenerator(seed: seed ^ 0x0005_17E0_F11F_E000)
         remaining = max(1, records - 1)
         let days = Int64(records / Self.recordsPerDayFloor + 10)  // the first days of a site write fewer
-        createdAt = Timestamp(millisecondsSinceEpoch: (Self.end.millisecondsSinceEpoch - days * Self.day) / Self.day * Self.day)
-            .adding(milliseconds: 8 * Self.hour)
+        createdAt = Timestamp(
+            millisecondsSinceEpoch: (Self.end.millisecondsSinceEpoch - days * Self.day) / Self.day * Self.day
+        )
+        .adding(milliseconds: 8 * Self.hour)
         clock = createdAt
         dayStart = createdAt
         var idGenerator = SeededGenerator(seed: seed ^ 0x5EED)
@@ -262,7 +267,10 @@ final class SiteLife {
         var t = max(at, clock)
         for draft in drafts {
             seq += 1
-            state.apply(Record(seq: seq, at: t, actor: draft.actor, host: host, kind: draft.kind, body: draft.body, prev: Record.zeroHash))
+            state.apply(
+                Record(
+                    seq: seq, at: t, actor: draft.actor, host: host, kind: draft.kind, body: draft.body,
+                    prev: Record.zeroHash))
             out.append((draft, t))
             remaining -= 1
             clock = t
@@ -305,7 +313,10 @@ final class SiteLife {
     }
 
     /// A refused attempt, journaled as `Desk.perform` journals it.
-    func refused(_ action: String, by actor: String, about subject: ActionSubject, _ attempt: (DeskState, Timestamp) throws(ActionRefusal) -> [RecordDraft]) {
+    func refused(
+        _ action: String, by actor: String, about subject: ActionSubject,
+        _ attempt: (DeskState, Timestamp) throws(ActionRefusal) -> [RecordDraft]
+    ) {
         guard !ending else { return }
         let at = tick()
         do {
@@ -324,7 +335,9 @@ final class SiteLife {
         let at = clock.adding(milliseconds: between(15_000, 140_000))
         fillerTurn += 1
         if let batch = lastImported, state.users[Self.supervisor]?.passwordIsTemporary == false {
-            let drafts = (try? ReleaseRules.comment(batch: batch, text: "noted during the daily quality round", by: Self.supervisor, in: state)) ?? []
+            let drafts =
+                (try? ReleaseRules.comment(
+                    batch: batch, text: "noted during the daily quality round", by: Self.supervisor, in: state)) ?? []
             if drafts.count == 1 {
                 commit(drafts, at: at)
                 return
@@ -350,24 +363,28 @@ final class SiteLife {
         guard let first = try? UserAdministration.enrolFirstAdministrator(admin.id, name: admin.name) else { return }
         guard commit([first], at: createdAt) else { return }
         let reasons = [
-            "joins the quality unit", "joins the quality unit", "QA lead of the network", "supervises batch record review",
+            "joins the quality unit", "joins the quality unit", "QA lead of the network",
+            "supervises batch record review",
             "Qualified Person named on the licence", "second Qualified Person named on the licence",
         ]
         for (member, reason) in zip(ReferenceSite.members.dropFirst(), reasons) {
             act { state, _ throws(ActionRefusal) in
                 try UserAdministration.enrol(
-                    member.id, name: member.name, roles: member.roles, reason: reason, by: admin.id, temporaryPassword: true, in: state)
+                    member.id, name: member.name, roles: member.roles, reason: reason, by: admin.id,
+                    temporaryPassword: true, in: state)
             }
         }
         for member in ReferenceSite.members.dropFirst() {
             act { state, _ throws(ActionRefusal) in
-                try UserAdministration.credentialChanged(member.id, reason: "sets own password at first sign-in", by: member.id, in: state)
+                try UserAdministration.credentialChanged(
+                    member.id, reason: "sets own password at first sign-in", by: member.id, in: state)
             }
         }
         guard !ending else { return }
         let at = tick()
         if case .success(let drafts) = ImportPlanner.plan(
-            [masterFile], importID: Self.uuid(&rng), actor: Self.qa[0], reason: "products and sites of the network", now: at,
+            [masterFile], importID: Self.uuid(&rng), actor: Self.qa[0], reason: "products and sites of the network",
+            now: at,
             state: state)
         {
             commit(drafts, at: at)
@@ -418,7 +435,8 @@ final class SiteLife {
             }
             act { state, _ throws(ActionRefusal) in
                 try UserAdministration.unlock(
-                    user, reason: "identity confirmed by telephone; password reset not needed", by: Self.administrator, in: state)
+                    user, reason: "identity confirmed by telephone; password reset not needed", by: Self.administrator,
+                    in: state)
             }
         }
     }
@@ -440,7 +458,8 @@ final class SiteLife {
             batches.append(batch)
             qc += results
         }
-        let batchBytes = (try? CanonicalJSON.encode(["about": "batch records from manufacturing", "batches": .array(batches)])) ?? []
+        let batchBytes =
+            (try? CanonicalJSON.encode(["about": "batch records from manufacturing", "batches": .array(batches)])) ?? []
         runImport(
             [("mes-batches-\(dayName).json", batchBytes), ("lims-qc-\(dayName).csv", qcCSV(qc))],
             reason: nil)
@@ -466,7 +485,9 @@ final class SiteLife {
                 lines[i].correction = registered ? "test completed: final result reported by the laboratory" : nil
             }
             let corrections = lines.contains { $0.correction != nil }
-            runImport([("lims-qc-\(dayName)-b.csv", qcCSV(lines))], reason: corrections ? "results and corrections from the LIMS" : nil)
+            runImport(
+                [("lims-qc-\(dayName)-b.csv", qcCSV(lines))],
+                reason: corrections ? "results and corrections from the LIMS" : nil)
         }
         if let lines = custodyArrivals.removeValue(forKey: day), !lines.isEmpty {
             runImport([("logistics-custody-\(dayName).csv", custodyCSV(lines))], reason: nil)
@@ -482,7 +503,8 @@ final class SiteLife {
     func qcCSV(_ lines: [QCLine]) -> [UInt8] {
         var text = "batch,result_id,attribute,value,unit,tested_at,status,correction_reason\n"
         for l in lines {
-            text += "\(l.batch),\(l.id),\(l.attribute),\(l.value),\(l.unit),\(l.testedAt),\(l.status),\(l.correction ?? "")\n"
+            text +=
+                "\(l.batch),\(l.id),\(l.attribute),\(l.value),\(l.unit),\(l.testedAt),\(l.status),\(l.correction ?? "")\n"
         }
         return Array(text.utf8)
     }
@@ -490,7 +512,8 @@ final class SiteLife {
     func custodyCSV(_ lines: [CustodyLine]) -> [UInt8] {
         var text = "batch,event_id,event,at,location,holder,temperature_c,coi\n"
         for l in lines {
-            text += "\(l.batch),\(l.id),\(l.event),\(l.at),\(l.location),\(l.holder),\(l.temperature ?? ""),\(l.coi ?? "")\n"
+            text +=
+                "\(l.batch),\(l.id),\(l.event),\(l.at),\(l.location),\(l.holder),\(l.temperature ?? ""),\(l.coi ?? "")\n"
         }
         return Array(text.utf8)
     }
@@ -516,7 +539,8 @@ final class SiteLife {
             return
         }
         let view = window(for: parsed)
-        let planned = ImportPlanner.plan(parsed, importID: importID, actor: importer, reason: reason, now: at, state: view)
+        let planned = ImportPlanner.plan(
+            parsed, importID: importID, actor: importer, reason: reason, now: at, state: view)
         let drafts: [RecordDraft]
         switch planned {
         case .success(let planned): drafts = planned
@@ -526,7 +550,8 @@ final class SiteLife {
         }
         if checkImports {
             checkedImports += 1
-            let whole = ImportPlanner.plan(parsed, importID: importID, actor: importer, reason: reason, now: at, state: state)
+            let whole = ImportPlanner.plan(
+                parsed, importID: importID, actor: importer, reason: reason, now: at, state: state)
             if case .success(let expected) = whole, expected == drafts {} else { divergentImports += 1 }
         }
         commit(drafts, at: at)
@@ -534,7 +559,9 @@ final class SiteLife {
 
     func refused(_ found: ImportProblems) {
         refusedImports += 1
-        if importProblems.count < 5 { importProblems += found.problems.prefix(5 - importProblems.count).map(\.description) }
+        if importProblems.count < 5 {
+            importProblems += found.problems.prefix(5 - importProblems.count).map(\.description)
+        }
     }
 
     /// The state as an import of `files` sees it: master data, the ledger, and the batches it names with the
@@ -598,7 +625,8 @@ final class SiteLife {
         let apheresis = start.adding(milliseconds: -26 * Self.hour)
         let coi = autologous ? "COI-" + String(rng.next() % 0xFFFFFF + 0x100000, radix: 16, uppercase: true) : nil
         var plan = BatchPlan(
-            id: id, product: product, site: site, importDay: day, coi: coi, manufactureEnd: end, reviewer: pick([Self.qa[0], Self.qa[1]]),
+            id: id, product: product, site: site, importDay: day, coi: coi, manufactureEnd: end,
+            reviewer: pick([Self.qa[0], Self.qa[1]]),
             approver: Self.qa[2], qp: pick(Self.qps))
         plan.hold = chance(30)
         plan.refusal = chance(20)
@@ -617,15 +645,26 @@ final class SiteLife {
 
         func t(_ x: Timestamp) -> JSONValue { .string(x.description) }
         var steps: [JSONValue] = []
-        let stepNames = autologous
-            ? [("S10", "apheresis receipt and identity check"), ("S30", "transduction"), ("S50", "formulation and fill")]
-            : [("S10", "thaw and seed"), ("S30", "transfection and harvest"), ("S50", "purification, formulation and fill")]
+        let stepNames =
+            autologous
+            ? [
+                ("S10", "apheresis receipt and identity check"), ("S30", "transduction"),
+                ("S50", "formulation and fill"),
+            ]
+            : [
+                ("S10", "thaw and seed"), ("S30", "transfection and harvest"),
+                ("S50", "purification, formulation and fill"),
+            ]
         for (k, (sid, name)) in stepNames.enumerated() {
             let at = start.adding(milliseconds: Int64(k * 3) * Self.day + 2 * Self.hour)
             var step: [String: JSONValue] = [
                 "id": .string(sid), "name": .string(name),
-                "entries": [["field": "material lot", "value": .string("ML-\(rng.next() % 90_000 + 10_000)")], ["field": "operator check", "value": "ok"]],
-                "performed_by": .string("op.\(rng.next() % 12 + 1)"), "performed_at": t(at), "requires_verification": .bool(k != 1),
+                "entries": [
+                    ["field": "material lot", "value": .string("ML-\(rng.next() % 90_000 + 10_000)")],
+                    ["field": "operator check", "value": "ok"],
+                ],
+                "performed_by": .string("op.\(rng.next() % 12 + 1)"), "performed_at": t(at),
+                "requires_verification": .bool(k != 1),
             ]
             if k != 1 {
                 if k == 2 && missingVerification {
@@ -655,15 +694,29 @@ final class SiteLife {
             let shipped = apheresis.adding(milliseconds: 90 * Self.minute)
             let check = shipped.adding(milliseconds: gap * Self.minute)
             custody += [
-                ["event_id": "C1", "event": "collected", "at": t(apheresis), "location": "apheresis centre", "holder": "collection nurse", "temperature_c": "4.5", "coi": .string(coi!)],
-                ["event_id": "C2", "event": "shipped", "at": t(shipped), "location": "apheresis centre", "holder": "courier", "temperature_c": "5.0", "coi": .string(coi!)],
-                ["event_id": "C3", "event": "in-transit check", "at": t(check), "location": "courier vehicle", "holder": "courier", "temperature_c": "5.2"],
-                ["event_id": "C4", "event": "received", "at": t(check.adding(milliseconds: 5 * Self.minute)), "location": .string(site.id), "holder": "goods receipt", "temperature_c": "5.4", "coi": .string(coi!)],
+                [
+                    "event_id": "C1", "event": "collected", "at": t(apheresis), "location": "apheresis centre",
+                    "holder": "collection nurse", "temperature_c": "4.5", "coi": .string(coi!),
+                ],
+                [
+                    "event_id": "C2", "event": "shipped", "at": t(shipped), "location": "apheresis centre",
+                    "holder": "courier", "temperature_c": "5.0", "coi": .string(coi!),
+                ],
+                [
+                    "event_id": "C3", "event": "in-transit check", "at": t(check), "location": "courier vehicle",
+                    "holder": "courier", "temperature_c": "5.2",
+                ],
+                [
+                    "event_id": "C4", "event": "received", "at": t(check.adding(milliseconds: 5 * Self.minute)),
+                    "location": .string(site.id), "holder": "goods receipt", "temperature_c": "5.4",
+                    "coi": .string(coi!),
+                ],
             ]
         }
         let stored = Quantity(excursion ? storage + 12 : storage - 25, decimals: 1).text
         var storedEvent: [String: JSONValue] = [
-            "event_id": "C5", "event": "stored", "at": t(end.adding(milliseconds: 2 * Self.hour)), "location": .string(site.id + " cryostore"),
+            "event_id": "C5", "event": "stored", "at": t(end.adding(milliseconds: 2 * Self.hour)),
+            "location": .string(site.id + " cryostore"),
             "holder": "warehouse", "temperature_c": .string(stored),
         ]
         if let coi { storedEvent["coi"] = .string(coi) }
@@ -672,12 +725,16 @@ final class SiteLife {
         let surfaceCFU = emAlert ? 4 : Int(rng.next() % 3)
         let environment: [JSONValue] = [
             [
-                "sample_id": "EM1", "at": t(start.adding(milliseconds: 3 * Self.day)), "grade": "A", "location": "isolator work zone",
-                "sample": "viable-air", "cfu": .int(Int64(emCFU)), "alert_limit": 0, "action_limit": 1, "open_step": true,
+                "sample_id": "EM1", "at": t(start.adding(milliseconds: 3 * Self.day)), "grade": "A",
+                "location": "isolator work zone",
+                "sample": "viable-air", "cfu": .int(Int64(emCFU)), "alert_limit": 0, "action_limit": 1,
+                "open_step": true,
             ],
             [
-                "sample_id": "EM2", "at": t(start.adding(milliseconds: 6 * Self.day)), "grade": "B", "location": "cleanroom floor",
-                "sample": "surface", "cfu": .int(Int64(surfaceCFU)), "alert_limit": 3, "action_limit": 5, "open_step": false,
+                "sample_id": "EM2", "at": t(start.adding(milliseconds: 6 * Self.day)), "grade": "B",
+                "location": "cleanroom floor",
+                "sample": "surface", "cfu": .int(Int64(surfaceCFU)), "alert_limit": 3, "action_limit": 5,
+                "open_step": false,
             ],
         ]
         var deviations: [JSONValue] = []
@@ -687,7 +744,8 @@ final class SiteLife {
             deviations.append([
                 "id": "SD-1", "class": lateDeviation ? "major" : "minor", "discovered_at": t(discovered),
                 "reported_at": t(discovered.adding(milliseconds: hours * Self.hour)),
-                "description": lateDeviation ? "incubator door alarm acknowledged late" : "label printer jam, labels reprinted and reconciled",
+                "description": lateDeviation
+                    ? "incubator door alarm acknowledged late" : "label printer jam, labels reprinted and reconciled",
             ])
         }
         var batch: [String: JSONValue] = [
@@ -726,16 +784,25 @@ final class SiteLife {
             } else {
                 late = chance(40) ? Int(between(1, 3)) : nil
             }
-            let value = resultValue(attribute, of: product, weight: batch["patient_weight_kg"]?.stringValue, outOfSpec: plan.oosAttribute == attribute.id)
+            let value = resultValue(
+                attribute, of: product, weight: batch["patient_weight_kg"]?.stringValue,
+                outOfSpec: plan.oosAttribute == attribute.id)
             if let late, plan.oosAttribute != attribute.id {
-                qc.append(QCLine(batch: id, id: resultID, attribute: attribute.id, value: "", unit: attribute.unit, testedAt: tested, status: "pending"))
+                qc.append(
+                    QCLine(
+                        batch: id, id: resultID, attribute: attribute.id, value: "", unit: attribute.unit,
+                        testedAt: tested, status: "pending"))
                 qcArrivals[day + late, default: []].append(
                     QCLine(
                         batch: id, id: resultID, attribute: attribute.id, value: value, unit: attribute.unit,
-                        testedAt: dayStart.adding(milliseconds: Int64(late) * Self.day - 2 * Self.hour), status: "final",
+                        testedAt: dayStart.adding(milliseconds: Int64(late) * Self.day - 2 * Self.hour),
+                        status: "final",
                         completes: true))
             } else {
-                qc.append(QCLine(batch: id, id: resultID, attribute: attribute.id, value: value, unit: attribute.unit, testedAt: tested, status: "final"))
+                qc.append(
+                    QCLine(
+                        batch: id, id: resultID, attribute: attribute.id, value: value, unit: attribute.unit,
+                        testedAt: tested, status: "final"))
             }
         }
         // Now and then a transcription error in the LIMS, corrected the next morning.
@@ -763,7 +830,8 @@ final class SiteLife {
     func resultValue(_ attribute: SpecAttribute, of product: Product, weight: String?, outOfSpec: Bool) -> String {
         if let dose = product.dose, dose.attribute == attribute.id {
             let kg = weight.flatMap(Double.init) ?? 70
-            let cells = kg <= dose.weightThresholdKg.value
+            let cells =
+                kg <= dose.weightThresholdKg.value
                 ? kg * (dose.perKgMin.value * 3 + Double(rng.next() % 1000) / 1000 * dose.perKgMin.value * 5)
                 : dose.flatMin.value * (2 + Double(rng.next() % 1000) / 100)
             return SiteGenerator.scientific(cells)
@@ -786,18 +854,24 @@ final class SiteLife {
         case .hold(let id):
             guard let plan = plans[id], state.release.decisions[id] == nil else { return }
             let reason = pick([
-                "complaint on a batch of the same product under assessment", "supplier notification on a raw material lot",
+                "complaint on a batch of the same product under assessment",
+                "supplier notification on a raw material lot",
                 "shipper qualification pending for the route",
             ])
-            if act(on: id, { state, _ throws(ActionRefusal) in
-                try ReleaseRules.hold(
-                    id, on: true, reason: reason, by: plan.qp,
-                    expecting: nil, digest: Signing.digest, in: state)
-            }) {
+            if act(
+                on: id,
+                { state, _ throws(ActionRefusal) in
+                    try ReleaseRules.hold(
+                        id, on: true, reason: reason, by: plan.qp,
+                        expecting: nil, digest: Signing.digest, in: state)
+                })
+            {
                 schedule(.unhold(id), in: Int(between(2, 4)))
             }
         case .unhold(let id):
-            guard let plan = plans[id], state.release.holds[id] != nil, state.release.decisions[id] == nil else { return }
+            guard let plan = plans[id], state.release.holds[id] != nil, state.release.decisions[id] == nil else {
+                return
+            }
             act(on: id) { state, _ throws(ActionRefusal) in
                 try ReleaseRules.hold(
                     id, on: false, reason: "assessment closed: no impact on this batch", by: plan.qp,
@@ -830,30 +904,41 @@ final class SiteLife {
     /// QA works through the batch's open exceptions: laboratory investigations of OOS results, a deviation
     /// for what needs one, a justification or a re-test for the rest, and the full review of a sampled batch.
     func qaPass(_ id: String) {
-        guard var plan = plans[id], state.release.decisions[id] == nil, let record = state.batches[id], !record.needsReview else { return }
+        guard var plan = plans[id], state.release.decisions[id] == nil, let record = state.batches[id],
+            !record.needsReview
+        else { return }
         let reviewer = plan.reviewer
         // OOS results: the laboratory investigation of each.
         for standing in state.oosStandings(id) {
             for result in standing.uninvestigated {
                 let outcome = plan.oosOutcome
-                let cause: String? = outcome == .invalidated ? pick([
-                    "pipetting error found on review of the analyst's worksheet", "instrument calibration drift confirmed by the service report",
-                    "sample tube mislabelled at the bench; chain of custody of the aliquot broken",
-                ]) : nil
+                let cause: String? =
+                    outcome == .invalidated
+                    ? pick([
+                        "pipetting error found on review of the analyst's worksheet",
+                        "instrument calibration drift confirmed by the service report",
+                        "sample tube mislabelled at the bench; chain of custody of the aliquot broken",
+                    ]) : nil
                 let done = act { state, _ throws(ActionRefusal) in
                     try ReleaseRules.investigateOOS(
                         batch: id, result: result.id, outcome: outcome, cause: cause,
-                        reason: outcome == .invalidated ? "laboratory investigation phase I closed" : "no assignable laboratory cause found",
+                        reason: outcome == .invalidated
+                            ? "laboratory investigation phase I closed" : "no assignable laboratory cause found",
                         by: reviewer,
-                        expecting: try ReleaseRules.oosInvestigationRequest(batch: id, result: result.id, outcome: outcome, cause: cause, in: state).digest,
+                        expecting: try ReleaseRules.oosInvestigationRequest(
+                            batch: id, result: result.id, outcome: outcome, cause: cause, in: state
+                        ).digest,
                         digest: Signing.digest, in: state)
                 }
                 if done && outcome == .invalidated, let attribute = plan.product.attribute(standing.attribute) {
                     qcArrivals[day + 1, default: []].append(
                         QCLine(
                             batch: id, id: result.id + "-RT", attribute: attribute.id,
-                            value: resultValue(attribute, of: plan.product, weight: record.batch.patientWeightKg?.text, outOfSpec: false),
-                            unit: attribute.unit, testedAt: dayStart.adding(milliseconds: 23 * Self.hour), status: "final"))
+                            value: resultValue(
+                                attribute, of: plan.product, weight: record.batch.patientWeightKg?.text,
+                                outOfSpec: false),
+                            unit: attribute.unit, testedAt: dayStart.adding(milliseconds: 23 * Self.hour),
+                            status: "final"))
                 }
             }
         }
@@ -868,28 +953,41 @@ final class SiteLife {
                 continue
             }
             let needsDeviation =
-                exception.blocking || exception.rule == "CPP" || (exception.rule == "COC" && exception.id.contains("-temp-"))
-                || (exception.rule == "RECORD" && exception.severity == .major) || (exception.rule == "EM" && exception.severity == .major)
+                exception.blocking || exception.rule == "CPP"
+                || (exception.rule == "COC" && exception.id.contains("-temp-"))
+                || (exception.rule == "RECORD" && exception.severity == .major)
+                || (exception.rule == "EM" && exception.severity == .major)
                 || (exception.rule == "EM" && standing == .open && chance(500))
             if needsDeviation && standing == .open {
                 toDeviation.append(exception)
                 continue
             }
-            let kind: DispositionKind = exception.rule == "OOT" && standing == .open && chance(300) ? .retestRequested : .justified
-            let reason = kind == .retestRequested
+            let kind: DispositionKind =
+                exception.rule == "OOT" && standing == .open && chance(300) ? .retestRequested : .justified
+            let reason =
+                kind == .retestRequested
                 ? "re-test requested: result unusual against the trend"
-                : (standing == .retestRequested ? "re-test result reviewed; trend signal not confirmed" : (Self.justifications[exception.rule] ?? "assessed: no impact on quality"))
+                : (standing == .retestRequested
+                    ? "re-test result reviewed; trend signal not confirmed"
+                    : (Self.justifications[exception.rule] ?? "assessed: no impact on quality"))
             let done = act { state, _ throws(ActionRefusal) in
                 try ReleaseRules.disposition(
                     batch: id, exception: exception.id, kind: kind, reason: reason, by: reviewer,
-                    expecting: try ReleaseRules.dispositionRequest(batch: id, exception: exception.id, kind: kind, reason: reason, in: state).digest,
+                    expecting: try ReleaseRules.dispositionRequest(
+                        batch: id, exception: exception.id, kind: kind, reason: reason, in: state
+                    ).digest,
                     digest: Signing.digest, in: state)
             }
-            if done && kind == .retestRequested, let attribute = plan.product.attributes.first(where: { exception.id.hasSuffix("-" + $0.id) || exception.id.hasSuffix("-" + $0.id + "-run") }) {
+            if done && kind == .retestRequested,
+                let attribute = plan.product.attributes.first(where: {
+                    exception.id.hasSuffix("-" + $0.id) || exception.id.hasSuffix("-" + $0.id + "-run")
+                })
+            {
                 qcArrivals[day + 1, default: []].append(
                     QCLine(
                         batch: id, id: "R-\(id)-\(attribute.id)-RT\(plan.waits)", attribute: attribute.id,
-                        value: resultValue(attribute, of: plan.product, weight: record.batch.patientWeightKg?.text, outOfSpec: false),
+                        value: resultValue(
+                            attribute, of: plan.product, weight: record.batch.patientWeightKg?.text, outOfSpec: false),
                         unit: attribute.unit, testedAt: dayStart.adding(milliseconds: 23 * Self.hour), status: "final"))
                 plan.waits += 1
                 plans[id] = plan
@@ -908,7 +1006,8 @@ final class SiteLife {
                     batch: id, exceptions: ids, classification: worst, title: title, description: description,
                     reason: "impact on the batch to be investigated", by: opener, now: now,
                     expecting: try ReleaseRules.deviationRequest(
-                        batch: id, exceptions: ids, classification: worst, title: title, description: description, in: state
+                        batch: id, exceptions: ids, classification: worst, title: title, description: description,
+                        in: state
                     ).digest, digest: Signing.digest, in: state)
             }
             if opened {
@@ -919,7 +1018,8 @@ final class SiteLife {
         if let fresh = state.batches[id], fresh.review?.quietSample == true, !fresh.isFullyReviewed(in: state.release) {
             act(on: id) { state, _ throws(ActionRefusal) in
                 try ReleaseRules.fullReview(
-                    id, reason: "whole batch record read: steps, readings, EM, custody and results; nothing further found",
+                    id,
+                    reason: "whole batch record read: steps, readings, EM, custody and results; nothing further found",
                     by: reviewer, expecting: nil, digest: Signing.digest, in: state)
             }
         }
@@ -935,16 +1035,20 @@ final class SiteLife {
             if act({ state, _ throws(ActionRefusal) in
                 try ReleaseRules.approveClassification(
                     deviationID, classification: nil, reason: reason, by: approver,
-                    expecting: try ReleaseRules.classificationRequest(deviationID, classification: nil, reason: reason, in: state).digest,
+                    expecting: try ReleaseRules.classificationRequest(
+                        deviationID, classification: nil, reason: reason, in: state
+                    ).digest,
                     digest: Signing.digest, in: state)
             }) {
-                schedule(.deviation(deviationID, chance(150) ? .requestExtension : .investigate), in: Int(between(2, 4)))
+                schedule(
+                    .deviation(deviationID, chance(150) ? .requestExtension : .investigate), in: Int(between(2, 4)))
             }
         case .requestExtension:
             let due = deviation.due.adding(milliseconds: 15 * Self.day)
             if act({ state, _ throws(ActionRefusal) in
                 try ReleaseRules.requestExtension(
-                    deviationID, due: due, reason: "root cause analysis waits for the supplier's report", by: opener, in: state)
+                    deviationID, due: due, reason: "root cause analysis waits for the supplier's report", by: opener,
+                    in: state)
             }) {
                 schedule(.deviation(deviationID, .approveExtension), in: 1)
             }
@@ -959,10 +1063,13 @@ final class SiteLife {
                 schedule(.deviation(deviationID, .investigate), in: Int(between(3, 6)))
             }
         case .investigate:
-            let capa = chance(700) ? ["CAPA-\(dayStart.civil.year)-\(SyntheticData.pad(Int(state.release.deviationOrder.count), 5))"] : []
+            let capa =
+                chance(700)
+                ? ["CAPA-\(dayStart.civil.year)-\(SyntheticData.pad(Int(state.release.deviationOrder.count), 5))"] : []
             let investigation = ReleaseRules.Investigation(
                 rootCause: pick([
-                    "operator skipped a step of the work instruction under time pressure", "sensor drift on the incubator probe",
+                    "operator skipped a step of the work instruction under time pressure",
+                    "sensor drift on the incubator probe",
                     "courier handover outside the agreed window", "label template not updated after the change control",
                     "cleaning frequency of the suite insufficient for the campaign",
                 ]),
@@ -973,17 +1080,22 @@ final class SiteLife {
             if act({ state, _ throws(ActionRefusal) in
                 try ReleaseRules.recordInvestigation(
                     deviationID, investigation, reason: reason, by: opener,
-                    expecting: try ReleaseRules.investigationRequest(deviationID, investigation, reason: reason, in: state).digest,
+                    expecting: try ReleaseRules.investigationRequest(
+                        deviationID, investigation, reason: reason, in: state
+                    ).digest,
                     digest: Signing.digest, in: state)
             }) {
                 schedule(.deviation(deviationID, .approve), in: Int(between(1, 2)))
             }
         case .approve:
-            let reason = deviation.classification == .minor ? "minor deviation assessed; no further action" : "investigation and CAPA accepted; deviation closed"
+            let reason =
+                deviation.classification == .minor
+                ? "minor deviation assessed; no further action" : "investigation and CAPA accepted; deviation closed"
             act { state, _ throws(ActionRefusal) in
                 try ReleaseRules.approve(
                     deviationID, reason: reason, by: approver,
-                    expecting: try ReleaseRules.approvalRequest(deviationID, reason: reason, in: state).digest, digest: Signing.digest,
+                    expecting: try ReleaseRules.approvalRequest(deviationID, reason: reason, in: state).digest,
+                    digest: Signing.digest,
                     in: state)
             }
         }
@@ -1027,7 +1139,9 @@ final class SiteLife {
             qaPass(id)
             gates = Set(ReleaseRules.certificationGates(id, by: qp, now: clock, in: batchView(id)).map(\.gate))
         }
-        let waiting: Set<String> = ["pending-tests", "retest-pending", "open-deviation", "blocking", "on-hold", "review", "in-manufacture"]
+        let waiting: Set<String> = [
+            "pending-tests", "retest-pending", "open-deviation", "blocking", "on-hold", "review", "in-manufacture",
+        ]
         if !gates.isDisjoint(with: waiting) || gates.contains("undispositioned-exceptions") || gates.contains("oos") {
             if plan.waits > 60 {
                 reject("not dispositioned within sixty days; batch withdrawn")
@@ -1042,7 +1156,8 @@ final class SiteLife {
                 plans[id] = plan
                 refused("batch.certify", by: qp, about: .batch(id)) { state, now throws(ActionRefusal) in
                     try ReleaseRules.certify(
-                        id, answers: checklist, reason: "all gates closed", by: qp, now: now, expecting: nil, digest: Signing.digest,
+                        id, answers: checklist, reason: "all gates closed", by: qp, now: now, expecting: nil,
+                        digest: Signing.digest,
                         in: state)
                 }
             }
@@ -1050,7 +1165,8 @@ final class SiteLife {
             act(on: id) { state, _ throws(ActionRefusal) in
                 try ReleaseRules.reviewAuditTrail(
                     id, through: nil, reason: reason, by: Self.supervisor,
-                    expecting: try ReleaseRules.auditTrailReviewRequest(id, through: nil, in: state).digest, digest: Signing.digest,
+                    expecting: try ReleaseRules.auditTrailReviewRequest(id, through: nil, in: state).digest,
+                    digest: Signing.digest,
                     in: state)
             }
             gates = Set(ReleaseRules.certificationGates(id, by: qp, now: clock, in: batchView(id)).map(\.gate))
@@ -1064,7 +1180,8 @@ final class SiteLife {
         let certified = act(on: id) { state, now throws(ActionRefusal) in
             try ReleaseRules.certify(
                 id, answers: checklist,
-                reason: pendingTests ? "all gates closed; results that may follow release are tracked" : "all gates closed",
+                reason: pendingTests
+                    ? "all gates closed; results that may follow release are tracked" : "all gates closed",
                 by: qp, now: now, expecting: nil, digest: Signing.digest, in: state)
         }
         if certified, let coi = plan.coi, !plan.shipped {
@@ -1074,10 +1191,18 @@ final class SiteLife {
             let gap = max(5, plan.site.maxCustodyGapMinutes / 2) * Self.minute
             let centre = "treatment centre"
             custodyArrivals[day + 3, default: []] += [
-                CustodyLine(batch: id, id: "C6", event: "shipped", at: ship, location: plan.site.id, holder: "cryo courier", temperature: "-175", coi: coi),
-                CustodyLine(batch: id, id: "C7", event: "in-transit check", at: ship.adding(milliseconds: gap), location: "dry shipper", holder: "cryo courier", temperature: "-172"),
-                CustodyLine(batch: id, id: "C8", event: "received", at: ship.adding(milliseconds: 2 * gap), location: centre, holder: "pharmacy", temperature: "-170", coi: coi),
-                CustodyLine(batch: id, id: "C9", event: "infused", at: ship.adding(milliseconds: Self.day), location: centre, holder: "treating physician", coi: coi),
+                CustodyLine(
+                    batch: id, id: "C6", event: "shipped", at: ship, location: plan.site.id, holder: "cryo courier",
+                    temperature: "-175", coi: coi),
+                CustodyLine(
+                    batch: id, id: "C7", event: "in-transit check", at: ship.adding(milliseconds: gap),
+                    location: "dry shipper", holder: "cryo courier", temperature: "-172"),
+                CustodyLine(
+                    batch: id, id: "C8", event: "received", at: ship.adding(milliseconds: 2 * gap), location: centre,
+                    holder: "pharmacy", temperature: "-170", coi: coi),
+                CustodyLine(
+                    batch: id, id: "C9", event: "infused", at: ship.adding(milliseconds: Self.day), location: centre,
+                    holder: "treating physician", coi: coi),
             ]
         }
     }

@@ -1,9 +1,10 @@
-#if canImport(Glibc)
-    import Glibc
-#endif
 import CanonicalJSON
 import ReleaseDeskCore
 import ReleaseDeskJournal
+
+#if canImport(Glibc)
+    import Glibc
+#endif
 
 /// Generates a synthetic site of any size from a master-data file: import files (batch records as JSON, QC
 /// results as CSV) and, if asked, a journal holding them imported and reviewed. Deterministic for a seed.
@@ -20,7 +21,8 @@ public struct SiteGenerator {
     /// Reads the products and sites of `masterDataPath`.
     public init(masterDataPath: String, anchor: Timestamp) throws {
         guard let bytes = try FileBytes.read(masterDataPath) else { throw ImportFileMissing(path: masterDataPath) }
-        let parsed = try ImportParser.parse(file: "master-data.json", sha256: Digest.sha256(bytes).hex, bytes: bytes).get()
+        let parsed = try ImportParser.parse(file: "master-data.json", sha256: Digest.sha256(bytes).hex, bytes: bytes)
+            .get()
         var products: [Product] = []
         var sites: [Site] = []
         for item in parsed.items {
@@ -30,7 +32,9 @@ public struct SiteGenerator {
             default: break
             }
         }
-        guard !products.isEmpty, !sites.isEmpty else { throw ImportFileMissing(path: masterDataPath + " (products and sites)") }
+        guard !products.isEmpty, !sites.isEmpty else {
+            throw ImportFileMissing(path: masterDataPath + " (products and sites)")
+        }
         self.products = products
         self.sites = sites
         self.masterData = bytes
@@ -62,19 +66,25 @@ public struct SiteGenerator {
         for parameter in product.parameters.prefix(2) {
             let span = parameter.high.value - parameter.low.value
             let v = parameter.low.value + span * (0.2 + Double(g.next() % 600) / 1000)
-            readings.append(ParameterReading(parameter: parameter.id, value: Quantity(v, decimals: 1), unit: parameter.unit, at: start.adding(milliseconds: 4 * day)))
+            readings.append(
+                ParameterReading(
+                    parameter: parameter.id, value: Quantity(v, decimals: 1), unit: parameter.unit,
+                    at: start.adding(milliseconds: 4 * day)))
         }
         let batch = Batch(
             id: "GEN-" + SyntheticData.pad(index, 7), product: product.id, site: site.id, coi: coi,
             patientWeightKg: autologous ? Quantity(Double(45 + g.next() % 50), decimals: 0) : nil,
-            apheresisAt: autologous ? start.adding(milliseconds: -day) : nil, manufactureStart: start, manufactureEnd: end,
-            expiry: end.adding(milliseconds: 270 * day), plannedInfusion: autologous ? end.adding(milliseconds: 20 * day) : nil,
+            apheresisAt: autologous ? start.adding(milliseconds: -day) : nil, manufactureStart: start,
+            manufactureEnd: end,
+            expiry: end.adding(milliseconds: 270 * day),
+            plannedInfusion: autologous ? end.adding(milliseconds: 20 * day) : nil,
             steps: [
                 BatchStep(
                     id: "S1", name: "formulation and fill", entries: [("bag count", "2")], performedBy: "op.a",
                     performedAt: end, requiresVerification: true, verifiedBy: "op.b")
             ],
-            readings: readings, qc: [], custody: [], environment: [], labels: coi.map { [LabelCheck(item: "final bag", coi: $0)] } ?? [],
+            readings: readings, qc: [], custody: [], environment: [],
+            labels: coi.map { [LabelCheck(item: "final bag", coi: $0)] } ?? [],
             deviations: [])
         return (batch, qc)
     }
@@ -121,7 +131,8 @@ public struct SiteGenerator {
         try csv.write("batch,result_id,attribute,value,unit,tested_at\n")
         for index in 0..<count {
             let (batch, results) = self.batch(index, seed: seed)
-            try json.write((index > 0 ? ",\n" : "") + String(decoding: try CanonicalJSON.encode(batch.json), as: UTF8.self))
+            try json.write(
+                (index > 0 ? ",\n" : "") + String(decoding: try CanonicalJSON.encode(batch.json), as: UTF8.self))
             for r in results {
                 try csv.write("\(batch.id),\(r.id),\(r.attribute),\(r.value),\(r.unit),\(r.testedAt)\n")
             }
@@ -144,12 +155,17 @@ public struct SiteGenerator {
         var pending: [(RecordDraft, Timestamp)] = []
         var next = 0
         var stage = 0  // 0: enrolments, 1: master data, 2: batches
-        let masterFile = try ImportParser.parse(file: "master-data.json", sha256: Digest.sha256(masterData).hex, bytes: masterData).get()
+        let masterFile = try ImportParser.parse(
+            file: "master-data.json", sha256: Digest.sha256(masterData).hex, bytes: masterData
+        ).get()
         func stamp(_ drafts: [RecordDraft]) {
             for draft in drafts {
                 seq += 1
                 clock = clock.adding(milliseconds: 7)
-                state.apply(Record(seq: seq, at: clock, actor: draft.actor, host: "sample-host", kind: draft.kind, body: draft.body, prev: Record.zeroHash))
+                state.apply(
+                    Record(
+                        seq: seq, at: clock, actor: draft.actor, host: "sample-host", kind: draft.kind,
+                        body: draft.body, prev: Record.zeroHash))
                 pending.append((draft, clock))
             }
         }
@@ -159,11 +175,18 @@ public struct SiteGenerator {
                 do {
                     switch stage {
                     case 0:
-                        stamp([try UserAdministration.enrolFirstAdministrator(administrator, name: "Sample Administrator")])
-                        stamp(try UserAdministration.enrol(importer, name: "Sample QA", roles: [.qa], reason: nil, by: administrator, in: state))
+                        stamp([
+                            try UserAdministration.enrolFirstAdministrator(administrator, name: "Sample Administrator")
+                        ])
+                        stamp(
+                            try UserAdministration.enrol(
+                                importer, name: "Sample QA", roles: [.qa], reason: nil, by: administrator, in: state))
                         stage = 1
                     case 1:
-                        stamp(try ImportPlanner.plan([masterFile], importID: "master", actor: importer, reason: nil, now: clock, state: state).get())
+                        stamp(
+                            try ImportPlanner.plan(
+                                [masterFile], importID: "master", actor: importer, reason: nil, now: clock, state: state
+                            ).get())
                         stage = 2
                     default:
                         guard next < count else { return nil }
@@ -172,16 +195,27 @@ public struct SiteGenerator {
                         var results: [LocatedItem] = []
                         for index in next..<upper {
                             let (batch, qc) = self.batch(index, seed: seed)
-                            batches.append(LocatedItem(file: "batches.json", line: index + 2, path: "batches[\(index)]", item: .batch(batch)))
+                            batches.append(
+                                LocatedItem(
+                                    file: "batches.json", line: index + 2, path: "batches[\(index)]",
+                                    item: .batch(batch)))
                             for r in qc {
-                                results.append(LocatedItem(file: "qc-results.csv", line: 0, path: "", item: .qcResult(batch: batch.id, result: r, correctionReason: nil)))
+                                results.append(
+                                    LocatedItem(
+                                        file: "qc-results.csv", line: 0, path: "",
+                                        item: .qcResult(batch: batch.id, result: r, correctionReason: nil)))
                             }
                         }
                         let files = [
-                            ParsedImport(file: "batches.json", sha256: "generated", format: "batch-records", items: batches),
-                            ParsedImport(file: "qc-results.csv", sha256: "generated", format: "qc-results", items: results),
+                            ParsedImport(
+                                file: "batches.json", sha256: "generated", format: "batch-records", items: batches),
+                            ParsedImport(
+                                file: "qc-results.csv", sha256: "generated", format: "qc-results", items: results),
                         ]
-                        stamp(try ImportPlanner.plan(files, importID: "chunk-\(next)", actor: importer, reason: nil, now: clock, state: state).get())
+                        stamp(
+                            try ImportPlanner.plan(
+                                files, importID: "chunk-\(next)", actor: importer, reason: nil, now: clock, state: state
+                            ).get())
                         next = upper
                     }
                 } catch {

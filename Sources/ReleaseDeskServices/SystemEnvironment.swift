@@ -1,8 +1,9 @@
+import ReleaseDeskCore
+import ReleaseDeskJournal
+
 #if canImport(Glibc)
     import Glibc
 #endif
-import ReleaseDeskCore
-import ReleaseDeskJournal
 
 /// The process's environment as the product uses it: the wall clock, this host's name, new random ids. The
 /// journal module reads none of these itself; it is given `journal`.
@@ -50,7 +51,8 @@ public enum SystemEnvironment {
             let s = String(b, radix: 16)
             return s.count == 1 ? "0" + s : s
         }
-        return hex[0..<4].joined() + "-" + hex[4..<6].joined() + "-" + hex[6..<8].joined() + "-" + hex[8..<10].joined() + "-"
+        return hex[0..<4].joined() + "-" + hex[4..<6].joined() + "-" + hex[6..<8].joined() + "-" + hex[8..<10].joined()
+            + "-"
             + hex[10..<16].joined()
     }
 }

@@ -58,7 +58,9 @@ public final class NcursesTerminal: TerminalBackend {
             }
             let style = theme.style(run.role)
             text.withUnsafeBufferPointer { p in
-                rd_put(Int32(run.y), Int32(run.x), p.baseAddress, Int32(p.count), pair(for: style), attributes(style.modifiers))
+                rd_put(
+                    Int32(run.y), Int32(run.x), p.baseAddress, Int32(p.count), pair(for: style),
+                    attributes(style.modifiers))
             }
         }
         rd_refresh()

@@ -19,7 +19,9 @@ public struct StyledLine: Equatable, Sendable {
 
 extension StyledLine {
     /// A label and its value wrapped under it: the value sanitised, continuation lines indented.
-    public static func field(_ label: String, _ value: String, _ style: TextStyle, width: Int, labelWidth: Int) -> [StyledLine] {
+    public static func field(_ label: String, _ value: String, _ style: TextStyle, width: Int, labelWidth: Int)
+        -> [StyledLine]
+    {
         Wrap.lines(DisplayText.sanitize(value), width: max(1, width - labelWidth)).enumerated().map { i, line in
             let l = i == 0 ? DisplayWidth.pad(label, to: labelWidth) : String(repeating: " ", count: labelWidth)
             return StyledLine([(.label, l), (style, line)])
@@ -43,7 +45,11 @@ public enum DetailContent {
             out.append(
                 StyledLine([
                     (.severity(exception.severity), Glyphs.severity(exception.severity)),
-                    (.heading, " · " + exception.rule + " v\(exception.ruleVersion)" + (exception.blocking ? " · blocking" : "")),
+                    (
+                        .heading,
+                        " · " + exception.rule + " v\(exception.ruleVersion)"
+                            + (exception.blocking ? " · blocking" : "")
+                    ),
                 ]))
             for line in Wrap.lines(DisplayText.sanitize(exception.title), width: width) {
                 out.append(StyledLine([(.heading, line)]))
@@ -59,20 +65,26 @@ public enum DetailContent {
                 for result in standing.results {
                     let verdict: String
                     if let investigation = standing.investigations[result.id] {
-                        verdict = investigation.outcome == .invalidated
+                        verdict =
+                            investigation.outcome == .invalidated
                             ? "invalidated by \(investigation.by), \(Clock.format(investigation.at)): \(investigation.cause ?? "")"
                             : "confirmed by \(investigation.by), \(Clock.format(investigation.at)): \(investigation.reason)"
                     } else {
                         verdict = "not investigated yet — releasedesk oos-investigation \(id) \(result.id)"
                     }
-                    field("Result", "\(result.id) \(result.value) \(result.unit), tested \(Clock.format(result.testedAt)): \(verdict)")
+                    field(
+                        "Result",
+                        "\(result.id) \(result.value) \(result.unit), tested \(Clock.format(result.testedAt)): \(verdict)"
+                    )
                 }
             }
             let history = state.desk.release.dispositions[exception.id] ?? []
             for (i, d) in history.enumerated() {
                 let superseded = i < history.count - 1 ? " (superseded)" : ""
                 let target = d.deviation.map { " → \($0)" } ?? ""
-                field(i == history.count - 1 ? "Decision" : "Earlier", "\(d.kind.rawValue)\(target)\(superseded): \(d.reason)")
+                field(
+                    i == history.count - 1 ? "Decision" : "Earlier",
+                    "\(d.kind.rawValue)\(target)\(superseded): \(d.reason)")
                 if let signature = d.signature { field("", signature.manifestation(at: d.at), .dim) }
             }
             if history.isEmpty && exception.rule == "OOS" {
@@ -104,12 +116,18 @@ public enum DetailContent {
         }
         if let infusion = batch.plannedInfusion {
             let left = (infusion.millisecondsSinceEpoch - state.now.millisecondsSinceEpoch) / 3_600_000
-            field("Infusion", Clock.format(infusion) + " (" + Clock.relative(hours: left) + ")", Clock.style(hours: left))
+            field(
+                "Infusion", Clock.format(infusion) + " (" + Clock.relative(hours: left) + ")", Clock.style(hours: left))
         }
         let shelf = entry.shelfLifeHours(at: state.now)
-        field("Expiry", Clock.format(batch.expiry) + " (" + Clock.relative(hours: shelf) + ")", Clock.style(hours: shelf))
-        field("Open", "\(entry.open.values.reduce(0, +)) exception(s) to disposition, \(entry.pendingTests) pending test(s)")
-        let retests = (record.review?.exceptions ?? []).filter { state.desk.exceptionState($0, of: id) == .retestRequested }
+        field(
+            "Expiry", Clock.format(batch.expiry) + " (" + Clock.relative(hours: shelf) + ")", Clock.style(hours: shelf))
+        field(
+            "Open",
+            "\(entry.open.values.reduce(0, +)) exception(s) to disposition, \(entry.pendingTests) pending test(s)")
+        let retests = (record.review?.exceptions ?? []).filter {
+            state.desk.exceptionState($0, of: id) == .retestRequested
+        }
         if !retests.isEmpty { field("Re-tests", "pending for " + retests.map(\.rule).joined(separator: ", "), .soon) }
         if let full = state.desk.release.fullReviews[batch.id] {
             field("Full review", "\(full.by), \(Clock.format(full.at)): \(full.reason)")
@@ -129,7 +147,8 @@ public enum DetailContent {
             out.append(StyledLine([]))
             out.append(StyledLine([(.heading, "Deviations reported by the site")]))
             for deviation in batch.deviations {
-                field(deviation.id, Glyphs.severity(deviation.severity) + " · " + deviation.description,
+                field(
+                    deviation.id, Glyphs.severity(deviation.severity) + " · " + deviation.description,
                     .severity(deviation.severity))
             }
         }
@@ -158,11 +177,13 @@ public enum DetailContent {
             let attribute = product?.attribute(result.attribute)
             let pending = result.status == "pending"
             let meets = pending ? nil : attribute.map { $0.limit.isMet(by: result) }
-            let verdict = meets.map { $0 ? "✔ meets" : "✘ out of specification" } ?? (pending ? "… pending" : "? no limit")
+            let verdict =
+                meets.map { $0 ? "✔ meets" : "✘ out of specification" } ?? (pending ? "… pending" : "? no limit")
             let corrections = record.corrections(of: result)
             let unit = result.unit.isEmpty ? "" : " " + result.unit
             let limitUnit = (attribute?.unit).map { $0.isEmpty ? "" : " " + $0 } ?? ""
-            var text = "\(pending ? "pending" : result.value + unit) · limit \(attribute.map { $0.limit.description + limitUnit } ?? "—")"
+            var text =
+                "\(pending ? "pending" : result.value + unit) · limit \(attribute.map { $0.limit.description + limitUnit } ?? "—")"
             text += " · \(verdict) · \(result.status) · tested \(Clock.format(result.testedAt))"
             if !corrections.isEmpty { text += " · ◆ corrected" }
             let style: TextStyle = meets == false ? .severity(.major) : pending ? .soon : .plain
@@ -170,7 +191,8 @@ public enum DetailContent {
             for change in corrections {
                 let why = change.reason.map { ": \($0)" } ?? ""
                 out += StyledLine.field(
-                    "", "◆ \(record.fieldName(change, of: result)) \(change.old) → \(change.new) by \(change.actor), \(Clock.format(change.at))\(why)",
+                    "",
+                    "◆ \(record.fieldName(change, of: result)) \(change.old) → \(change.new) by \(change.actor), \(Clock.format(change.at))\(why)",
                     .dim, width: width, labelWidth: 14)
             }
         }
@@ -185,16 +207,21 @@ public enum DetailContent {
             out += StyledLine.field(label, value, style, width: width, labelWidth: 14)
         }
         let heading = "Deviation \(deviation.id) · \(deviation.classification.rawValue) · \(deviation.stage.rawValue)"
-        for line in Wrap.lines(DisplayText.sanitize(heading), width: width) { out.append(StyledLine([(.heading, line)])) }
+        for line in Wrap.lines(DisplayText.sanitize(heading), width: width) {
+            out.append(StyledLine([(.heading, line)]))
+        }
         field("Title", deviation.title)
         field("Stage", deviation.stage.rawValue)
         if deviation.isOpen {
             let left = (deviation.due.millisecondsSinceEpoch - now.millisecondsSinceEpoch) / 3_600_000
-            field("Due", Clock.format(deviation.due) + " (" + Clock.relative(hours: left) + ")", Clock.style(hours: left))
+            field(
+                "Due", Clock.format(deviation.due) + " (" + Clock.relative(hours: left) + ")", Clock.style(hours: left))
         } else {
             field("Due", Clock.format(deviation.due))
         }
-        if let requested = deviation.requestedDue { field("Extension", "requested to " + Clock.format(requested), .soon) }
+        if let requested = deviation.requestedDue {
+            field("Extension", "requested to " + Clock.format(requested), .soon)
+        }
         field("Description", deviation.description)
         field("Root cause", deviation.rootCause ?? "— not investigated yet", deviation.rootCause == nil ? .dim : .plain)
         if let impact = deviation.impact { field("Impact", impact) }
@@ -206,7 +233,9 @@ public enum DetailContent {
         if let check = deviation.effectivenessCheck { field("Effectiveness", check) }
         for event in deviation.history {
             let step = event.kind.split(separator: ".").last.map(String.init) ?? event.kind
-            field(String(step.prefix(13)), "\(event.by), \(Clock.format(event.at))\(event.reason.isEmpty ? "" : ": \(event.reason)")")
+            field(
+                String(step.prefix(13)),
+                "\(event.by), \(Clock.format(event.at))\(event.reason.isEmpty ? "" : ": \(event.reason)")")
             if let signature = event.signature { field("", signature.manifestation(at: event.at), .dim) }
         }
         return out
@@ -324,7 +353,8 @@ public enum Wrap {
                 var head = ""
                 var headWidth = 0
                 var rest = Substring(word)
-                while let ch = rest.first, headWidth + DisplayWidth.of(String(ch)) <= width - used - (used > 0 ? 1 : 0) {
+                while let ch = rest.first, headWidth + DisplayWidth.of(String(ch)) <= width - used - (used > 0 ? 1 : 0)
+                {
                     head.append(ch)
                     headWidth += DisplayWidth.of(String(ch))
                     rest = rest.dropFirst()

@@ -5,7 +5,8 @@ import ReleaseDeskCore
 public struct DialogField: Equatable, Sendable {
     /// What a field holds: the action reads its fields by name, never by the label shown.
     public enum Name: Equatable, Sendable {
-        case reason, classification, title, description, rootCause, impact, capaReferences, noCapaRationale, effectivenessCheck
+        case reason, classification, title, description, rootCause, impact, capaReferences, noCapaRationale,
+            effectivenessCheck
         case outcome, cause
 
         /// The label shown in front of the field.
@@ -160,17 +161,20 @@ public struct ActionDialog: Equatable, Sendable {
             return .disposition(batch: batch, exception: exception, kind: .retestRequested, reason: reason)
         case .openDeviation(let batch, let exceptions):
             return .openDeviation(
-                batch: batch, exceptions: exceptions, classification: Severity(rawValue: field(.classification)) ?? .major,
+                batch: batch, exceptions: exceptions,
+                classification: Severity(rawValue: field(.classification)) ?? .major,
                 title: field(.title), description: field(.description), reason: reason)
         case .approveDeviation(let id, let classification):
             return classification
-                ? .approveClassification(deviation: id, classification: nil, reason: reason) : .approveDeviation(deviation: id, reason: reason)
+                ? .approveClassification(deviation: id, classification: nil, reason: reason)
+                : .approveDeviation(deviation: id, reason: reason)
         case .investigate(let id):
             let capa = field(.capaReferences).split(whereSeparator: { $0 == "," || $0 == " " }).map(String.init)
             let rationale = field(.noCapaRationale)
             let investigation = ReleaseRules.Investigation(
                 rootCause: field(.rootCause), impact: field(.impact), capa: capa,
-                capaRationale: DisplayText.hasVisibleText(rationale) ? rationale : nil, effectivenessCheck: field(.effectivenessCheck))
+                capaRationale: DisplayText.hasVisibleText(rationale) ? rationale : nil,
+                effectivenessCheck: field(.effectivenessCheck))
             return .recordInvestigation(deviation: id, investigation: investigation, reason: reason)
         case .certify(let batch):
             var answers: [String: Bool] = [:]
@@ -185,7 +189,8 @@ public struct ActionDialog: Equatable, Sendable {
         case .investigateOOS(let batch, let result):
             let outcome = OOSOutcome(rawValue: field(.outcome)) ?? .confirmed
             return .investigateOOS(
-                batch: batch, result: result, outcome: outcome, cause: outcome == .invalidated ? field(.cause) : nil, reason: reason)
+                batch: batch, result: result, outcome: outcome, cause: outcome == .invalidated ? field(.cause) : nil,
+                reason: reason)
         case .fullReview(let batch):
             return .fullReview(batch: batch, reason: reason)
         }

@@ -52,18 +52,22 @@ enum DialogReducer {
             switch command {
             case .justify:
                 dialog = ActionDialog(
-                    purpose: .justify(batch: batch, exception: exception.id), title: "Justify \(exception.id)", context: context,
+                    purpose: .justify(batch: batch, exception: exception.id), title: "Justify \(exception.id)",
+                    context: context,
                     fields: [reasonField()], checklist: [], gates: [])
             case .retest:
                 dialog = ActionDialog(
-                    purpose: .retest(batch: batch, exception: exception.id), title: "Request a re-test", context: context,
+                    purpose: .retest(batch: batch, exception: exception.id), title: "Request a re-test",
+                    context: context,
                     fields: [reasonField()], checklist: [], gates: [])
             case .openDeviation:
                 let classes = Severity.allCases.filter { $0 >= exception.severity }.map(\.rawValue)
                 dialog = ActionDialog(
-                    purpose: .openDeviation(batch: batch, exceptions: [exception.id]), title: "Open a deviation", context: context,
+                    purpose: .openDeviation(batch: batch, exceptions: [exception.id]), title: "Open a deviation",
+                    context: context,
                     fields: [
-                        DialogField(.classification, text: classes[0], choices: classes), DialogField(.title, text: exception.title),
+                        DialogField(.classification, text: classes[0], choices: classes),
+                        DialogField(.title, text: exception.title),
                         DialogField(.description), reasonField(),
                     ], checklist: [], gates: [])
             default:
@@ -86,8 +90,10 @@ enum DialogReducer {
                     // The investigation form: root cause, impact and risk, CAPA (or why none), effectiveness check.
                     dialog = ActionDialog(
                         purpose: .investigate(deviation: id), title: "Investigation of \(id)",
-                        context: ["\(id) · \(deviation.classification.rawValue) · investigation", deviation.title,
-                            "CAPA refs: comma-separated; leave empty and say why in the next field if none is needed."],
+                        context: [
+                            "\(id) · \(deviation.classification.rawValue) · investigation", deviation.title,
+                            "CAPA refs: comma-separated; leave empty and say why in the next field if none is needed.",
+                        ],
                         fields: [
                             DialogField(.rootCause), DialogField(.impact), DialogField(.capaReferences),
                             DialogField(.noCapaRationale), DialogField(.effectivenessCheck), reasonField(),
@@ -95,7 +101,11 @@ enum DialogReducer {
                 } else {
                     dialog = ActionDialog(
                         purpose: .approveDeviation(deviation: id, classification: classification),
-                        title: "Approve \(id)", context: ["\(id) · \(deviation.classification.rawValue) · \(deviation.stage.rawValue)", deviation.title, "Step: \(step)"],
+                        title: "Approve \(id)",
+                        context: [
+                            "\(id) · \(deviation.classification.rawValue) · \(deviation.stage.rawValue)",
+                            deviation.title, "Step: \(step)",
+                        ],
                         fields: [reasonField()], checklist: [], gates: [])
                 }
             }
@@ -103,19 +113,23 @@ enum DialogReducer {
             let gates = ReleaseRules.certificationGates(batch, by: user.id, now: state.now, in: state.desk)
             dialog = ActionDialog(
                 purpose: .certify(batch: batch), title: "Certify \(batch) for release",
-                context: ["Answer every item (y / n), give a reason, then sign. The signature covers the disposition record."],
+                context: [
+                    "Answer every item (y / n), give a reason, then sign. The signature covers the disposition record."
+                ],
                 fields: [reasonField()],
                 checklist: ReleaseRules.checklist.map { ChecklistItem(id: $0.id, question: $0.question, answer: nil) },
                 gates: gates.map { "\($0.gate): \($0.message)" })
         case .reject:
             dialog = ActionDialog(
-                purpose: .reject(batch: batch), title: "Reject \(batch)", context: ["A rejection is final."], fields: [reasonField()],
+                purpose: .reject(batch: batch), title: "Reject \(batch)", context: ["A rejection is final."],
+                fields: [reasonField()],
                 checklist: [], gates: [])
         case .hold:
             let on = state.desk.release.holds[batch] == nil
             dialog = ActionDialog(
                 purpose: .hold(batch: batch, on: on), title: on ? "Put \(batch) on hold" : "Release \(batch) from hold",
-                context: [state.desk.queueEntry(record).status.label], fields: [reasonField()], checklist: [], gates: [])
+                context: [state.desk.queueEntry(record).status.label], fields: [reasonField()], checklist: [], gates: []
+            )
         case .reviewAuditTrail:
             let status = ReleaseRules.auditTrailStatus(batch, in: state.desk)
             guard let last = status.trail.last else {
@@ -149,7 +163,8 @@ enum DialogReducer {
                     "confirmed: no laboratory cause; the batch is rejected or supplied at a physician's request.",
                 ],
                 fields: [
-                    DialogField(.outcome, text: OOSOutcome.invalidated.rawValue, choices: OOSOutcome.allCases.map(\.rawValue)),
+                    DialogField(
+                        .outcome, text: OOSOutcome.invalidated.rawValue, choices: OOSOutcome.allCases.map(\.rawValue)),
                     DialogField(.cause), reasonField(),
                 ], checklist: [], gates: [])
         case .fullReview:
@@ -181,9 +196,11 @@ enum DialogReducer {
     /// run with every empty text field filled with a stand-in and every checklist item answered yes, so
     /// that only gates of the state can refuse. Nil when the dialog is worth filling in. (A rule that came to
     /// check the form of a field's text would have to accept the stand-in, or the dialog would not open.)
-    static func gateBeforeTyping(_ dialog: ActionDialog, by actor: String, in state: WorkstationState) -> ActionRefusal? {
+    static func gateBeforeTyping(_ dialog: ActionDialog, by actor: String, in state: WorkstationState) -> ActionRefusal?
+    {
         var filled = dialog
-        for i in filled.fields.indices where filled.fields[i].choices.isEmpty && filled.fields[i].text.trimmingSpaces.isEmpty {
+        for i in filled.fields.indices
+        where filled.fields[i].choices.isEmpty && filled.fields[i].text.trimmingSpaces.isEmpty {
             filled.fields[i].text = standInText
         }
         for i in filled.checklist.indices { filled.checklist[i].answer = true }
@@ -210,7 +227,10 @@ enum DialogReducer {
     /// The answer to "Discard what you typed?": y discards (closing the dialog, or quitting after Ctrl-C);
     /// n or Esc goes back to the dialog with every field as it was (Ctrl-C, handled by `interrupt`, turns
     /// the question into the quitting one). Any other key leaves the question showing.
-    static func answerDiscard(_ state: inout WorkstationState, _ dialog: inout ActionDialog, _ question: ActionDialog.DiscardQuestion, _ key: Key)
+    static func answerDiscard(
+        _ state: inout WorkstationState, _ dialog: inout ActionDialog, _ question: ActionDialog.DiscardQuestion,
+        _ key: Key
+    )
         -> [Effect]
     {
         switch key {
@@ -270,7 +290,11 @@ enum DialogReducer {
             case .backspace:
                 if index == 0 { _ = prompt.typedUserID.popLast() } else { _ = prompt.password.popLast() }
             case .char(let c):
-                if index == 0 { prompt.typedUserID.append(c) } else if prompt.password.count < 1024 { prompt.password.append(c) }
+                if index == 0 {
+                    prompt.typedUserID.append(c)
+                } else if prompt.password.count < 1024 {
+                    prompt.password.append(c)
+                }
             default:
                 return []
             }
@@ -374,7 +398,8 @@ enum DialogReducer {
         }
         guard state.chain.signaturesVerified else {
             dialog.prompt!.password = ""
-            dialog.message = "Integrity check still running: the signature waits until every signature in the journal is verified. Try again in a moment."
+            dialog.message =
+                "Integrity check still running: the signature waits until every signature in the journal is verified. Try again in a moment."
             return []
         }
         let password = prompt.password

@@ -60,11 +60,15 @@ public enum KeyMap {
         KeyBinding([.char("4")], .focusAudit, "go to the audit trail"),
         KeyBinding([.enter], .drillDown, panes: [.queue, .exceptions], "open the selected item", hint: "open"),
         KeyBinding([.enter], .drillDown, panes: [.detail], "zoom the pane (again: back)", hint: "zoom"),
-        KeyBinding([.enter], .drillDown, panes: [.audit], "open the record: readable fields and the raw canonical line", hint: "record"),
+        KeyBinding(
+            [.enter], .drillDown, panes: [.audit], "open the record: readable fields and the raw canonical line",
+            hint: "record"),
         KeyBinding([.char("z")], .zoom, "zoom the pane (again: back)"),
-        KeyBinding([.char("a")], .auditScope, panes: [.audit], "all records, or the selected batch's trail", hint: "all/batch"),
+        KeyBinding(
+            [.char("a")], .auditScope, panes: [.audit], "all records, or the selected batch's trail", hint: "all/batch"),
         KeyBinding([.escape], .back, "back: close, clear the filter, unzoom, previous pane (never quits)"),
-        KeyBinding([.char("/")], .search, panes: [.queue, .exceptions, .audit], "search (incremental)", hint: "search"),
+        KeyBinding(
+            [.char("/")], .search, panes: [.queue, .exceptions, .audit], "search (incremental)", hint: "search"),
         KeyBinding([.char("n")], .searchNext, panes: [.queue, .exceptions, .audit], "next match"),
         KeyBinding([.char("N")], .searchPrevious, panes: [.queue, .exceptions, .audit], "previous match"),
         KeyBinding(
@@ -77,13 +81,18 @@ public enum KeyMap {
         KeyBinding([.ctrl("l")], .redraw, "redraw the screen"),
         KeyBinding([.char("R")], .reload, "reload: read new journal records now"),
         KeyBinding([.char("q"), .ctrl("c")], .quit, "quit", hint: "quit"),
-        KeyBinding([.char("J")], .justify, panes: [.exceptions, .detail], "justify the exception (QA, signed)", hint: "justify", signs: true),
-        KeyBinding([.char("T")], .retest, panes: [.exceptions, .detail], "request a re-test (QA, signed)", signs: true),
         KeyBinding(
-            [.char("D")], .openDeviation, panes: [.exceptions, .detail], "open a deviation from the exception (QA, signed)",
+            [.char("J")], .justify, panes: [.exceptions, .detail], "justify the exception (QA, signed)",
+            hint: "justify", signs: true),
+        KeyBinding(
+            [.char("T")], .retest, panes: [.exceptions, .detail], "request a re-test (QA, signed)", signs: true),
+        KeyBinding(
+            [.char("D")], .openDeviation, panes: [.exceptions, .detail],
+            "open a deviation from the exception (QA, signed)",
             hint: "deviation", signs: true),
         KeyBinding(
-            [.char("A")], .approveDeviation, panes: [.exceptions, .detail], "approve the exception's deviation: next step (QA, signed)",
+            [.char("A")], .approveDeviation, panes: [.exceptions, .detail],
+            "approve the exception's deviation: next step (QA, signed)",
             signs: true),
         KeyBinding(
             [.char("I")], .investigateOOS, panes: [.exceptions, .detail],
@@ -96,7 +105,8 @@ public enum KeyMap {
         KeyBinding([.char("X")], .reject, "reject the batch (QP, signed)", signs: true),
         KeyBinding([.char("H")], .hold, "hold, or release from hold (QP, signed)", signs: true),
         KeyBinding(
-            [.char("V")], .reviewAuditTrail, "mark the batch's audit trail reviewed (supervisor or independent QA, signed)",
+            [.char("V")], .reviewAuditTrail,
+            "mark the batch's audit trail reviewed (supervisor or independent QA, signed)",
             hint: "reviewed", signs: true),
     ]
 
@@ -122,7 +132,8 @@ public enum KeyMap {
             for binding in map where binding.applies(in: pane) {
                 for key in binding.keys {
                     if let earlier = seen[key], earlier != binding.command {
-                        problems.append("\(key.label) in \(pane.name): \(earlier.rawValue) and \(binding.command.rawValue)")
+                        problems.append(
+                            "\(key.label) in \(pane.name): \(earlier.rawValue) and \(binding.command.rawValue)")
                     }
                     seen[key] = binding.command
                 }
@@ -133,7 +144,8 @@ public enum KeyMap {
                 switch key {
                 case .char(let c) where c.isUppercase: continue
                 default:
-                    problems.append("\(binding.command.rawValue) changes data but is bound to \(key.label) (upper case only)")
+                    problems.append(
+                        "\(binding.command.rawValue) changes data but is bound to \(key.label) (upper case only)")
                 }
             }
         }
@@ -146,13 +158,15 @@ public enum KeyMap {
         out += "Generated from the key map (`KeyMap.bindings`); `?` in any pane shows the part that applies there.\n\n"
         out += "| keys | action | panes |\n| --- | --- | --- |\n"
         for binding in bindings {
-            let keys = binding.keys.map { "`" + ($0.label == "`" ? "backtick" : $0.label) + "`" }.joined(separator: ", ")
+            let keys = binding.keys.map { "`" + ($0.label == "`" ? "backtick" : $0.label) + "`" }.joined(
+                separator: ", ")
             let panes =
                 binding.panes.isEmpty
                 ? "all" : Pane.allCases.filter { binding.panes.contains($0) }.map(\.name).joined(separator: ", ")
             out += "| \(keys) | \(binding.summary) | \(panes) |\n"
         }
-        out += "\nIn a text field (search, filter, command line, sign-in) keys type text; Enter confirms, Esc cancels.\n"
+        out +=
+            "\nIn a text field (search, filter, command line, sign-in) keys type text; Enter confirms, Esc cancels.\n"
         out += "In a signed dialog with typed input, Esc and Ctrl-C first ask \"Discard what you typed? y/n\".\n"
         return out
     }

@@ -65,13 +65,17 @@ public enum RecordView {
         field("What", AuditText.summary(record))
         var objects: [String] = []
         for key in ["batch", "batch_id", "exception", "deviation", "user", "import_id"] {
-            if let value = b[key]?.stringValue { objects.append("\(key == "batch_id" ? "batch" : key == "import_id" ? "import" : key) \(value)") }
+            if let value = b[key]?.stringValue {
+                objects.append("\(key == "batch_id" ? "batch" : key == "import_id" ? "import" : key) \(value)")
+            }
         }
         if let batch = b["batch"]?.objectValue?["id"]?.stringValue { objects.append("batch \(batch)") }
         if !objects.isEmpty { field("Object", objects.joined(separator: " · ")) }
         // Values this record changed, as the fold recorded them (old → new).
         let batchID = b["batch"]?.stringValue ?? b["batch"]?.objectValue?["id"]?.stringValue
-        if let batchID, let changes = state.desk.batches[batchID]?.changes.filter({ $0.seq == record.seq }), !changes.isEmpty {
+        if let batchID, let changes = state.desk.batches[batchID]?.changes.filter({ $0.seq == record.seq }),
+            !changes.isEmpty
+        {
             for (i, change) in changes.enumerated() {
                 field(i == 0 ? "Changed" : "", "\(change.field): \(change.old) → \(change.new)", .soon)
             }
@@ -165,9 +169,10 @@ extension Wrap {
 
     public static func isASCII(_ text: String) -> Bool {
         var ascii = true
-        text.utf8.withContiguousStorageIfAvailable { bytes in ascii = !bytes.contains { $0 >= 0x80 } } ?? {
-            ascii = !text.utf8.contains { $0 >= 0x80 }
-        }()
+        text.utf8.withContiguousStorageIfAvailable { bytes in ascii = !bytes.contains { $0 >= 0x80 } }
+            ?? {
+                ascii = !text.utf8.contains { $0 >= 0x80 }
+            }()
         return ascii
     }
 }

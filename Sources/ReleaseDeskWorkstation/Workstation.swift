@@ -220,7 +220,8 @@ public enum Workstation {
         case .halfPageDown: move(&state, pane, by: max(1, page / 2))
         case .halfPageUp: move(&state, pane, by: -max(1, page / 2))
         case .nextPane: focus(&state, Pane(rawValue: (pane.rawValue + 1) % Pane.allCases.count)!)
-        case .previousPane: focus(&state, Pane(rawValue: (pane.rawValue + Pane.allCases.count - 1) % Pane.allCases.count)!)
+        case .previousPane:
+            focus(&state, Pane(rawValue: (pane.rawValue + Pane.allCases.count - 1) % Pane.allCases.count)!)
         case .focusQueue: focus(&state, .queue)
         case .focusExceptions: focus(&state, .exceptions)
         case .focusDetail: focus(&state, .detail)
@@ -242,7 +243,10 @@ public enum Workstation {
             for pane in Pane.allCases where pane.isList { keepVisible(&state, pane) }
         case .auditScope:
             state.setAuditScope(state.auditScope == .all ? .batch : .all)
-            state.message = state.auditScope == .all ? "Audit trail: every record of the journal (a: this batch's)." : "Audit trail: the selected batch's records (a: all)."
+            state.message =
+                state.auditScope == .all
+                ? "Audit trail: every record of the journal (a: this batch's)."
+                : "Audit trail: the selected batch's records (a: all)."
         case .back:
             if state.zoomed != nil {
                 state.zoomed = nil
@@ -288,7 +292,8 @@ public enum Workstation {
             return [.reload]
         case .quit:
             return [.quit]
-        case .justify, .retest, .openDeviation, .approveDeviation, .certify, .reject, .hold, .reviewAuditTrail, .investigateOOS,
+        case .justify, .retest, .openDeviation, .approveDeviation, .certify, .reject, .hold, .reviewAuditTrail,
+            .investigateOOS,
             .fullReview:
             return DialogReducer.open(&state, command)
         }
@@ -333,7 +338,9 @@ public enum Workstation {
 
     // MARK: Text fields
 
-    static func searchKey(_ state: inout WorkstationState, _ key: Key, pane: Pane, query: String, origin: Int) -> [Effect] {
+    static func searchKey(_ state: inout WorkstationState, _ key: Key, pane: Pane, query: String, origin: Int)
+        -> [Effect]
+    {
         var query = query
         switch key {
         case .escape:
@@ -400,8 +407,11 @@ public enum Workstation {
             } else if word == "sort" {
                 let rest = String(text.dropFirst(5))
                 let candidates = QueueSortColumn.allCases.map(\.rawValue).filter { $0.hasPrefix(rest) }
-                if candidates.count == 1 { text = "sort " + candidates[0] }
-                else if !candidates.isEmpty { state.message = candidates.joined(separator: "  ") }
+                if candidates.count == 1 {
+                    text = "sort " + candidates[0]
+                } else if !candidates.isEmpty {
+                    state.message = candidates.joined(separator: "  ")
+                }
             }
         case .backspace:
             _ = text.popLast()
@@ -447,7 +457,8 @@ public enum Workstation {
                 state.sortColumn = column
                 state.refilterQueue()
             } else {
-                state.message = "Sort by one of: " + QueueSortColumn.allCases.map(\.rawValue).joined(separator: ", ") + "."
+                state.message =
+                    "Sort by one of: " + QueueSortColumn.allCases.map(\.rawValue).joined(separator: ", ") + "."
             }
         default:
             state.message = "Unknown command “\(name)”; Tab completes, :help lists the keys."
@@ -512,7 +523,9 @@ public enum Workstation {
     }
 
     /// The first row at or after `start` (before, when not `forward`) whose text contains `query`, wrapping.
-    static func findMatch(_ state: WorkstationState, _ pane: Pane, _ query: String, from start: Int, forward: Bool) -> Int? {
+    static func findMatch(_ state: WorkstationState, _ pane: Pane, _ query: String, from start: Int, forward: Bool)
+        -> Int?
+    {
         let count = state.rowCount(pane)
         guard count > 0, !query.isEmpty else { return nil }
         let needle = query.lowercased()

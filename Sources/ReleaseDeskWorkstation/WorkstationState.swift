@@ -267,12 +267,16 @@ public struct WorkstationState: Equatable, Sendable {
     }
 
     static func searchText(of entry: QueueEntry) -> String {
-        [entry.id, entry.product, entry.site, entry.coi ?? "", entry.status.rawValue, entry.assignee ?? ""].joined(separator: " ")
+        [entry.id, entry.product, entry.site, entry.coi ?? "", entry.status.rawValue, entry.assignee ?? ""].joined(
+            separator: " ")
     }
 
     static func searchText(of exception: ReviewException) -> String {
-        [exception.rule, exception.severity.rawValue, exception.title, exception.observed, exception.limit, exception.why]
-            .joined(separator: " ")
+        [
+            exception.rule, exception.severity.rawValue, exception.title, exception.observed, exception.limit,
+            exception.why,
+        ]
+        .joined(separator: " ")
     }
 
     static func searchText(of record: Record) -> String {
@@ -340,7 +344,8 @@ public struct WorkstationState: Equatable, Sendable {
                     return (BatchStatus.allCases.firstIndex(of: x.status)!, a)
                         < (BatchStatus.allCases.firstIndex(of: y.status)!, b)
                 case .exceptions: return (-Self.weight(x), a) < (-Self.weight(y), b)
-                case .clock: return (x.hoursSinceApheresis(at: now) ?? -1, b) > (y.hoursSinceApheresis(at: now) ?? -1, a)
+                case .clock:
+                    return (x.hoursSinceApheresis(at: now) ?? -1, b) > (y.hoursSinceApheresis(at: now) ?? -1, a)
                 }
             }
         }
@@ -356,7 +361,8 @@ public struct WorkstationState: Equatable, Sendable {
     }
 
     static func weight(_ entry: QueueEntry) -> Int {
-        entry.open[.critical, default: 0] * 10_000 + entry.open[.major, default: 0] * 100 + entry.open[.minor, default: 0]
+        entry.open[.critical, default: 0] * 10_000 + entry.open[.major, default: 0] * 100
+            + entry.open[.minor, default: 0]
     }
 
     /// Follows the queue selection; a different batch starts its other panes at the top.
@@ -392,7 +398,9 @@ public struct WorkstationState: Equatable, Sendable {
         var batchSeqs: Set<Int64>? = nil
         if let batch = query.batch { batchSeqs = Set(desk.batches[batch]?.recordSeqs ?? []) }
         func keep(_ record: Record) -> Bool {
-            if let batch = query.batch, let seqs = batchSeqs, !desk.isRecord(record, about: batch, seqs: seqs) { return false }
+            if let batch = query.batch, let seqs = batchSeqs, !desk.isRecord(record, about: batch, seqs: seqs) {
+                return false
+            }
             return query.matches(record)
         }
         switch auditScope {

@@ -97,7 +97,9 @@ struct CanonicalReaderTests {
             state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
             return Int((state >> 33) % UInt64(bound))
         }
-        let alphabet: [String] = ["a", "é", "\"", "\\", "\n", "\u{1}", "\u{1F}", "\u{7F}", "山", "🧬", "/", " ", "\u{202E}"]
+        let alphabet: [String] = [
+            "a", "é", "\"", "\\", "\n", "\u{1}", "\u{1F}", "\u{7F}", "山", "🧬", "/", " ", "\u{202E}",
+        ]
         func value(_ depth: Int) -> JSONValue {
             switch next(depth > 3 ? 4 : 6) {
             case 0: return .int(Int64(next(2_000_001)) - 1_000_000)

@@ -63,10 +63,14 @@ struct CLI {
 
     /// A journal with administrator `dana` (password `admin-pass-1`) and QA user `qa.anna` (`qa-pass-123`).
     func initialised() throws {
-        let created = try run(["init", "--admin", "dana", "--name", "Dana Whitfield", "--password-stdin"], input: "admin-pass-1\n")
+        let created = try run(
+            ["init", "--admin", "dana", "--name", "Dana Whitfield", "--password-stdin"], input: "admin-pass-1\n")
         precondition(created.status == 0, created.stderr)
         let added = try run(
-            ["user", "add", "qa.anna", "--name", "Anna Kowalczyk", "--role", "qa", "--user", "dana", "--password-stdin"],
+            [
+                "user", "add", "qa.anna", "--name", "Anna Kowalczyk", "--role", "qa", "--user", "dana",
+                "--password-stdin",
+            ],
             input: "admin-pass-1\nqa-pass-123\n")
         precondition(added.status == 0, added.stderr)
         try ownPassword("qa.anna", "qa-pass-123")

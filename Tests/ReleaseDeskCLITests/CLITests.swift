@@ -25,12 +25,15 @@ struct CLITests {
         try python.run()
         python.waitUntilExit()
         #expect(python.terminationStatus == 0)
-        #expect(String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self).hasPrefix("4"))  // created, enrolled twice, and the new user's own password
+        // Created, enrolled twice, and the new user's own password.
+        #expect(String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self).hasPrefix("4"))
         let credentials = try String(contentsOfFile: cli.directory + "/journal.credentials.json", encoding: .utf8)
         #expect(!cli.lines().joined().contains("admin-pass-1"))
         #expect(!credentials.contains("admin-pass-1"))
         #expect(credentials.contains(#""log2_n":17"#))
-        let mode = try FileManager.default.attributesOfItem(atPath: cli.directory + "/journal.credentials.json")[.posixPermissions] as? Int
+        let mode =
+            try FileManager.default.attributesOfItem(atPath: cli.directory + "/journal.credentials.json")[
+                .posixPermissions] as? Int
         #expect(mode == 0o600)
     }
 
@@ -66,7 +69,8 @@ struct CLITests {
         try cli.initialised()
         #expect(try cli.run(["verify"]).status == 0)
         let lines = cli.lines()
-        try (lines.dropLast().joined(separator: "\n") + "\n").write(toFile: cli.journal, atomically: false, encoding: .utf8)
+        try (lines.dropLast().joined(separator: "\n") + "\n").write(
+            toFile: cli.journal, atomically: false, encoding: .utf8)
         let result = try cli.run(["verify"])
         #expect(result.status == 1)
         #expect(result.stdout.contains("history changed since you last saw it at seq \(lines.count)"))
@@ -88,7 +92,8 @@ struct CLITests {
         defer { cli.remove() }
         try cli.initialised()
         for _ in 0..<5 {
-            let result = try cli.run(["user", "list", "--user", "qa.anna", "--password-stdin"], input: "wrong-password\n")
+            let result = try cli.run(
+                ["user", "list", "--user", "qa.anna", "--password-stdin"], input: "wrong-password\n")
             #expect(result.status == 77)
         }
         let right = try cli.run(["user", "list", "--user", "qa.anna", "--password-stdin"], input: "qa-pass-123\n")
@@ -98,10 +103,14 @@ struct CLITests {
         #expect(journal.filter { $0.contains(#""kind":"user.sign_in_failed""#) }.count == 6)
         #expect(journal.contains { $0.contains(#""kind":"user.locked""#) && $0.contains(#""actor":"system""#) })
         let unlocked = try cli.run(
-            ["user", "unlock", "qa.anna", "--reason", "identity confirmed by phone", "--user", "dana", "--password-stdin"],
+            [
+                "user", "unlock", "qa.anna", "--reason", "identity confirmed by phone", "--user", "dana",
+                "--password-stdin",
+            ],
             input: "admin-pass-1\n")
         #expect(unlocked.status == 0)
-        #expect(try cli.run(["user", "list", "--user", "qa.anna", "--password-stdin"], input: "qa-pass-123\n").status == 0)
+        #expect(
+            try cli.run(["user", "list", "--user", "qa.anna", "--password-stdin"], input: "qa-pass-123\n").status == 0)
     }
 
     @Test func onlyAdministratorsEnrolAndTheRefusalIsJournaled() throws {
@@ -125,18 +134,24 @@ struct CLITests {
         defer { cli.remove() }
         try cli.initialised()
         let added = try cli.run(
-            ["user", "add", "qa.eve", "--name", "=HYPERLINK(\"http://x\")", "--role", "qa", "--reason=-\u{1B}]52;c;evil\u{7}",
-             "--user", "dana", "--password-stdin"],
+            [
+                "user", "add", "qa.eve", "--name", "=HYPERLINK(\"http://x\")", "--role", "qa",
+                "--reason=-\u{1B}]52;c;evil\u{7}",
+                "--user", "dana", "--password-stdin",
+            ],
             input: "admin-pass-1\nqa-pass-eve1\n")
         #expect(added.status == 0)
-        let csv = try cli.run(["audit", "--format", "csv", "--user", "dana", "--password-stdin"], input: "admin-pass-1\n")
+        let csv = try cli.run(
+            ["audit", "--format", "csv", "--user", "dana", "--password-stdin"], input: "admin-pass-1\n")
         #expect(csv.status == 0)
         #expect(!csv.stdout.contains("\u{1B}"))
         #expect(!csv.stdout.contains("\u{7}"))
         #expect(csv.stdout.contains("␛]52;c;evil␇"))
         let table = try cli.run(["audit", "--user", "dana", "--password-stdin"], input: "admin-pass-1\n")
         #expect(!table.stdout.contains("\u{1B}"))
-        let jsonl = try cli.run(["audit", "--format", "jsonl", "--kind", "user.*", "--user", "dana", "--password-stdin"], input: "admin-pass-1\n")
+        let jsonl = try cli.run(
+            ["audit", "--format", "jsonl", "--kind", "user.*", "--user", "dana", "--password-stdin"],
+            input: "admin-pass-1\n")
         #expect(!jsonl.stdout.contains("\u{1B}"))
         #expect(jsonl.stdout.split(separator: "\n").count == 4)  // two enrolments, qa.anna's own password, qa.eve
         let python = Process()
@@ -198,17 +213,18 @@ struct CLITests {
         let before = try String(contentsOfFile: cli.journal, encoding: .utf8)
         let bad = cli.directory + "/bad.json"
         try """
-            {"batches": [
-              {"id": "B-1", "product": "KYM-19", "site": "SITE-1", "coi": "COI-1", "patient_weight_kg": "72",
-               "manufacture_start": "2026-01-01T00:00:00Z", "expiry": "2027-01-01",
-               "qc": [{"result_id": "R1", "attribute": "viability", "value": "101.5", "unit": "%", "tested_at": "2026-01-05T00:00:00Z"}]}
-            ]}
-            """.write(toFile: bad, atomically: true, encoding: .utf8)
+        {"batches": [
+          {"id": "B-1", "product": "KYM-19", "site": "SITE-1", "coi": "COI-1", "patient_weight_kg": "72",
+           "manufacture_start": "2026-01-01T00:00:00Z", "expiry": "2027-01-01",
+           "qc": [{"result_id": "R1", "attribute": "viability", "value": "101.5", "unit": "%", "tested_at": "2026-01-05T00:00:00Z"}]}
+        ]}
+        """.write(toFile: bad, atomically: true, encoding: .utf8)
         let result = try cli.run(["import", bad, "--user", "qa.anna", "--password-stdin"], input: "qa-pass-123\n")
         #expect(result.status == 65)
         #expect(result.stderr.contains("bad.json:4: field batches[0].qc[0]: 101.5 % is not a possible percentage"))
         #expect(try String(contentsOfFile: cli.journal, encoding: .utf8) == before)
-        let missing = try cli.run(["import", cli.directory + "/nope.csv", "--user", "qa.anna", "--password-stdin"], input: "qa-pass-123\n")
+        let missing = try cli.run(
+            ["import", cli.directory + "/nope.csv", "--user", "qa.anna", "--password-stdin"], input: "qa-pass-123\n")
         #expect(missing.status == 66)
     }
 
@@ -216,17 +232,23 @@ struct CLITests {
         let cli = CLI()
         defer { cli.remove() }
         try cli.initialised()
-        let files = ["master-data.json", "batches.json", "qc-results.csv", "custody-events.csv"].map { Self.sampleData + "/" + $0 }
-        let imported = try cli.run(["import"] + files + ["--user", "qa.anna", "--password-stdin"], input: "qa-pass-123\n")
+        let files = ["master-data.json", "batches.json", "qc-results.csv", "custody-events.csv"].map {
+            Self.sampleData + "/" + $0
+        }
+        let imported = try cli.run(
+            ["import"] + files + ["--user", "qa.anna", "--password-stdin"], input: "qa-pass-123\n")
         #expect(imported.status == 0, "\(imported.stderr)")
         #expect(cli.lines().contains { $0.contains(#""kind":"import.committed""#) && $0.contains(#""sha256":""#) })
         let queue = try cli.run(["queue", "--json", "--user", "qa.anna", "--password-stdin"], input: "qa-pass-123\n")
         #expect(queue.status == 0)
         let rows = queue.stdout.split(separator: "\n")
         #expect(rows.count >= 35)
-        let review = try cli.run(["review", "CART-26-0021", "--user", "qa.anna", "--password-stdin"], input: "qa-pass-123\n")
+        let review = try cli.run(
+            ["review", "CART-26-0021", "--user", "qa.anna", "--password-stdin"], input: "qa-pass-123\n")
         #expect(review.stdout.contains("OOS viability 76.5 %"))
-        let report = try cli.run(["report", "CART-26-0021", "--format", "json", "--user", "qa.anna", "--password-stdin"], input: "qa-pass-123\n")
+        let report = try cli.run(
+            ["report", "CART-26-0021", "--format", "json", "--user", "qa.anna", "--password-stdin"],
+            input: "qa-pass-123\n")
         #expect(report.status == 0)
         #expect(try cli.run(["verify"]).status == 0)
     }

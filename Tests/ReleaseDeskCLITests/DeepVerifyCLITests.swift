@@ -42,7 +42,10 @@ struct DeepVerifyCLITests {
         let batch = try Release.readyBatches(cli, journal).first!
         try Release.reviewTrail(cli, journal, batch)
         let certified = try cli.run(
-            ["--journal", journal, "--user", "qp.maria", "--password-stdin", "certify", batch, "--reason", "all gates closed"]
+            [
+                "--journal", journal, "--user", "qp.maria", "--password-stdin", "certify", batch, "--reason",
+                "all gates closed",
+            ]
                 + Release.answers, input: "demo-qp-maria\n")
         precondition(certified.status == 0, certified.stderr)
         return (journal, batch)
@@ -101,8 +104,12 @@ struct DeepVerifyCLITests {
         #expect(finding?["line"] as? Int == certification + 1)
         #expect(finding?["batch"] as? String == batch)
         #expect((finding?["problem"] as? String)?.contains("subject_sha256") == true)
-        let text = try cli.run(["--journal", journal, "verify", "--deep"], extraEnvironment: ["XDG_STATE_HOME": cli.directory + "/s2"])
-        #expect(text.stdout.contains("signature MISMATCH at line \(certification + 1), record \(certification + 1) (batch.certified, batch \(batch))"))
+        let text = try cli.run(
+            ["--journal", journal, "verify", "--deep"], extraEnvironment: ["XDG_STATE_HOME": cli.directory + "/s2"])
+        #expect(
+            text.stdout.contains(
+                "signature MISMATCH at line \(certification + 1), record \(certification + 1) (batch.certified, batch \(batch))"
+            ))
     }
 
     @Test func aZeroedSubjectDigestIsCaught() throws {
@@ -128,7 +135,10 @@ struct DeepVerifyCLITests {
         let (journal, batch) = try Self.certified(cli)
         let other = try Release.readyBatches(cli, journal).first { $0 != batch }!
         let held = try cli.run(
-            ["--journal", journal, "--user", "qp.maria", "--password-stdin", "hold", other, "--reason", "complaint under review"],
+            [
+                "--journal", journal, "--user", "qp.maria", "--password-stdin", "hold", other, "--reason",
+                "complaint under review",
+            ],
             input: "demo-qp-maria\n")
         #expect(held.status == 0, "\(held.stderr)")
         var forged = try ForgedJournal(path: journal)

@@ -15,7 +15,9 @@ struct EventTimeCLITests {
         let cli = CLI()
         defer { cli.remove() }
         try cli.initialised()
-        let master = try cli.run(["import", Self.sampleData + "/master-data.json", "--user", "qa.anna", "--password-stdin"], input: "qa-pass-123\n")
+        let master = try cli.run(
+            ["import", Self.sampleData + "/master-data.json", "--user", "qa.anna", "--password-stdin"],
+            input: "qa-pass-123\n")
         #expect(master.status == 0, "\(master.stderr)")
         let tomorrow = String(ISO8601DateFormatter().string(from: Date().addingTimeInterval(86_400)))
         let files: [(String, String, String)] = [

@@ -48,13 +48,16 @@ struct HostileTextCLITests {
         try cli.initialised()
         for text in Self.hostile {
             let locked = try cli.run(
-                ["user", "lock", "qa.anna", "--reason=" + text + " x", "--user", "dana", "--password-stdin"], input: "admin-pass-1\n")
+                ["user", "lock", "qa.anna", "--reason=" + text + " x", "--user", "dana", "--password-stdin"],
+                input: "admin-pass-1\n")
             #expect(locked.status == 0, "\(text.debugDescription): \(locked.stderr)")
             let unlocked = try cli.run(
-                ["user", "unlock", "qa.anna", "--reason=" + text + " y", "--user", "dana", "--password-stdin"], input: "admin-pass-1\n")
+                ["user", "unlock", "qa.anna", "--reason=" + text + " y", "--user", "dana", "--password-stdin"],
+                input: "admin-pass-1\n")
             #expect(unlocked.status == 0, "\(text.debugDescription): \(unlocked.stderr)")
         }
-        let csv = try cli.run(["audit", "--format", "csv", "--user", "dana", "--password-stdin"], input: "admin-pass-1\n")
+        let csv = try cli.run(
+            ["audit", "--format", "csv", "--user", "dana", "--password-stdin"], input: "admin-pass-1\n")
         #expect(csv.status == 0)
         let file = cli.directory + "/audit.csv"
         try csv.stdout.write(toFile: file, atomically: true, encoding: .utf8)
@@ -76,7 +79,9 @@ struct HostileTextCLITests {
         defer { cli.remove() }
         try cli.initialised()
         let reason = "\u{301}\u{302}locked for review "
-        let locked = try cli.run(["user", "lock", "qa.anna", "--reason=" + reason, "--user", "dana", "--password-stdin"], input: "admin-pass-1\n")
+        let locked = try cli.run(
+            ["user", "lock", "qa.anna", "--reason=" + reason, "--user", "dana", "--password-stdin"],
+            input: "admin-pass-1\n")
         #expect(locked.status == 0, "\(locked.stderr)")
         let record = try #require(cli.lines().last { $0.contains(#""kind":"user.locked""#) })
         let body = try #require(
@@ -84,18 +89,22 @@ struct HostileTextCLITests {
         #expect(body["reason"] as? String == reason)
 
         // The reproduction as reported: comment --text=VALUE, VALUE starting with a combining mark.
-        let unlocked = try cli.run(["user", "unlock", "qa.anna", "--reason", "review done", "--user", "dana", "--password-stdin"], input: "admin-pass-1\n")
+        let unlocked = try cli.run(
+            ["user", "unlock", "qa.anna", "--reason", "review done", "--user", "dana", "--password-stdin"],
+            input: "admin-pass-1\n")
         #expect(unlocked.status == 0, "\(unlocked.stderr)")
         let batch = cli.directory + "/batch.json"
         try """
-            {"batches": [{"id": "B-1", "product": "KYM-19", "site": "SITE-1", "coi": "COI-1", "patient_weight_kg": "72",
-              "apheresis_at": "2026-01-01T08:00:00Z", "manufacture_start": "2026-01-02T08:00:00Z", "expiry": "2030-01-01"}]}
-            """.write(toFile: batch, atomically: true, encoding: .utf8)
+        {"batches": [{"id": "B-1", "product": "KYM-19", "site": "SITE-1", "coi": "COI-1", "patient_weight_kg": "72",
+          "apheresis_at": "2026-01-01T08:00:00Z", "manufacture_start": "2026-01-02T08:00:00Z", "expiry": "2030-01-01"}]}
+        """.write(toFile: batch, atomically: true, encoding: .utf8)
         let imported = try cli.run(
-            ["import", Self.sampleData + "/master-data.json", batch, "--user", "qa.anna", "--password-stdin"], input: "qa-pass-123\n")
+            ["import", Self.sampleData + "/master-data.json", batch, "--user", "qa.anna", "--password-stdin"],
+            input: "qa-pass-123\n")
         #expect(imported.status == 0, "\(imported.stderr)")
         let text = "\u{301}\u{20DD} note, kept as typed\t"
-        let commented = try cli.run(["comment", "B-1", "--text=" + text, "--user", "qa.anna", "--password-stdin"], input: "qa-pass-123\n")
+        let commented = try cli.run(
+            ["comment", "B-1", "--text=" + text, "--user", "qa.anna", "--password-stdin"], input: "qa-pass-123\n")
         #expect(commented.status == 0, "\(commented.stderr)")
         let comment = try #require(cli.lines().last { $0.contains(#""kind":"batch.commented""#) })
         let commentBody = try #require(
@@ -109,7 +118,9 @@ struct HostileTextCLITests {
         try cli.initialised()
         for reason in ["   ", "\u{200B}\u{FEFF}", "\u{3164}\u{2800}", "\u{301}"] {
             let before = cli.lines().count
-            let locked = try cli.run(["user", "lock", "qa.anna", "--reason", reason, "--user", "dana", "--password-stdin"], input: "admin-pass-1\n")
+            let locked = try cli.run(
+                ["user", "lock", "qa.anna", "--reason", reason, "--user", "dana", "--password-stdin"],
+                input: "admin-pass-1\n")
             #expect(locked.status == 1, "\(reason.debugDescription): \(locked.stderr)")
             #expect(locked.stderr.contains("visible text"))
             let added = cli.lines().dropFirst(before)
@@ -117,7 +128,10 @@ struct HostileTextCLITests {
             #expect(added.first?.contains(#""gate":"reason""#) == true)
         }
         let imported = try cli.run(
-            ["import", Self.sampleData + "/master-data.json", "--reason", "\u{2060}\t", "--user", "qa.anna", "--password-stdin"],
+            [
+                "import", Self.sampleData + "/master-data.json", "--reason", "\u{2060}\t", "--user", "qa.anna",
+                "--password-stdin",
+            ],
             input: "qa-pass-123\n")
         #expect(imported.status == 1, "\(imported.stderr)")
         #expect(cli.lines().last?.contains(#""gate":"reason""#) == true)
@@ -131,14 +145,21 @@ struct HostileTextCLITests {
         let files: [(String, [UInt8], String)] = [
             (
                 "number.json",
-                Array(#"{"sites": [{"id": 26.5, "name": "x", "kind": "cmo", "agreement": {"notify_critical_hours": 1, "notify_major_hours": 1, "notify_minor_hours": 1}}]}"#.utf8),
+                Array(
+                    #"{"sites": [{"id": 26.5, "name": "x", "kind": "cmo", "agreement": {"notify_critical_hours": 1, "notify_major_hours": 1, "notify_minor_hours": 1}}]}"#
+                        .utf8),
                 "number.json:1: field sites[0].id: must be a string, not the number 26.5"
             ),
             (
-                "cr.csv", Array("batch,event_id,event,at,location,holder\nB-1,E1,received,2026-03-01T08:00:00Z,dock\r2,qc\n".utf8),
+                "cr.csv",
+                Array(
+                    "batch,event_id,event,at,location,holder\nB-1,E1,received,2026-03-01T08:00:00Z,dock\r2,qc\n".utf8),
                 "cr.csv:2: field location: a carriage return (CR) inside an unquoted cell (column 42)"
             ),
-            ("utf16.json", #"{"batches": []}"#.utf8.flatMap { [$0, 0] as [UInt8] }, "utf16.json:1: the file is UTF-16 (little-endian"),
+            (
+                "utf16.json", #"{"batches": []}"#.utf8.flatMap { [$0, 0] as [UInt8] },
+                "utf16.json:1: the file is UTF-16 (little-endian"
+            ),
             ("key.json", Array("{\"batches\": [{\"id\": \"B-1\",\n \"coi\"".utf8), "key.json:2: field batches[0].coi:"),
         ]
         let before = try Self.sha256(cli.journal)

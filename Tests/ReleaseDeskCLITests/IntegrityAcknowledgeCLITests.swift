@@ -18,7 +18,9 @@ struct IntegrityAcknowledgeCLITests {
         let annaState = ["XDG_STATE_HOME": cli.directory + "/anna-state"]
         #expect(try cli.run(["verify"]).status == 0)
         #expect(try cli.run(["verify"], extraEnvironment: annaState).status == 0)
-        let noAlarm = try cli.run(["integrity", "acknowledge", "--finding", "x", "--user", "dana", "--password-stdin"], input: "admin-pass-1\n")
+        let noAlarm = try cli.run(
+            ["integrity", "acknowledge", "--finding", "x", "--user", "dana", "--password-stdin"],
+            input: "admin-pass-1\n")
         #expect(noAlarm.status == 1)
         #expect(noAlarm.stderr.contains("no integrity alarm to acknowledge"))
 
@@ -35,14 +37,18 @@ struct IntegrityAcknowledgeCLITests {
         #expect(alarmed.status == 1)
         #expect((Self.json(alarmed.stdout)["witness"] as? [String: Any])?["status"] as? String == "changed")
         let lock = try cli.run(
-            ["user", "lock", "qa.anna", "--reason", "test", "--user", "dana", "--password-stdin"], input: "admin-pass-1\n")
+            ["user", "lock", "qa.anna", "--reason", "test", "--user", "dana", "--password-stdin"],
+            input: "admin-pass-1\n")
         #expect(lock.status == 1)
         #expect(lock.stderr.contains("integrity alarm"))
         let before = cli.lines().count
 
         let acknowledged = try cli.run(
-            ["integrity", "acknowledge", "--finding", "restored the enrolment record from the paper form; name corrected",
-             "--user", "dana", "--password-stdin"], input: "admin-pass-1\n")
+            [
+                "integrity", "acknowledge", "--finding",
+                "restored the enrolment record from the paper form; name corrected",
+                "--user", "dana", "--password-stdin",
+            ], input: "admin-pass-1\n")
         #expect(acknowledged.status == 0, "\(acknowledged.stderr)")
         #expect(acknowledged.stderr.contains("You are about to sign:"))
         #expect(acknowledged.stdout.contains("acknowledged the integrity alarm at witness seq \(last + 1)"))
@@ -66,12 +72,16 @@ struct IntegrityAcknowledgeCLITests {
         #expect(try cli.run(["verify", "--json"], extraEnvironment: annaState).status == 0)
         // Only an administrator acknowledges.
         let byQA = try cli.run(
-            ["integrity", "acknowledge", "--finding", "x", "--witness-seq", String(last + 1), "--witness-hash", oldHead, "--user",
-             "qa.anna", "--password-stdin"], input: "qa-pass-123\n", extraEnvironment: annaState)
+            [
+                "integrity", "acknowledge", "--finding", "x", "--witness-seq", String(last + 1), "--witness-hash",
+                oldHead, "--user",
+                "qa.anna", "--password-stdin",
+            ], input: "qa-pass-123\n", extraEnvironment: annaState)
         #expect(byQA.status == 77)
         #expect(byQA.stderr.contains("role"))
         let lockedNow = try cli.run(
-            ["user", "lock", "qa.anna", "--reason", "test", "--user", "dana", "--password-stdin"], input: "admin-pass-1\n")
+            ["user", "lock", "qa.anna", "--reason", "test", "--user", "dana", "--password-stdin"],
+            input: "admin-pass-1\n")
         #expect(lockedNow.status == 0, "\(lockedNow.stderr)")
     }
 
@@ -88,7 +98,8 @@ struct IntegrityAcknowledgeCLITests {
         #expect(record["kind"] == "action.refused")
         #expect(record["body"]?["batch"] == .string(batch))
         let audit = try cli.run(
-            ["--journal", journal, "--user", "qa.anna", "--password-stdin", "audit", "--batch", batch], input: "demo-qa-anna\n")
+            ["--journal", journal, "--user", "qa.anna", "--password-stdin", "audit", "--batch", batch],
+            input: "demo-qa-anna\n")
         #expect(audit.status == 0)
         #expect(audit.stdout.contains("refused batch.certify at gate role"))
     }

@@ -95,7 +95,8 @@ struct IntegrityOnReadTests {
     }
 
     /// Every command exits 1, shows nothing on stdout, writes nothing, and says `expected` on stderr.
-    static func expectRefusedEverywhere(_ cli: CLI, _ journal: String, batch: String, saying expected: [String]) throws {
+    static func expectRefusedEverywhere(_ cli: CLI, _ journal: String, batch: String, saying expected: [String]) throws
+    {
         let before = try Data(contentsOf: URL(fileURLWithPath: journal))
         for command in commands(batch: batch) {
             let result = try run(cli, journal, command)

@@ -19,7 +19,8 @@ struct PAMCLITests {
         try! FileManager.default.createDirectory(atPath: pam, withIntermediateDirectories: true)
         try! "auth required pam_permit.so\naccount required pam_permit.so\n".write(
             toFile: pam + "/releasedesk", atomically: true, encoding: .utf8)
-        try! "auth required pam_deny.so\naccount required pam_deny.so\n".write(toFile: pam + "/deny", atomically: true, encoding: .utf8)
+        try! "auth required pam_deny.so\naccount required pam_deny.so\n".write(
+            toFile: pam + "/deny", atomically: true, encoding: .utf8)
         return (cli, ["RELEASEDESK_TEST_PAM_CONFDIR": pam])
     }
 
@@ -34,12 +35,16 @@ struct PAMCLITests {
     func initEnrolAndSignInThroughPAMWithoutACredentialFile() throws {
         let (cli, pam) = cli()
         defer { cli.remove() }
-        let created = try cli.run(["init", "--auth", "pam", "--admin", "dana", "--name", "Dana Whitfield"], extraEnvironment: pam)
+        let created = try cli.run(
+            ["init", "--auth", "pam", "--admin", "dana", "--name", "Dana Whitfield"], extraEnvironment: pam)
         #expect(created.status == 0, "\(created.stderr)")
         #expect(!FileManager.default.fileExists(atPath: cli.directory + "/journal.credentials.json"))
         // Only the administrator's password is read: PAM keeps the new user's.
         let added = try cli.run(
-            ["user", "add", "anna", "--name", "Anna Kowalczyk", "--role", "qa", "--user", "dana", "--password-stdin", "--auth", "pam"],
+            [
+                "user", "add", "anna", "--name", "Anna Kowalczyk", "--role", "qa", "--user", "dana", "--password-stdin",
+                "--auth", "pam",
+            ],
             input: "dana-os-password\n", extraEnvironment: pam)
         #expect(added.status == 0, "\(added.stderr)")
         let listed = try cli.run(
@@ -48,7 +53,8 @@ struct PAMCLITests {
         #expect(listed.status == 0, "\(listed.stderr)")
         #expect(listed.stdout.contains("Anna Kowalczyk"))
         // The local credential file has no entry for anna, so local authentication refuses her.
-        let local = try cli.run(["user", "list", "--user", "anna", "--password-stdin"], input: "anna-os-password\n", extraEnvironment: pam)
+        let local = try cli.run(
+            ["user", "list", "--user", "anna", "--password-stdin"], input: "anna-os-password\n", extraEnvironment: pam)
         #expect(local.status == 77)
         #expect(!cli.lines().joined().contains("os-password"))
     }
@@ -60,7 +66,8 @@ struct PAMCLITests {
         try cli.initialised()
         _ = writeConfig(cli, "# site\nauth = \"pam\"\npam_service = \"deny\"\n")
         for attempt in 1...5 {
-            let denied = try cli.run(["queue", "--user", "qa.anna", "--password-stdin"], input: "qa-pass-123\n", extraEnvironment: pam)
+            let denied = try cli.run(
+                ["queue", "--user", "qa.anna", "--password-stdin"], input: "qa-pass-123\n", extraEnvironment: pam)
             #expect(denied.status == 77, "attempt \(attempt): \(denied.stderr)")
         }
         let lines = cli.lines()
@@ -68,7 +75,8 @@ struct PAMCLITests {
         #expect(lines.contains { $0.contains(#""kind":"user.locked""#) && $0.contains(#""user":"qa.anna""#) })
         // Even with the local password, which is right, the account stays locked.
         let locked = try cli.run(
-            ["queue", "--user", "qa.anna", "--password-stdin", "--auth", "local"], input: "qa-pass-123\n", extraEnvironment: pam)
+            ["queue", "--user", "qa.anna", "--password-stdin", "--auth", "local"], input: "qa-pass-123\n",
+            extraEnvironment: pam)
         #expect(locked.status == 77)
         #expect(locked.stderr.contains("locked"))
     }
@@ -95,7 +103,8 @@ struct PAMCLITests {
         #expect(result.status == 78)
         #expect(result.stderr.contains("\(path):3: pam_servise: unknown key"))
         _ = writeConfig(cli, "auth = \"local\"\n")
-        let badValue = try cli.run(["queue", "--user", "dana", "--password-stdin", "--auth", "kerberos"], input: "admin-pass-1\n")
+        let badValue = try cli.run(
+            ["queue", "--user", "dana", "--password-stdin", "--auth", "kerberos"], input: "admin-pass-1\n")
         #expect(badValue.status == 78)
         #expect(badValue.stderr.contains("--auth: must be local or pam"))
     }

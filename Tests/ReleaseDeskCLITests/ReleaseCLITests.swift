@@ -27,7 +27,9 @@ struct ReleaseCLITests {
     }
 
     static func readyBatches(_ cli: CLI, _ journal: String) throws -> [String] {
-        let queue = try cli.run(["--journal", journal, "--user", "qp.maria", "--password-stdin", "queue", "--json"], input: "demo-qp-maria\n")
+        let queue = try cli.run(
+            ["--journal", journal, "--user", "qp.maria", "--password-stdin", "queue", "--json"],
+            input: "demo-qp-maria\n")
         return queue.stdout.split(separator: "\n").compactMap { line in
             guard let object = try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any],
                 object["status"] as? String == "ready-for-qp"
@@ -39,14 +41,19 @@ struct ReleaseCLITests {
     /// The supervisor reviews the batch's audit trail (a certification gate).
     static func reviewTrail(_ cli: CLI, _ journal: String, _ batch: String) throws {
         let reviewed = try cli.run(
-            ["--journal", journal, "--user", "sup.kenji", "--password-stdin", "audit-review", batch, "--reason", "trail read"],
+            [
+                "--journal", journal, "--user", "sup.kenji", "--password-stdin", "audit-review", batch, "--reason",
+                "trail read",
+            ],
             input: "demo-sup-kenji\n")
         precondition(reviewed.status == 0, reviewed.stderr)
     }
 
     static func lines(_ journal: String) -> [[String: Any]] {
         let text = (try? String(contentsOfFile: journal, encoding: .utf8)) ?? ""
-        return text.split(separator: "\n").compactMap { try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any] }
+        return text.split(separator: "\n").compactMap {
+            try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any]
+        }
     }
 
     @Test func certificationSignsTheSHA256OfTheReportAndIsRefusedToQAAndASecondTime() throws {
@@ -55,24 +62,30 @@ struct ReleaseCLITests {
         let journal = try Self.demo(cli)
         let batch = try Self.readyBatches(cli, journal).first!
         let unreviewed = try cli.run(
-            ["--journal", journal, "--user", "qp.maria", "--password-stdin", "certify", batch, "--reason", "too early"] + Self.answers,
+            ["--journal", journal, "--user", "qp.maria", "--password-stdin", "certify", batch, "--reason", "too early"]
+                + Self.answers,
             input: "demo-qp-maria\n")
         #expect(unreviewed.status == 1)
         #expect(unreviewed.stderr.contains("audit-trail-review"))
         try Self.reviewTrail(cli, journal, batch)
         let byQA = try cli.run(
-            ["--journal", journal, "--user", "qa.anna", "--password-stdin", "certify", batch, "--reason", "ok"] + Self.answers,
+            ["--journal", journal, "--user", "qa.anna", "--password-stdin", "certify", batch, "--reason", "ok"]
+                + Self.answers,
             input: "demo-qa-anna\n")
         #expect(byQA.status == 77)
         #expect(byQA.stderr.contains("refused (role)"))
         // The refused attempt is part of the batch's trail, so the report is taken after it.
         let report = try cli.run(
-            ["--journal", journal, "--user", "qp.maria", "--password-stdin", "report", batch, "--format", "json"], input: "demo-qp-maria\n")
+            ["--journal", journal, "--user", "qp.maria", "--password-stdin", "report", batch, "--format", "json"],
+            input: "demo-qp-maria\n")
         let line = report.stdout.hasSuffix("\n") ? String(report.stdout.dropLast()) : report.stdout
         let expected = SHA.hex(of: line)
 
         let certified = try cli.run(
-            ["--journal", journal, "--user", "qp.maria", "--password-stdin", "certify", batch, "--reason", "all gates closed"]
+            [
+                "--journal", journal, "--user", "qp.maria", "--password-stdin", "certify", batch, "--reason",
+                "all gates closed",
+            ]
                 + Self.answers, input: "demo-qp-maria\n")
         #expect(certified.status == 0, "\(certified.stderr)")
         #expect(certified.stderr.contains("You are about to sign:"))
@@ -85,13 +98,15 @@ struct ReleaseCLITests {
         #expect(signature["name"] as? String == "María José Fernández")
 
         let again = try cli.run(
-            ["--journal", journal, "--user", "qp.maria", "--password-stdin", "certify", batch, "--reason", "again"] + Self.answers,
+            ["--journal", journal, "--user", "qp.maria", "--password-stdin", "certify", batch, "--reason", "again"]
+                + Self.answers,
             input: "demo-qp-maria\n")
         #expect(again.status == 1)
         #expect(again.stderr.contains("state-changed"))
         let kinds = Self.lines(journal).map { $0["kind"] as? String ?? "" }
         #expect(kinds.filter { $0 == "action.refused" }.count == 3)
-        let register = try cli.run(["--journal", journal, "--user", "qp.maria", "--password-stdin", "register"], input: "demo-qp-maria\n")
+        let register = try cli.run(
+            ["--journal", journal, "--user", "qp.maria", "--password-stdin", "register"], input: "demo-qp-maria\n")
         #expect(register.stdout.contains("\(batch)  CERTIFIED  signed by María José Fernández (qp.maria)"))
         #expect(try cli.run(["verify", "--journal", journal]).status == 0)
     }
@@ -107,7 +122,11 @@ struct ReleaseCLITests {
             let processes = (0..<2).map { _ in
                 let p = Process()
                 p.executableURL = URL(fileURLWithPath: CLI.binary)
-                p.arguments = ["--journal", journal, "--user", "qp.maria", "--password-stdin", "certify", batch, "--reason", "race"] + Self.answers
+                p.arguments =
+                    [
+                        "--journal", journal, "--user", "qp.maria", "--password-stdin", "certify", batch, "--reason",
+                        "race",
+                    ] + Self.answers
                 p.environment = cli.environment
                 let input = Pipe()
                 p.standardInput = input
@@ -150,8 +169,12 @@ struct ReleaseCLITests {
                 "--description", formula, "--reason", formula,
             ], input: "demo-qa-anna\n")
         #expect(opened.status == 0, "\(opened.stderr)")
-        let csv = try cli.run(["--journal", journal, "--user", "sup.kenji", "--password-stdin", "audit", "--format", "csv"], input: "demo-sup-kenji\n")
-        let jsonl = try cli.run(["--journal", journal, "--user", "sup.kenji", "--password-stdin", "audit", "--format", "jsonl"], input: "demo-sup-kenji\n")
+        let csv = try cli.run(
+            ["--journal", journal, "--user", "sup.kenji", "--password-stdin", "audit", "--format", "csv"],
+            input: "demo-sup-kenji\n")
+        let jsonl = try cli.run(
+            ["--journal", journal, "--user", "sup.kenji", "--password-stdin", "audit", "--format", "jsonl"],
+            input: "demo-sup-kenji\n")
         #expect(csv.status == 0 && jsonl.status == 0)
         try csv.stdout.write(toFile: cli.directory + "/audit.csv", atomically: true, encoding: .utf8)
         try jsonl.stdout.write(toFile: cli.directory + "/audit.jsonl", atomically: true, encoding: .utf8)

@@ -34,13 +34,15 @@ struct ReportCopyCLITests {
 
     func report(_ cli: CLI, _ journal: String, _ batch: String, _ format: String) throws -> String {
         let out = try cli.run(
-            ["--journal", journal, "--user", "qa.anna", "--password-stdin", "report", batch, "--format", format], input: "demo-qa-anna\n")
+            ["--journal", journal, "--user", "qa.anna", "--password-stdin", "report", batch, "--format", format],
+            input: "demo-qa-anna\n")
         #expect(out.status == 0, "\(out.stderr)")
         return out.stdout
     }
 
     func qa(_ cli: CLI, _ journal: String, _ arguments: [String]) throws {
-        let out = try cli.run(["--journal", journal, "--user", "qa.anna", "--password-stdin"] + arguments, input: "demo-qa-anna\n")
+        let out = try cli.run(
+            ["--journal", journal, "--user", "qa.anna", "--password-stdin"] + arguments, input: "demo-qa-anna\n")
         #expect(out.status == 0, "\(out.stderr)")
     }
 
@@ -73,7 +75,9 @@ struct ReportCopyCLITests {
         let corrected = try report(cli, journal, "CART-26-0023", "text")
         #expect(corrected.contains("◆ QC R-CART-26-0023-12 viability value:"))
         #expect(corrected.contains("why: \"transcription error in LIMS entry corrected after second-person check\""))
-        #expect(try report(cli, journal, batch, "text").contains("supersedes seq \((retest["seq"] as? NSNumber)!.int64Value) (retest-requested)"))
+        #expect(
+            try report(cli, journal, batch, "text").contains(
+                "supersedes seq \((retest["seq"] as? NSNumber)!.int64Value) (retest-requested)"))
         #expect(try cli.run(["--journal", journal, "verify"]).status == 0)
     }
 }

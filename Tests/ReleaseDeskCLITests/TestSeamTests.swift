@@ -52,7 +52,8 @@ struct TestSeamTests {
             try cli.initialised()
             let result = try Self.lock(cli, ["RELEASEDESK_FAULT": "open:1:EIO"])
             #expect(result.status == 74)
-            #expect(result.stderr.contains("open on") && result.stderr.contains("Input/output error"), "\(result.stderr)")
+            #expect(
+                result.stderr.contains("open on") && result.stderr.contains("Input/output error"), "\(result.stderr)")
             #expect(try Self.lock(cli, [:]).status == 0)  // the same command without the fault
         }
     #else

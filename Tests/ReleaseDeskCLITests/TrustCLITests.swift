@@ -14,13 +14,19 @@ struct TrustCLITests {
         "admin": "demo-admin-1",
     ]
 
-    static func run(_ cli: CLI, _ journal: String, as user: String, _ arguments: [String], input extra: String = "") throws -> CLI.Result {
-        try cli.run(["--journal", journal, "--user", user, "--password-stdin"] + arguments, input: passwords[user]! + "\n" + extra)
+    static func run(_ cli: CLI, _ journal: String, as user: String, _ arguments: [String], input extra: String = "")
+        throws -> CLI.Result
+    {
+        try cli.run(
+            ["--journal", journal, "--user", user, "--password-stdin"] + arguments,
+            input: passwords[user]! + "\n" + extra)
     }
 
     static func refusals(_ journal: String, gate: String) -> Int {
-        R.lines(journal).filter { $0["kind"] as? String == "action.refused" && ($0["body"] as? [String: Any])?["gate"] as? String == gate }
-            .count
+        R.lines(journal).filter {
+            $0["kind"] as? String == "action.refused" && ($0["body"] as? [String: Any])?["gate"] as? String == gate
+        }
+        .count
     }
 
     /// The viability result id behind the OOS exception, from `review --json`.
@@ -35,14 +41,16 @@ struct TrustCLITests {
     static func state(of exception: String, _ cli: CLI, _ journal: String) throws -> String? {
         let review = try run(cli, journal, as: "qa.anna", ["review", batch, "--json"])
         let object = try JSONSerialization.jsonObject(with: Data(review.stdout.utf8)) as! [String: Any]
-        return (object["exceptions"] as! [[String: Any]]).first { $0["id"] as? String == exception }?["state"] as? String
+        return (object["exceptions"] as! [[String: Any]]).first { $0["id"] as? String == exception }?["state"]
+            as? String
     }
 
     @Test func anOOSResultIsRefusedAsNoImpactAndTheRefusalIsJournaled() throws {
         let cli = CLI()
         defer { cli.remove() }
         let journal = try R.demo(cli)
-        let justified = try Self.run(cli, journal, as: "qa.anna", ["disposition", Self.batch, Self.oos, "--justify", "--reason", "no impact"])
+        let justified = try Self.run(
+            cli, journal, as: "qa.anna", ["disposition", Self.batch, Self.oos, "--justify", "--reason", "no impact"])
         #expect(justified.status == 1)
         #expect(justified.stderr.contains("oos"))
         #expect(Self.refusals(journal, gate: "oos") == 1)
@@ -56,21 +64,28 @@ struct TrustCLITests {
         defer { cli.remove() }
         let journal = try R.demo(cli)
         let result = try Self.oosResult(cli, journal)
-        let noCause = try Self.run(cli, journal, as: "qa.ben", ["oos-investigation", Self.batch, result, "--invalidate", "--cause", " \u{200B} ", "--reason", "LI-7"])
+        let noCause = try Self.run(
+            cli, journal, as: "qa.ben",
+            ["oos-investigation", Self.batch, result, "--invalidate", "--cause", " \u{200B} ", "--reason", "LI-7"])
         #expect(noCause.status == 1)
         #expect(noCause.stderr.contains("cause"))
         let invalidated = try Self.run(
             cli, journal, as: "qa.ben",
-            ["oos-investigation", Self.batch, result, "--invalidate", "--cause", "pipetting error (LI-7)", "--reason", "phase I complete"])
+            [
+                "oos-investigation", Self.batch, result, "--invalidate", "--cause", "pipetting error (LI-7)",
+                "--reason", "phase I complete",
+            ])
         #expect(invalidated.status == 0, "\(invalidated.stderr)")
         #expect(invalidated.stdout.contains("meaning: reviewed"))
         #expect(try Self.state(of: Self.oos, cli, journal) == "invalidated")
         // A re-test imported afterwards counts; the invalidated result stays in the exception.
         let csv = cli.directory + "/retest.csv"
         let tested = ISO8601DateFormatter().string(from: Date().addingTimeInterval(-3600))
-        try "batch,result_id,attribute,value,unit,tested_at,status,correction_reason\n\(Self.batch),\(result)-RT,viability,86.0,%,\(tested),final,\n"
+        try
+            "batch,result_id,attribute,value,unit,tested_at,status,correction_reason\n\(Self.batch),\(result)-RT,viability,86.0,%,\(tested),final,\n"
             .write(toFile: csv, atomically: true, encoding: .utf8)
-        let imported = try Self.run(cli, journal, as: "qa.anna", ["import", csv, "--reason", "re-test after invalidation"])
+        let imported = try Self.run(
+            cli, journal, as: "qa.anna", ["import", csv, "--reason", "re-test after invalidation"])
         #expect(imported.status == 0, "\(imported.stderr)")
         let review = try Self.run(cli, journal, as: "qa.anna", ["review", Self.batch])
         #expect(review.stdout.contains("\(result)"))
@@ -86,13 +101,16 @@ struct TrustCLITests {
         let journal = try R.demo(cli)
         let result = try Self.oosResult(cli, journal)
         let confirmed = try Self.run(
-            cli, journal, as: "qa.ben", ["oos-investigation", Self.batch, result, "--confirm", "--reason", "no laboratory cause found"])
+            cli, journal, as: "qa.ben",
+            ["oos-investigation", Self.batch, result, "--confirm", "--reason", "no laboratory cause found"])
         #expect(confirmed.status == 0, "\(confirmed.stderr)")
         #expect(try Self.state(of: Self.oos, cli, journal) == "confirmed")
-        let certify = try Self.run(cli, journal, as: "qp.maria", ["certify", Self.batch, "--reason", "try"] + R.answers)
+        let certify = try Self.run(
+            cli, journal, as: "qp.maria", ["certify", Self.batch, "--reason", "try"] + R.answers)
         #expect(certify.status == 1)
         #expect(certify.stderr.contains("oos"))
-        let rejected = try Self.run(cli, journal, as: "qp.maria", ["reject", Self.batch, "--reason", "OOS viability confirmed"])
+        let rejected = try Self.run(
+            cli, journal, as: "qp.maria", ["reject", Self.batch, "--reason", "OOS viability confirmed"])
         #expect(rejected.status == 0, "\(rejected.stderr)")
     }
 
@@ -102,14 +120,19 @@ struct TrustCLITests {
         let journal = try R.demo(cli)
         let opened = try Self.run(
             cli, journal, as: "qa.anna",
-            ["deviation", "open", Self.batch, "--exception", Self.oos, "--exception", Self.oot, "--class", "major", "--title", "Viability OOS",
-             "--description", "76.5 % below 80 %", "--reason", "OOS"])
+            [
+                "deviation", "open", Self.batch, "--exception", Self.oos, "--exception", Self.oot, "--class", "major",
+                "--title", "Viability OOS",
+                "--description", "76.5 % below 80 %", "--reason", "OOS",
+            ])
         #expect(opened.status == 0, "\(opened.stderr)")
-        let own = try Self.run(cli, journal, as: "qa.anna", ["deviation", "approve-classification", "DEV-0001", "--reason", "agreed"])
+        let own = try Self.run(
+            cli, journal, as: "qa.anna", ["deviation", "approve-classification", "DEV-0001", "--reason", "agreed"])
         #expect(own.status == 77)
         #expect(own.stderr.contains("four-eyes"))
         #expect(Self.refusals(journal, gate: "four-eyes") == 1)
-        let second = try Self.run(cli, journal, as: "qa.ben", ["deviation", "approve-classification", "DEV-0001", "--reason", "agreed"])
+        let second = try Self.run(
+            cli, journal, as: "qa.ben", ["deviation", "approve-classification", "DEV-0001", "--reason", "agreed"])
         #expect(second.status == 0, "\(second.stderr)")
     }
 
@@ -118,21 +141,26 @@ struct TrustCLITests {
         defer { cli.remove() }
         let journal = try R.demo(cli)
         let mixed = try Self.run(
-            cli, journal, as: "admin", ["user", "add", "it.qa", "--name", "Mixed Account", "--role", "admin", "--role", "qa"],
+            cli, journal, as: "admin",
+            ["user", "add", "it.qa", "--name", "Mixed Account", "--role", "admin", "--role", "qa"],
             input: "mixed-pass-123\n")
         #expect(mixed.status == 1)
         #expect(mixed.stderr.contains("segregation-of-duties"))
         let added = try Self.run(
-            cli, journal, as: "admin", ["user", "add", "qa.cleo", "--name", "Cleo Nakamura", "--role", "qa", "--reason", "joined QA"],
+            cli, journal, as: "admin",
+            ["user", "add", "qa.cleo", "--name", "Cleo Nakamura", "--role", "qa", "--reason", "joined QA"],
             input: "temp-pass-123\n")
         #expect(added.status == 0, "\(added.stderr)")
-        let early = try cli.run(["--journal", journal, "--user", "qa.cleo", "--password-stdin", "queue"], input: "temp-pass-123\n")
+        let early = try cli.run(
+            ["--journal", journal, "--user", "qa.cleo", "--password-stdin", "queue"], input: "temp-pass-123\n")
         #expect(early.status == 77)
         #expect(early.stderr.contains("temporary-password"))
         let own = try cli.run(
-            ["--journal", journal, "--user", "qa.cleo", "--password-stdin", "user", "passwd"], input: "temp-pass-123\ncleo-own-pass-1\n")
+            ["--journal", journal, "--user", "qa.cleo", "--password-stdin", "user", "passwd"],
+            input: "temp-pass-123\ncleo-own-pass-1\n")
         #expect(own.status == 0, "\(own.stderr)")
-        let after = try cli.run(["--journal", journal, "--user", "qa.cleo", "--password-stdin", "queue"], input: "cleo-own-pass-1\n")
+        let after = try cli.run(
+            ["--journal", journal, "--user", "qa.cleo", "--password-stdin", "queue"], input: "cleo-own-pass-1\n")
         #expect(after.status == 0, "\(after.stderr)")
     }
 
@@ -156,11 +184,13 @@ struct TrustCLITests {
         #expect(early.stdout.contains("full-review:"), "\(early.stdout)")
         let byQP = try Self.run(cli, journal, as: "qp.maria", ["full-review", batch, "--reason", "read"])
         #expect(byQP.status == 77)
-        let full = try Self.run(cli, journal, as: "qa.anna", ["full-review", batch, "--reason", "whole record read, nothing found"])
+        let full = try Self.run(
+            cli, journal, as: "qa.anna", ["full-review", batch, "--reason", "whole record read, nothing found"])
         #expect(full.status == 0, "\(full.stderr)")
         // The full review is part of the batch's trail: the supervisor reviews the trail after it.
         try R.reviewTrail(cli, journal, batch)
-        let certified = try Self.run(cli, journal, as: "qp.maria", ["certify", batch, "--reason", "all gates closed"] + R.answers)
+        let certified = try Self.run(
+            cli, journal, as: "qp.maria", ["certify", batch, "--reason", "all gates closed"] + R.answers)
         #expect(certified.status == 0, "\(certified.stderr)")
     }
 }

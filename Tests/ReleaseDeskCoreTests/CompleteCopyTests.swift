@@ -1,5 +1,5 @@
-import Foundation
 import CanonicalJSON
+import Foundation
 import Testing
 
 @testable import ReleaseDeskCore
@@ -49,31 +49,42 @@ struct CompleteCopyTests {
         var (state, records) = try R.state()
         let b = R.flagged
         try OldAndNewValueTests.importQC(
-            OldAndNewValueTests.header + "\(b),R-\(b)-02,car_positive,23.4,%,2026-01-05T09:30:00Z,final,re-read of the flow plot",
+            OldAndNewValueTests.header
+                + "\(b),R-\(b)-02,car_positive,23.4,%,2026-01-05T09:30:00Z,final,re-read of the flow plot",
             &state, &records)
-        for (kind, reason) in [(DispositionKind.retestRequested, "re-test the retained sample"), (.justified, "re-test within trend")] {
+        for (kind, reason) in [
+            (DispositionKind.retestRequested, "re-test the retained sample"), (.justified, "re-test within trend"),
+        ] {
             try R.run(&state, &records) { s throws(ActionRefusal) in
                 try ReleaseRules.disposition(
-                    batch: b, exception: R.oot, kind: kind, reason: reason, by: "qa.anna", expecting: nil, digest: R.digest, in: s)
+                    batch: b, exception: R.oot, kind: kind, reason: reason, by: "qa.anna", expecting: nil,
+                    digest: R.digest, in: s)
             }
         }
         try R.run(&state, &records) { s throws(ActionRefusal) in
             try ReleaseRules.openDeviation(
                 batch: b, exceptions: [R.oos], classification: .major, title: "Viability below specification",
-                description: "Viability 76.5 % against 80 % at release testing", reason: "OOS needs investigation", by: "qa.anna",
+                description: "Viability 76.5 % against 80 % at release testing", reason: "OOS needs investigation",
+                by: "qa.anna",
                 now: R.now, expecting: nil, digest: R.digest, in: s)
         }
         try R.run(&state, &records) { s throws(ActionRefusal) in
-            try ReleaseRules.approveClassification("DEV-0001", classification: nil, reason: "major confirmed", by: "qa.ben", expecting: nil, digest: R.digest, in: s)
+            try ReleaseRules.approveClassification(
+                "DEV-0001", classification: nil, reason: "major confirmed", by: "qa.ben", expecting: nil,
+                digest: R.digest, in: s)
         }
         let investigation = ReleaseRules.Investigation(
             rootCause: "extended hold before cryopreservation", impact: "dose adjusted; no other batch affected",
-            capa: ["CAPA-2026-004", "CAPA-2026-005"], capaRationale: nil, effectivenessCheck: "hold times of the next 10 batches")
+            capa: ["CAPA-2026-004", "CAPA-2026-005"], capaRationale: nil,
+            effectivenessCheck: "hold times of the next 10 batches")
         try R.run(&state, &records) { s throws(ActionRefusal) in
-            try ReleaseRules.recordInvestigation("DEV-0001", investigation, reason: "investigation complete", by: "qa.anna", expecting: nil, digest: R.digest, in: s)
+            try ReleaseRules.recordInvestigation(
+                "DEV-0001", investigation, reason: "investigation complete", by: "qa.anna", expecting: nil,
+                digest: R.digest, in: s)
         }
         try R.run(&state, &records) { s throws(ActionRefusal) in
-            try ReleaseRules.approve("DEV-0001", reason: "closed after review", by: "qa.ben", expecting: nil, digest: R.digest, in: s)
+            try ReleaseRules.approve(
+                "DEV-0001", reason: "closed after review", by: "qa.ben", expecting: nil, digest: R.digest, in: s)
         }
         try R.run(&state, &records) { s throws(ActionRefusal) in
             try ReleaseRules.comment(batch: b, text: "physician informed of the delay", by: "sup.kenji", in: s)
@@ -85,17 +96,22 @@ struct CompleteCopyTests {
             (.notification(recipient: "competent authority", reference: "NOT-2026-017"), "qa.ben"),
         ] {
             try R.run(&state, &records) { s throws(ActionRefusal) in
-                try ReleaseRules.recordOOSStep(b, step, reason: "Part IV 11.5 step", by: actor, expecting: nil, digest: R.digest, in: s)
+                try ReleaseRules.recordOOSStep(
+                    b, step, reason: "Part IV 11.5 step", by: actor, expecting: nil, digest: R.digest, in: s)
             }
         }
         try R.reviewTrail(b, &state, &records)
         try R.run(&state, &records) { s throws(ActionRefusal) in
-            try ReleaseRules.hold(b, on: true, reason: "awaiting the physician's call", by: "qp.maria", expecting: nil, digest: R.digest, in: s)
+            try ReleaseRules.hold(
+                b, on: true, reason: "awaiting the physician's call", by: "qp.maria", expecting: nil, digest: R.digest,
+                in: s)
         }
         let ready = R.readyBatch(state)
         try R.reviewTrail(ready, &state, &records)
         try R.run(&state, &records) { s throws(ActionRefusal) in
-            try ReleaseRules.certify(ready, answers: R.yes, reason: "all gates closed", by: "qp.maria", now: R.now, expecting: nil, digest: R.digest, in: s)
+            try ReleaseRules.certify(
+                ready, answers: R.yes, reason: "all gates closed", by: "qp.maria", now: R.now, expecting: nil,
+                digest: R.digest, in: s)
         }
         return (state, b, ready)
     }

@@ -38,10 +38,14 @@ struct DisplayWidthGlibcTests {
                 let product = DisplayWidth.of(scalar)
                 let glibc = Self.wcwidth(Int32(bitPattern: v))
                 if Int(glibc) == product || Self.allowedDifference(v, product: product, glibc: glibc) { continue }
-                if differences.count < 20 { differences.append("U+\(String(v, radix: 16, uppercase: true)): \(product) vs \(glibc)") }
+                if differences.count < 20 {
+                    differences.append("U+\(String(v, radix: 16, uppercase: true)): \(product) vs \(glibc)")
+                }
             }
             #expect(checked == 0x110000 - 0x800)
-            #expect(differences.isEmpty, "DisplayWidth differs from wcwidth() (\(DisplayWidth.tableSource)): \(differences)")
+            #expect(
+                differences.isEmpty, "DisplayWidth differs from wcwidth() (\(DisplayWidth.tableSource)): \(differences)"
+            )
         }
     #endif
 

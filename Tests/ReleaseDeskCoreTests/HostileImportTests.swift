@@ -8,18 +8,22 @@ import Testing
 @Suite("Hostile import files")
 struct HostileImportTests {
     func problems(_ name: String, _ bytes: [UInt8]) -> [ImportProblem] {
-        if case .failure(let found) = ImportParser.parse(file: name, sha256: "0", bytes: bytes) { return found.problems }
+        if case .failure(let found) = ImportParser.parse(file: name, sha256: "0", bytes: bytes) {
+            return found.problems
+        }
         return []
     }
 
     func problems(_ name: String, _ text: String) -> [ImportProblem] { problems(name, Array(text.utf8)) }
 
-    static let site = #"{"sites": [{"id": "S-1", "name": "Leiden", "kind": "in-house", "agreement": {"notify_critical_hours": 24, "notify_major_hours": 72, "notify_minor_hours": 240}}]}"#
+    static let site =
+        #"{"sites": [{"id": "S-1", "name": "Leiden", "kind": "in-house", "agreement": {"notify_critical_hours": 24, "notify_major_hours": 72, "notify_minor_hours": 240}}]}"#
 
     @Test func aJSONNumberWhereTextIsExpectedIsRefusedNamingTheField() {
         let description = problems(
             "b.json",
-            #"{"batches": [{"id": "B-1", "product": "P", "site": "S", "manufacture_start": "2026-01-01T00:00:00Z", "expiry": "2027-01-01T00:00:00Z", "deviations": [{"id": "D-1", "class": "minor", "discovered_at": "2026-01-01T00:00:00Z", "reported_at": "2026-01-01T00:00:00Z", "description": -0.1}]}]}"#)
+            #"{"batches": [{"id": "B-1", "product": "P", "site": "S", "manufacture_start": "2026-01-01T00:00:00Z", "expiry": "2027-01-01T00:00:00Z", "deviations": [{"id": "D-1", "class": "minor", "discovered_at": "2026-01-01T00:00:00Z", "reported_at": "2026-01-01T00:00:00Z", "description": -0.1}]}]}"#
+        )
         #expect(description.map(\.field) == ["batches[0].deviations[0].description"])
         #expect(description.first?.message == "must be a string, not the number -0.1")
 
@@ -36,7 +40,8 @@ struct HostileImportTests {
         let parsed = try ImportParser.parse(
             file: "b.json", sha256: "0",
             bytes: Array(
-                #"{"batches": [{"id": "B-1", "product": "P", "site": "S", "patient_weight_kg": 72.5, "manufacture_start": "2026-01-01T00:00:00Z", "expiry": "2027-01-01T00:00:00Z", "steps": [{"id": "S1", "name": "fill", "entries": [{"field": "volume", "value": 1.5e2}]}]}]}"#.utf8)
+                #"{"batches": [{"id": "B-1", "product": "P", "site": "S", "patient_weight_kg": 72.5, "manufacture_start": "2026-01-01T00:00:00Z", "expiry": "2027-01-01T00:00:00Z", "steps": [{"id": "S1", "name": "fill", "entries": [{"field": "volume", "value": 1.5e2}]}]}]}"#
+                    .utf8)
         ).get()
         guard case .batch(let batch) = parsed.items.first?.item else {
             Issue.record("no batch")
@@ -86,7 +91,8 @@ struct HostileImportTests {
         for (bytes, order) in cases {
             let found = problems("b.json", bytes)
             #expect(found.count == 1)
-            #expect(found.first?.message == "the file is UTF-16 (\(order), without a byte-order mark); save it as UTF-8")
+            #expect(
+                found.first?.message == "the file is UTF-16 (\(order), without a byte-order mark); save it as UTF-8")
             #expect(found.first?.line == 1)
         }
         let csv = problems("q.csv", "batch,result_id\n".utf8.flatMap { [$0, 0] as [UInt8] })
@@ -96,7 +102,8 @@ struct HostileImportTests {
     }
 
     @Test func aLoneCarriageReturnInAnUnquotedCSVCellIsRefusedNamingLineAndColumn() {
-        let found = problems("c.csv", "batch,event_id,event,at,location,holder\nB-1,E1,received,2026-03-01T08:00:00Z,dock\r2,qc\n")
+        let found = problems(
+            "c.csv", "batch,event_id,event,at,location,holder\nB-1,E1,received,2026-03-01T08:00:00Z,dock\r2,qc\n")
         #expect(found.map(\.field) == ["location"])
         #expect(found.first?.line == 2)
         #expect(found.first?.message.contains("carriage return (CR) inside an unquoted cell (column 42)") == true)
@@ -105,7 +112,9 @@ struct HostileImportTests {
     @Test func crlfLineEndsAndQuotedCarriageReturnsAreKept() throws {
         let parsed = try ImportParser.parse(
             file: "c.csv", sha256: "0",
-            bytes: Array("batch,event_id,event,at,location,holder\r\nB-1,E1,received,2026-03-01T08:00:00Z,\"dock\r2\",qc\r\n".utf8)
+            bytes: Array(
+                "batch,event_id,event,at,location,holder\r\nB-1,E1,received,2026-03-01T08:00:00Z,\"dock\r2\",qc\r\n"
+                    .utf8)
         ).get()
         guard case .custodyEvent(_, let event) = parsed.items.first?.item else {
             Issue.record("no event")
@@ -126,7 +135,8 @@ struct HostileImportTests {
     }
 
     @Test func textWithoutVisibleCharactersIsEmpty() {
-        let found = problems("s.json", Self.site.replacingOccurrences(#""name": "Leiden""#, with: #""name": "\u200b\u3164 ""#))
+        let found = problems(
+            "s.json", Self.site.replacingOccurrences(#""name": "Leiden""#, with: #""name": "\u200b\u3164 ""#))
         #expect(found.map(\.field) == ["sites[0].name"])
         #expect(found.first?.message == "may not be empty (it holds no visible text)")
     }
@@ -134,7 +144,8 @@ struct HostileImportTests {
     @Test func anInvisibleCorrectionReasonIsRefusedNamingTheColumn() {
         let found = problems(
             "q.csv",
-            "batch,result_id,attribute,value,unit,tested_at,correction_reason\nB-1,R1,viability,90,%,2026-03-01T08:00:00Z,\u{200B}\u{2800} \n")
+            "batch,result_id,attribute,value,unit,tested_at,correction_reason\nB-1,R1,viability,90,%,2026-03-01T08:00:00Z,\u{200B}\u{2800} \n"
+        )
         #expect(found.map(\.field) == ["correction_reason"])
         #expect(found.first?.line == 2)
         #expect(found.first?.message.contains("visible text") == true)

@@ -8,7 +8,9 @@ import Testing
 @Suite("Import problems name the field")
 struct ImportFieldNamingTests {
     func problems(_ name: String, _ bytes: [UInt8]) -> [ImportProblem] {
-        if case .failure(let found) = ImportParser.parse(file: name, sha256: "0", bytes: bytes) { return found.problems }
+        if case .failure(let found) = ImportParser.parse(file: name, sha256: "0", bytes: bytes) {
+            return found.problems
+        }
         return []
     }
 
@@ -18,7 +20,8 @@ struct ImportFieldNamingTests {
         let found = problems("b.json", "{\"batches\": [\n {\"id\": \"B-1\"},\n {\"id\": \"B-2\", \"coi\": \"CO")
         #expect(found.map(\.field) == ["batches[1].coi"])
         #expect(found.first?.line == 3)
-        #expect(found.first?.description.hasPrefix("b.json:3: field batches[1].coi: the file ends inside a string") == true)
+        #expect(
+            found.first?.description.hasPrefix("b.json:3: field batches[1].coi: the file ends inside a string") == true)
     }
 
     @Test func invalidUTF8InAJSONStringNamesItsField() {
@@ -36,7 +39,8 @@ struct ImportFieldNamingTests {
     }
 
     @Test func invalidUTF8InACSVCellNamesItsColumn() {
-        let bytes = Array("batch,event_id,event,at,location,holder\nB-1,E1,received,2026-03-01,".utf8) + [0xC3, 0x28]
+        let bytes =
+            Array("batch,event_id,event,at,location,holder\nB-1,E1,received,2026-03-01,".utf8) + [0xC3, 0x28]
             + Array(",qc\n".utf8)
         let found = problems("c.csv", bytes)
         #expect(found.map(\.field) == ["location"])
@@ -58,7 +62,8 @@ struct ImportFieldNamingTests {
     /// A custody CSV row with an impossible temperature was reported as field `.temperature_c` (the path of a
     /// CSV row is empty). Found while writing the hostile-import line of scripts/torture.
     @Test func custodyCSVTemperatureProblemNamesTheColumnWithoutALeadingDot() {
-        let found = problems("c.csv", "batch,event_id,event,at,location,holder,temperature_c\nB-1,E1,received,2026-03-01,QC,qc,-300\n")
+        let found = problems(
+            "c.csv", "batch,event_id,event,at,location,holder,temperature_c\nB-1,E1,received,2026-03-01,QC,qc,-300\n")
         #expect(found.map(\.field) == ["temperature_c"])
         #expect(found.first?.description.hasPrefix("c.csv:2: field temperature_c: ") == true)
     }

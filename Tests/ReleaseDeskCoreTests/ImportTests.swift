@@ -1,5 +1,5 @@
-import Foundation
 import CanonicalJSON
+import Foundation
 import Testing
 
 @testable import ReleaseDeskCore
@@ -38,11 +38,14 @@ struct ImportTests {
     func sampleState(now: Timestamp) throws -> (DeskState, [Record]) {
         let files = try ["master-data.json", "batches.json", "qc-results.csv", "custody-events.csv"].map(parsed)
         var state = DeskState()
-        let drafts = try ImportPlanner.plan(files, importID: "imp-1", actor: "qa.anna", reason: nil, now: now, state: state).get()
+        let drafts = try ImportPlanner.plan(
+            files, importID: "imp-1", actor: "qa.anna", reason: nil, now: now, state: state
+        ).get()
         var records: [Record] = []
         for (index, draft) in drafts.enumerated() {
             let record = Record(
-                seq: Int64(index + 1), at: now, actor: draft.actor, host: "h", kind: draft.kind, body: draft.body, prev: Record.zeroHash)
+                seq: Int64(index + 1), at: now, actor: draft.actor, host: "h", kind: draft.kind, body: draft.body,
+                prev: Record.zeroHash)
             records.append(record)
             state.apply(record)
         }
@@ -58,7 +61,9 @@ struct ImportTests {
     static let afterEveryEvent = Timestamp(iso8601: "2026-06-01T00:00:00Z")!
 
     func planProblems(_ files: [ParsedImport], state: DeskState) -> [ImportProblem] {
-        if case .failure(let p) = ImportPlanner.plan(files, importID: "x", actor: "qa", reason: nil, now: Self.afterEveryEvent, state: state) {
+        if case .failure(let p) = ImportPlanner.plan(
+            files, importID: "x", actor: "qa", reason: nil, now: Self.afterEveryEvent, state: state)
+        {
             return p.problems
         }
         return []
@@ -85,7 +90,8 @@ struct ImportTests {
         var state = DeskState()
         state.products["KYM-19"] = Sample.product
         state.sites["SITE-1"] = Sample.site
-        state.batches["B-1"] = BatchRecord(batch: Sample.batch("B-1"), firstSeq: 1, firstAt: Sample.time(0), lastDataSeq: 1)
+        state.batches["B-1"] = BatchRecord(
+            batch: Sample.batch("B-1"), firstSeq: 1, firstAt: Sample.time(0), lastDataSeq: 1)
         let found = planProblems([file], state: state)
         #expect(found.count == 1)
         #expect(found.first?.line == 2)
@@ -97,7 +103,8 @@ struct ImportTests {
         var state = DeskState()
         state.products["KYM-19"] = Sample.product
         state.sites["SITE-1"] = Sample.site
-        state.batches["B-1"] = BatchRecord(batch: Sample.batch("B-1"), firstSeq: 1, firstAt: Sample.time(0), lastDataSeq: 1)
+        state.batches["B-1"] = BatchRecord(
+            batch: Sample.batch("B-1"), firstSeq: 1, firstAt: Sample.time(0), lastDataSeq: 1)
         let csv = """
             batch,result_id,attribute,value,unit,tested_at,status,correction_reason
             B-9,R-new,viability,90,%,2026-03-20T00:00:00Z,final,
@@ -121,14 +128,32 @@ struct ImportTests {
 
     @Test func malformedFilesNameTheirLine() {
         #expect(problems(parse("b.json", "{\n  \"batches\": [\n    {\"id\": \"X\",\n")).first?.line == 4)
-        #expect(problems(parse("b.json", "{\"batches\": [{\"id\": \"X\", \"product\": \"P\", \"site\": \"S\", \"manufacture_start\": \"2026-01-01\", \"expiry\": \"2027-01-01\", \"colour\": 1}]}")).first?.message.contains("not a known field") == true)
-        #expect(problems(parse("b.json", "{\"batches\": [{\"id\": \"X\", \"id\": \"Y\"}]}")).first?.message.contains("duplicate key") == true)
-        #expect(problems(parse("q.csv", "batch,result_id,attribute,value,unit,tested_at\nB,R,a,\"1,2\n")).first?.message.contains("quoted") == true)
+        #expect(
+            problems(
+                parse(
+                    "b.json",
+                    "{\"batches\": [{\"id\": \"X\", \"product\": \"P\", \"site\": \"S\", \"manufacture_start\": \"2026-01-01\", \"expiry\": \"2027-01-01\", \"colour\": 1}]}"
+                )
+            ).first?.message.contains("not a known field") == true)
+        #expect(
+            problems(parse("b.json", "{\"batches\": [{\"id\": \"X\", \"id\": \"Y\"}]}")).first?.message.contains(
+                "duplicate key") == true)
+        #expect(
+            problems(parse("q.csv", "batch,result_id,attribute,value,unit,tested_at\nB,R,a,\"1,2\n")).first?.message
+                .contains("quoted") == true)
         #expect(problems(parse("q.csv", "batch,result_id,attribute,value,unit,tested_at\nB,R,a,1\n")).first?.line == 2)
-        #expect(problems(parse("q.csv", "batch,result_id,attribute,value,unit,tested_at,colour\n")).first?.field == "colour")
-        let latin1: [UInt8] = Array("batch,result_id,attribute,value,unit,tested_at\nB,R,a,".utf8) + [0xE9] + Array(",u,2026-01-01\n".utf8)
-        #expect(problems(ImportParser.parse(file: "q.csv", sha256: "0", bytes: latin1)).first?.message.contains("UTF-8") == true)
-        #expect(problems(ImportParser.parse(file: "q.csv", sha256: "0", bytes: [0xFF, 0xFE, 0x62, 0x00])).first?.message.contains("UTF-16") == true)
+        #expect(
+            problems(parse("q.csv", "batch,result_id,attribute,value,unit,tested_at,colour\n")).first?.field == "colour"
+        )
+        let latin1: [UInt8] =
+            Array("batch,result_id,attribute,value,unit,tested_at\nB,R,a,".utf8) + [0xE9]
+            + Array(",u,2026-01-01\n".utf8)
+        #expect(
+            problems(ImportParser.parse(file: "q.csv", sha256: "0", bytes: latin1)).first?.message.contains("UTF-8")
+                == true)
+        #expect(
+            problems(ImportParser.parse(file: "q.csv", sha256: "0", bytes: [0xFF, 0xFE, 0x62, 0x00])).first?.message
+                .contains("UTF-16") == true)
         #expect(problems(parse("x.txt", "hello")).first?.message.contains("unknown file type") == true)
         #expect(problems(parse("e.json", "")).first?.message.contains("empty") == true)
     }
@@ -144,7 +169,8 @@ struct ImportTests {
         var state = DeskState()
         state.products["KYM-19"] = Sample.product
         state.sites["SITE-1"] = Sample.site
-        state.batches["B-1"] = BatchRecord(batch: Sample.batch("B-1"), firstSeq: 1, firstAt: Sample.time(0), lastDataSeq: 1)
+        state.batches["B-1"] = BatchRecord(
+            batch: Sample.batch("B-1"), firstSeq: 1, firstAt: Sample.time(0), lastDataSeq: 1)
         let found = planProblems([try parse("b.json", json).get()], state: state)
         #expect(found.map(\.line) == [2, 3, 4])
         #expect(found.map(\.field) == ["batches[0].product", "batches[1].id", "batches[2].coi"])
@@ -163,14 +189,16 @@ struct ImportTests {
         let (state, records) = try sampleState(now: Timestamp(iso8601: "2026-01-15T12:00:00Z")!)
         let correction = try parsed("qc-corrections.csv")
         let drafts = try ImportPlanner.plan(
-            [correction], importID: "imp-2", actor: "qa.anna", reason: nil, now: Timestamp(iso8601: "2026-01-15T13:00:00Z")!,
+            [correction], importID: "imp-2", actor: "qa.anna", reason: nil,
+            now: Timestamp(iso8601: "2026-01-15T13:00:00Z")!,
             state: state
         ).get()
         var after = state
         for (index, draft) in drafts.enumerated() {
             after.apply(
                 Record(
-                    seq: Int64(records.count + index + 1), at: Timestamp(iso8601: "2026-01-15T13:00:00Z")!, actor: draft.actor, host: "h",
+                    seq: Int64(records.count + index + 1), at: Timestamp(iso8601: "2026-01-15T13:00:00Z")!,
+                    actor: draft.actor, host: "h",
                     kind: draft.kind, body: draft.body, prev: Record.zeroHash))
         }
         let changed = after.batches.values.filter { !$0.changes.isEmpty }

@@ -10,9 +10,13 @@ struct OldAndNewValueTests {
     static let later = Timestamp(iso8601: "2026-01-15T13:00:00Z")!
 
     /// Imports `csv` (QC results) into `state` as one import, applying every record it writes.
-    static func importQC(_ csv: String, reason: String? = nil, _ state: inout DeskState, _ records: inout [Record]) throws {
+    static func importQC(_ csv: String, reason: String? = nil, _ state: inout DeskState, _ records: inout [Record])
+        throws
+    {
         let parsed = try ImportParser.parse(file: "fix.csv", sha256: "0", bytes: Array(csv.utf8)).get()
-        let drafts = try ImportPlanner.plan([parsed], importID: "imp-fix", actor: "qa.anna", reason: reason, now: later, state: state).get()
+        let drafts = try ImportPlanner.plan(
+            [parsed], importID: "imp-fix", actor: "qa.anna", reason: reason, now: later, state: state
+        ).get()
         for draft in drafts { R.append(draft, to: &state, &records) }
     }
 
@@ -22,7 +26,8 @@ struct OldAndNewValueTests {
         var (state, records) = try R.state()
         try R.run(&state, &records) { s throws(ActionRefusal) in
             try ReleaseRules.disposition(
-                batch: R.flagged, exception: R.oot, kind: .retestRequested, reason: "re-test the retained sample", by: "qa.anna",
+                batch: R.flagged, exception: R.oot, kind: .retestRequested, reason: "re-test the retained sample",
+                by: "qa.anna",
                 expecting: nil, digest: R.digest, in: s)
         }
         let first = records.last!
@@ -52,13 +57,15 @@ struct OldAndNewValueTests {
         var (state, records) = try R.state()
         try R.run(&state, &records) { s throws(ActionRefusal) in
             try ReleaseRules.disposition(
-                batch: R.flagged, exception: R.oot, kind: .retestRequested, reason: "re-test", by: "qa.anna", expecting: nil,
+                batch: R.flagged, exception: R.oot, kind: .retestRequested, reason: "re-test", by: "qa.anna",
+                expecting: nil,
                 digest: R.digest, in: s)
         }
         let earlier = records.last!.seq
         try R.run(&state, &records) { s throws(ActionRefusal) in
             try ReleaseRules.openDeviation(
-                batch: R.flagged, exceptions: [R.oot, R.oos], classification: .major, title: "Viability", description: "low",
+                batch: R.flagged, exceptions: [R.oot, R.oos], classification: .major, title: "Viability",
+                description: "low",
                 reason: "investigate", by: "qa.anna", now: R.now, expecting: nil, digest: R.digest, in: s)
         }
         let linked = records.filter { $0.kind == RecordKind.exceptionDispositioned && $0.seq > earlier }
@@ -70,7 +77,8 @@ struct OldAndNewValueTests {
         var (state, records) = try R.state()
         let before = try #require(state.batches[R.flagged]?.batch.qc.first { $0.id == "R-CART-26-0021-02" })
         try Self.importQC(
-            Self.header + "CART-26-0021,R-CART-26-0021-02,car_positive,23.4,%,2026-01-05T09:30:00Z,final,re-read of the flow plot",
+            Self.header
+                + "CART-26-0021,R-CART-26-0021-02,car_positive,23.4,%,2026-01-05T09:30:00Z,final,re-read of the flow plot",
             &state, &records)
         let recorded = try #require(records.last { $0.kind == RecordKind.qcResultsRecorded })
         let item = try #require(recorded.body["results"]?.arrayValue?.first)
@@ -81,13 +89,20 @@ struct OldAndNewValueTests {
                     "tested_at": .string(before.testedAt.description),
                 ])
         let changes = state.batches[R.flagged]!.changes
-        #expect(changes.map(\.field) == ["QC R-CART-26-0021-02 car_positive value", "QC R-CART-26-0021-02 car_positive tested_at"])
+        #expect(
+            changes.map(\.field) == [
+                "QC R-CART-26-0021-02 car_positive value", "QC R-CART-26-0021-02 car_positive tested_at",
+            ])
         #expect(changes[0].old == "21.1" && changes[0].new == "23.4")
         #expect(changes[1].old == before.testedAt.description && changes[1].new == "2026-01-05T09:30:00.000Z")
-        #expect(changes.allSatisfy { $0.reason == "re-read of the flow plot" && $0.actor == "qa.anna" && $0.seq == recorded.seq })
+        #expect(
+            changes.allSatisfy {
+                $0.reason == "re-read of the flow plot" && $0.actor == "qa.anna" && $0.seq == recorded.seq
+            })
         #expect(
             AuditText.summary(recorded).contains(
-                "; corrected R-CART-26-0021-02 car_positive (value 21.1 → 23.4, tested_at \(before.testedAt.description) → 2026-01-05T09:30:00.000Z)"))
+                "; corrected R-CART-26-0021-02 car_positive (value 21.1 → 23.4, tested_at \(before.testedAt.description) → 2026-01-05T09:30:00.000Z)"
+            ))
         #expect(DeskState.replay(records) == state)
     }
 
@@ -117,9 +132,13 @@ struct OldAndNewValueTests {
             ],
         ]
         R.append(RecordDraft(kind: RecordKind.qcResultsRecorded, actor: "qa.anna", body: old), to: &state, &records)
-        R.append(RecordDraft(kind: RecordKind.importCommitted, actor: "qa.anna", body: ["import_id": "old", "records": 1]), to: &state, &records)
+        R.append(
+            RecordDraft(kind: RecordKind.importCommitted, actor: "qa.anna", body: ["import_id": "old", "records": 1]),
+            to: &state, &records)
         let change = try #require(state.batches[R.flagged]?.changes.first)
-        #expect(change.field == "QC R-CART-26-0021-03 cd3 value" && change.old == "94.4" && change.new == "95.0" && change.reason == "typo")
+        #expect(
+            change.field == "QC R-CART-26-0021-03 cd3 value" && change.old == "94.4" && change.new == "95.0"
+                && change.reason == "typo")
         #expect(state.batches[R.flagged]?.batch.qc.first { $0.id == "R-CART-26-0021-03" }?.value == "95.0")
     }
 
@@ -134,7 +153,9 @@ struct OldAndNewValueTests {
         new.labels = [LabelCheck(item: "bag", coi: "COI-X")]
         new.qc[0].unit = "n/a"
         new.qc.removeLast()
-        let record = Record(seq: 99, at: Self.later, actor: "qa.anna", host: "h", kind: RecordKind.batchImported, body: ["reason": "resent"], prev: Record.zeroHash)
+        let record = Record(
+            seq: 99, at: Self.later, actor: "qa.anna", host: "h", kind: RecordKind.batchImported,
+            body: ["reason": "resent"], prev: Record.zeroHash)
         let fields = DeskState.changes(from: old, to: new, record: record).map(\.field)
         let last = old.qc.last!
         #expect(fields.contains("apheresis_at"))
@@ -150,7 +171,8 @@ struct OldAndNewValueTests {
     @Test func changedSinceFirstEntryListsFieldOldNewWhenWhoAndWhy() throws {
         var (state, records) = try R.state()
         try Self.importQC(
-            Self.header + "CART-26-0021,R-CART-26-0021-02,car_positive,23.4,%,2026-01-04T15:00:00Z,final,re-read of the flow plot",
+            Self.header
+                + "CART-26-0021,R-CART-26-0021-02,car_positive,23.4,%,2026-01-04T15:00:00Z,final,re-read of the flow plot",
             &state, &records)
         let written = records.last { $0.kind == RecordKind.qcResultsRecorded }!
         let seq = written.seq
@@ -161,7 +183,9 @@ struct OldAndNewValueTests {
         #expect(change["at"] == .string(written.at.description) && change["actor"] == "qa.anna")
         #expect(change["reason"] == "re-read of the flow plot")
         #expect(report.text.contains("◆ QC R-CART-26-0021-02 car_positive value: 21.1 → 23.4"))
-        #expect(report.text.contains("when \(written.at.description) (seq \(seq)) · by qa.anna · why: \"re-read of the flow plot\""))
+        #expect(
+            report.text.contains(
+                "when \(written.at.description) (seq \(seq)) · by qa.anna · why: \"re-read of the flow plot\""))
         #expect(report.text.contains("◆ value: 21.1 → 23.4"))
     }
 }

@@ -9,7 +9,9 @@ struct RefusalTrailTests {
     typealias R = ReleaseRulesTests
 
     static func refusal(_ subject: ActionSubject, in state: DeskState) -> RecordDraft {
-        var body: [String: JSONValue] = ["action": "exception.disposition", "gate": "role", "category": "permission", "message": "no"]
+        var body: [String: JSONValue] = [
+            "action": "exception.disposition", "gate": "role", "category": "permission", "message": "no",
+        ]
         for (key, value) in subject.refusalFields(in: state) { body[key] = value }
         return RecordDraft(kind: RecordKind.actionRefused, actor: "qp.maria", body: body)
     }
@@ -18,11 +20,18 @@ struct RefusalTrailTests {
         var (state, records) = try R.state()
         try R.run(&state, &records) { s throws(ActionRefusal) in
             try ReleaseRules.openDeviation(
-                batch: R.flagged, exceptions: [R.oos], classification: .major, title: "OOS", description: "76.5 %", reason: "OOS",
+                batch: R.flagged, exceptions: [R.oos], classification: .major, title: "OOS", description: "76.5 %",
+                reason: "OOS",
                 by: "qa.anna", now: R.now, expecting: nil, digest: R.digest, in: s)
         }
-        #expect(ActionSubject.exception(R.oot).refusalFields(in: state) == ["batch": .string(R.flagged), "exception": .string(R.oot)])
-        #expect(ActionSubject.deviation("DEV-0001").refusalFields(in: state) == ["batch": .string(R.flagged), "deviation": "DEV-0001"])
+        #expect(
+            ActionSubject.exception(R.oot).refusalFields(in: state) == [
+                "batch": .string(R.flagged), "exception": .string(R.oot),
+            ])
+        #expect(
+            ActionSubject.deviation("DEV-0001").refusalFields(in: state) == [
+                "batch": .string(R.flagged), "deviation": "DEV-0001",
+            ])
         #expect(ActionSubject.batch(R.flagged).refusalFields(in: state) == ["batch": .string(R.flagged)])
         #expect(ActionSubject.batch("NO-SUCH").refusalFields(in: state) == [:])
         #expect(ActionSubject.deviation("DEV-0099").refusalFields(in: state) == ["deviation": "DEV-0099"])
@@ -50,7 +59,8 @@ struct RefusalTrailTests {
     @Test func aSignatureUnderAnotherIDIsAFailedSignInOfTheSessionNamingTheTypedID() throws {
         var (state, records) = try R.state()
         for attempt in 1...state.policy.maxFailedSignIns {
-            let drafts = UserAdministration.signatureUnderOtherID(typed: "qa.ben", session: "qa.anna", channel: "tui:signature", in: state)
+            let drafts = UserAdministration.signatureUnderOtherID(
+                typed: "qa.ben", session: "qa.anna", channel: "tui:signature", in: state)
             #expect(drafts.first?.kind == RecordKind.signInFailed)
             #expect(drafts.first?.body["user"] == "qa.anna")
             #expect(drafts.first?.body["typed_user"] == "qa.ben")

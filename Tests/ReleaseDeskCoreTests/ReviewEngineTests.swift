@@ -15,21 +15,29 @@ enum Sample {
         id: "KYM-19", name: "Kymcel", modality: "autologous", specVersion: "SPEC v3",
         attributes: [
             SpecAttribute(
-                id: "viability", name: "viability", unit: "%", method: "7-AAD", limit: .minimum(q("80")), releaseCritical: true,
+                id: "viability", name: "viability", unit: "%", method: "7-AAD", limit: .minimum(q("80")),
+                releaseCritical: true,
                 mayFollowRelease: false, oosSeverity: .major, trended: true),
             SpecAttribute(
-                id: "endotoxin", name: "endotoxin", unit: "EU/mL", method: "LAL", limit: .maximum(q("0.5")), releaseCritical: true,
+                id: "endotoxin", name: "endotoxin", unit: "EU/mL", method: "LAL", limit: .maximum(q("0.5")),
+                releaseCritical: true,
                 mayFollowRelease: false, oosSeverity: .major, trended: false),
             SpecAttribute(
-                id: "sterility", name: "sterility", unit: "", method: "culture", limit: .notDetected, releaseCritical: true,
+                id: "sterility", name: "sterility", unit: "", method: "culture", limit: .notDetected,
+                releaseCritical: true,
                 mayFollowRelease: true, oosSeverity: .critical, trended: false),
             SpecAttribute(
-                id: "dose", name: "dose", unit: "cells", method: "count", limit: .range(q("1e6"), q("2.5e8")), releaseCritical: true,
+                id: "dose", name: "dose", unit: "cells", method: "count", limit: .range(q("1e6"), q("2.5e8")),
+                releaseCritical: true,
                 mayFollowRelease: false, oosSeverity: .major, trended: false),
         ],
-        parameters: [ProcessParameter(id: "culture_temp", name: "culture temperature", unit: "°C", low: q("36.0"), high: q("38.0"))],
+        parameters: [
+            ProcessParameter(
+                id: "culture_temp", name: "culture temperature", unit: "°C", low: q("36.0"), high: q("38.0"))
+        ],
         dose: DoseRule(
-            attribute: "dose", perKgMin: q("2.0e5"), perKgMax: q("5.0e6"), weightThresholdKg: q("50"), flatMin: q("1.0e7"),
+            attribute: "dose", perKgMin: q("2.0e5"), perKgMax: q("5.0e6"), weightThresholdKg: q("50"),
+            flatMin: q("1.0e7"),
             flatMax: q("2.5e8")),
         storageMaxC: q("-150"), storageMinC: nil)
 
@@ -37,30 +45,41 @@ enum Sample {
         id: "SITE-1", name: "Site 1", kind: "in-house", notifyHours: [.critical: 24, .major: 72, .minor: 240],
         maxCustodyGapMinutes: 60, batchRecordReturnDays: 5)
 
-    static func result(_ attribute: String, _ value: String, unit: String = "", id: String? = nil, day: Int64 = 10) -> QCResult {
-        QCResult(id: id ?? "R-\(attribute)", attribute: attribute, value: value, unit: unit, testedAt: time(day), status: "final")
+    static func result(_ attribute: String, _ value: String, unit: String = "", id: String? = nil, day: Int64 = 10)
+        -> QCResult
+    {
+        QCResult(
+            id: id ?? "R-\(attribute)", attribute: attribute, value: value, unit: unit, testedAt: time(day),
+            status: "final")
     }
 
     static func batch(_ id: String = "B-1", start: Int64 = 0, viability: String = "92.0") -> Batch {
         Batch(
-            id: id, product: "KYM-19", site: "SITE-1", coi: "COI-1", patientWeightKg: q("70"), apheresisAt: time(start - 1),
+            id: id, product: "KYM-19", site: "SITE-1", coi: "COI-1", patientWeightKg: q("70"),
+            apheresisAt: time(start - 1),
             manufactureStart: time(start), manufactureEnd: time(start + 10), expiry: time(start + 280),
             plannedInfusion: time(start + 30),
             steps: [
                 BatchStep(
-                    id: "S1", name: "fill", entries: [("bag count", "2")], performedBy: "op.a", performedAt: time(start + 9),
+                    id: "S1", name: "fill", entries: [("bag count", "2")], performedBy: "op.a",
+                    performedAt: time(start + 9),
                     requiresVerification: true, verifiedBy: "op.b")
             ],
             readings: [ParameterReading(parameter: "culture_temp", value: q("37.0"), unit: "°C", at: time(start + 4))],
             qc: [
-                result("viability", viability, unit: "%"), result("endotoxin", "0.1", unit: "EU/mL"), result("sterility", "no growth"),
+                result("viability", viability, unit: "%"), result("endotoxin", "0.1", unit: "EU/mL"),
+                result("sterility", "no growth"),
                 result("dose", "1.0e8", unit: "cells"),
             ],
             custody: [], environment: [], labels: [LabelCheck(item: "bag", coi: "COI-1")], deviations: [])
     }
 
-    static func review(_ batch: Batch, earlier: [Batch] = [], now: Timestamp = time(20), quiet: Int = 0) -> [ReviewException] {
-        ReviewEngine.review(batch, in: .init(product: product, site: site, earlier: earlier, now: now, quietPerMille: quiet)).exceptions
+    static func review(_ batch: Batch, earlier: [Batch] = [], now: Timestamp = time(20), quiet: Int = 0)
+        -> [ReviewException]
+    {
+        ReviewEngine.review(
+            batch, in: .init(product: product, site: site, earlier: earlier, now: now, quietPerMille: quiet)
+        ).exceptions
     }
 }
 
@@ -141,7 +160,9 @@ struct ReviewEngineTests {
     }
 
     func history(_ values: [String]) -> [Batch] {
-        values.enumerated().map { index, value in Sample.batch("H-\(index)", start: Int64(index) - 100, viability: value) }
+        values.enumerated().map { index, value in
+            Sample.batch("H-\(index)", start: Int64(index) - 100, viability: value)
+        }
     }
 
     @Test func outOfTrendBeyondThreeSigma() {
@@ -166,7 +187,10 @@ struct ReviewEngineTests {
         b.steps[0].entries = [("bag count", nil)]
         b.steps[0].performedBy = nil
         b.steps[0].verifiedBy = nil
-        #expect(Set(Sample.review(b).map(\.title)) == ["missing entry: fill — bag count", "missing signature: fill", "missing second signature: fill"])
+        #expect(
+            Set(Sample.review(b).map(\.title)) == [
+                "missing entry: fill — bag count", "missing signature: fill", "missing second signature: fill",
+            ])
         var c = Sample.batch()
         c.steps[0].verifiedBy = "op.a"
         #expect(Sample.review(c).map(\.severity) == [.major])
@@ -189,7 +213,9 @@ struct ReviewEngineTests {
 
     @Test func custodyGapInTransitAtAndBeyondTheAgreement() {
         var b = Sample.batch()
-        b.custody = [custody("C1", "shipped", 0), custody("C2", "in-transit check", 60), custody("C3", "received", 120)]
+        b.custody = [
+            custody("C1", "shipped", 0), custody("C2", "in-transit check", 60), custody("C3", "received", 120),
+        ]
         #expect(Sample.review(b).isEmpty)
         b.custody[2] = custody("C3", "received", 121)
         #expect(rules(Sample.review(b)) == ["COC"])
@@ -206,7 +232,9 @@ struct ReviewEngineTests {
     @Test func environmentalMonitoringAlertAndAction() {
         var b = Sample.batch()
         let em = { (cfu: Int64, grade: String, open: Bool) in
-            EMResult(id: "E1", at: Sample.time(4), grade: grade, location: "BSC", sample: "glove", cfu: cfu, alertLimit: 1, actionLimit: 3, openStep: open)
+            EMResult(
+                id: "E1", at: Sample.time(4), grade: grade, location: "BSC", sample: "glove", cfu: cfu, alertLimit: 1,
+                actionLimit: 3, openStep: open)
         }
         b.environment = [em(1, "A", true)]
         #expect(Sample.review(b).isEmpty)
@@ -239,7 +267,9 @@ struct ReviewEngineTests {
     @Test func deviationReportedLaterThanTheAgreementAllows() {
         var b = Sample.batch()
         b.deviations = [
-            ReportedDeviation(id: "D1", severity: .critical, discoveredAt: Sample.time(3), reportedAt: Sample.time(4), description: "x")
+            ReportedDeviation(
+                id: "D1", severity: .critical, discoveredAt: Sample.time(3), reportedAt: Sample.time(4),
+                description: "x")
         ]
         #expect(Sample.review(b).isEmpty)
         b.deviations[0].reportedAt = Sample.time(4, 1)
@@ -248,14 +278,25 @@ struct ReviewEngineTests {
 
     @Test func quietSamplingIsDeterministicAndExplained() {
         let picked = (0..<1000).filter { i in
-            ReviewEngine.review(Sample.batch("Q-\(i)"), in: .init(product: Sample.product, site: Sample.site, earlier: [], now: Sample.time(20), quietPerMille: 100)).quietSample
+            ReviewEngine.review(
+                Sample.batch("Q-\(i)"),
+                in: .init(
+                    product: Sample.product, site: Sample.site, earlier: [], now: Sample.time(20), quietPerMille: 100)
+            ).quietSample
         }
         #expect(picked.count > 60 && picked.count < 140)
         let again = (0..<1000).filter { i in
-            ReviewEngine.review(Sample.batch("Q-\(i)"), in: .init(product: Sample.product, site: Sample.site, earlier: [], now: Sample.time(20), quietPerMille: 100)).quietSample
+            ReviewEngine.review(
+                Sample.batch("Q-\(i)"),
+                in: .init(
+                    product: Sample.product, site: Sample.site, earlier: [], now: Sample.time(20), quietPerMille: 100)
+            ).quietSample
         }
         #expect(picked == again)
-        let review = ReviewEngine.review(Sample.batch("Q-\(picked[0])"), in: .init(product: Sample.product, site: Sample.site, earlier: [], now: Sample.time(20), quietPerMille: 100))
+        let review = ReviewEngine.review(
+            Sample.batch("Q-\(picked[0])"),
+            in: .init(product: Sample.product, site: Sample.site, earlier: [], now: Sample.time(20), quietPerMille: 100)
+        )
         #expect(review.quietReason?.contains("full review") == true)
     }
 }

@@ -23,73 +23,98 @@ struct SignatureAuditTests {
         let flagged = R.flagged
         for (step, actor) in [
             (ReleaseRules.OOSStep.request(physician: "Dr. Ingrid Solberg", reference: "REQ-1"), "qp.maria"),
-            (.riskEvaluation("benefit outweighs risk"), "qp.maria"), (.acceptance(physician: "Dr. Ingrid Solberg", reference: "ACC-1"), "qa.ben"),
+            (.riskEvaluation("benefit outweighs risk"), "qp.maria"),
+            (.acceptance(physician: "Dr. Ingrid Solberg", reference: "ACC-1"), "qa.ben"),
             (.notification(recipient: "competent authority", reference: "NOT-1"), "qa.ben"),
         ] {
             try run { s throws(ActionRefusal) in
-                try ReleaseRules.recordOOSStep(flagged, step, reason: "Part IV 11.5", by: actor, expecting: nil, digest: digest, in: s)
+                try ReleaseRules.recordOOSStep(
+                    flagged, step, reason: "Part IV 11.5", by: actor, expecting: nil, digest: digest, in: s)
             }
         }
         try run { s throws(ActionRefusal) in
             try ReleaseRules.disposition(
-                batch: flagged, exception: R.oot, kind: .justified, reason: "within trend limits", by: "qa.anna", expecting: nil,
+                batch: flagged, exception: R.oot, kind: .justified, reason: "within trend limits", by: "qa.anna",
+                expecting: nil,
                 digest: digest, in: s)
         }
         try run { s throws(ActionRefusal) in
             try ReleaseRules.openDeviation(
-                batch: flagged, exceptions: [R.oos], classification: .major, title: "Viability OOS", description: "76.5 %",
+                batch: flagged, exceptions: [R.oos], classification: .major, title: "Viability OOS",
+                description: "76.5 %",
                 reason: "OOS", by: "qa.anna", now: R.now, expecting: nil, digest: digest, in: s)
         }
         try run { s throws(ActionRefusal) in
-            try ReleaseRules.approveClassification("DEV-0001", classification: .critical, reason: "patient risk", by: "qa.ben", expecting: nil, digest: digest, in: s)
+            try ReleaseRules.approveClassification(
+                "DEV-0001", classification: .critical, reason: "patient risk", by: "qa.ben", expecting: nil,
+                digest: digest, in: s)
         }
         try run { s throws(ActionRefusal) in
-            try ReleaseRules.requestExtension("DEV-0001", due: R.now.adding(milliseconds: 60 * 86_400_000), reason: "lab backlog", by: "qa.anna", in: s)
+            try ReleaseRules.requestExtension(
+                "DEV-0001", due: R.now.adding(milliseconds: 60 * 86_400_000), reason: "lab backlog", by: "qa.anna",
+                in: s)
         }
         try run { s throws(ActionRefusal) in
-            try ReleaseRules.approveExtension("DEV-0001", reason: "justified", by: "qa.ben", expecting: nil, digest: digest, in: s)
+            try ReleaseRules.approveExtension(
+                "DEV-0001", reason: "justified", by: "qa.ben", expecting: nil, digest: digest, in: s)
         }
         let investigation = ReleaseRules.Investigation(
-            rootCause: "hold time", impact: "none for patient", capa: ["CAPA-7"], capaRationale: nil, effectivenessCheck: "trend 10 batches")
+            rootCause: "hold time", impact: "none for patient", capa: ["CAPA-7"], capaRationale: nil,
+            effectivenessCheck: "trend 10 batches")
         try run { s throws(ActionRefusal) in
-            try ReleaseRules.recordInvestigation("DEV-0001", investigation, reason: "complete", by: "qa.anna", expecting: nil, digest: digest, in: s)
+            try ReleaseRules.recordInvestigation(
+                "DEV-0001", investigation, reason: "complete", by: "qa.anna", expecting: nil, digest: digest, in: s)
         }
         try run { s throws(ActionRefusal) in
-            try ReleaseRules.approve("DEV-0001", reason: "accepted", by: "qa.ben", expecting: nil, digest: digest, in: s)
+            try ReleaseRules.approve(
+                "DEV-0001", reason: "accepted", by: "qa.ben", expecting: nil, digest: digest, in: s)
         }
         let result = state.oosStandings(flagged).first!.results.first!.id
         try run { s throws(ActionRefusal) in
             try ReleaseRules.investigateOOS(
-                batch: flagged, result: result, outcome: .confirmed, cause: nil, reason: "no laboratory cause", by: "qa.ben",
+                batch: flagged, result: result, outcome: .confirmed, cause: nil, reason: "no laboratory cause",
+                by: "qa.ben",
                 expecting: nil, digest: digest, in: s)
         }
-        if let sampled = state.batches.values.first(where: { $0.review?.quietSample == true && !$0.needsReview })?.batch.id {
+        if let sampled = state.batches.values.first(where: { $0.review?.quietSample == true && !$0.needsReview })?.batch
+            .id
+        {
             try run { s throws(ActionRefusal) in
-                try ReleaseRules.fullReview(sampled, reason: "whole record read", by: "qa.anna", expecting: nil, digest: digest, in: s)
+                try ReleaseRules.fullReview(
+                    sampled, reason: "whole record read", by: "qa.anna", expecting: nil, digest: digest, in: s)
             }
         }
         try R.reviewTrail(flagged, &state, &records)
         try run { s throws(ActionRefusal) in
-            try ReleaseRules.supplyOOS(flagged, reason: "no alternative therapy", by: "qp.maria", now: R.now, expecting: nil, digest: digest, in: s)
+            try ReleaseRules.supplyOOS(
+                flagged, reason: "no alternative therapy", by: "qp.maria", now: R.now, expecting: nil, digest: digest,
+                in: s)
         }
         let ready = R.readyBatch(state)
         for on in [true, false] {
             try run { s throws(ActionRefusal) in
-                try ReleaseRules.hold(ready, on: on, reason: "complaint checked", by: "qp.maria", expecting: nil, digest: digest, in: s)
+                try ReleaseRules.hold(
+                    ready, on: on, reason: "complaint checked", by: "qp.maria", expecting: nil, digest: digest, in: s)
             }
         }
         try R.reviewTrail(ready, &state, &records)
         try run { s throws(ActionRefusal) in
-            try ReleaseRules.certify(ready, answers: R.yes, reason: "all gates closed", by: "qp.maria", now: R.now, expecting: nil, digest: digest, in: s)
+            try ReleaseRules.certify(
+                ready, answers: R.yes, reason: "all gates closed", by: "qp.maria", now: R.now, expecting: nil,
+                digest: digest, in: s)
         }
-        let other = state.batches.keys.sorted().first { $0 != ready && $0 != flagged && state.release.decisions[$0] == nil }!
+        let other = state.batches.keys.sorted().first {
+            $0 != ready && $0 != flagged && state.release.decisions[$0] == nil
+        }!
         try run { s throws(ActionRefusal) in
-            try ReleaseRules.reject(other, reason: "cells not viable", by: "qp.omar", expecting: nil, digest: digest, in: s)
+            try ReleaseRules.reject(
+                other, reason: "cells not viable", by: "qp.omar", expecting: nil, digest: digest, in: s)
         }
         let head = IntegrityAcknowledgement.Point(seq: records.last!.seq, sha256: String(repeating: "a", count: 64))
         try run { s throws(ActionRefusal) in
             try IntegrityAcknowledgement.acknowledge(
-                finding: "restored from backup after a disk fault", witness: .init(seq: 3, sha256: String(repeating: "b", count: 64)),
+                finding: "restored from backup after a disk fault",
+                witness: .init(seq: 3, sha256: String(repeating: "b", count: 64)),
                 head: head, by: "adm.dana", expecting: nil, digest: digest, in: s)
         }
         // The acknowledgement names the record it follows: chain it as the journal would.
@@ -148,14 +173,17 @@ struct SignatureAuditTests {
         let certified = records.first { $0.kind == RecordKind.batchCertified }!
         let batch = certified.body["batch"]!.stringValue!
         // The batch record as imported, with its expiry moved a year on.
-        let index = records.firstIndex { $0.kind == RecordKind.batchImported && $0.body["batch_id"]?.stringValue == batch }!
+        let index = records.firstIndex {
+            $0.kind == RecordKind.batchImported && $0.body["batch_id"]?.stringValue == batch
+        }!
         var body = records[index].body
         var imported = body["batch"]!.objectValue!
         imported["expiry"] = .string("2099-01-01T00:00:00.000Z")
         body["batch"] = .object(imported)
         records[index].body = body
         let findings = Self.audit(records)
-        #expect(findings.contains { $0.seq == certified.seq && $0.batch == batch && $0.problem.contains("subject_sha256") })
+        #expect(
+            findings.contains { $0.seq == certified.seq && $0.batch == batch && $0.problem.contains("subject_sha256") })
     }
 
     @Test func aZeroedSubjectDigestIsCaught() throws {
@@ -190,7 +218,9 @@ struct SignatureAuditTests {
             return SignatureAudit.check(record, before: state, digest: Self.digest)?.problem
         }
         #expect(problem { _, _ in } == nil)
-        #expect(problem { _, r in r.actor = "qa.anna" }?.contains("signed by qa.ben, but the record's actor is qa.anna") == true)
+        #expect(
+            problem { _, r in r.actor = "qa.anna" }?.contains("signed by qa.ben, but the record's actor is qa.anna")
+                == true)
         #expect(problem { s, _ in s["name"] = "Somebody Else" }?.contains("printed name") == true)
         #expect(problem { s, _ in s["meaning"] = "authored" }?.contains("meaning authored") == true)
         #expect(problem { s, _ in s["subject"] = "deviation:DEV-0009" }?.contains("subject") == true)

@@ -42,11 +42,13 @@ struct SigningPrecheckTests {
         }
         let description = Self.both { expected, digest throws(ActionRefusal) in
             try ReleaseRules.openDeviation(
-                batch: batch, exceptions: [exception], classification: .major, title: "t", description: " ", reason: "r",
+                batch: batch, exceptions: [exception], classification: .major, title: "t", description: " ",
+                reason: "r",
                 by: "qa.anna", now: ReleaseRulesTests.now, expecting: expected, digest: digest, in: state)
         }
         let hold = Self.both { expected, digest throws(ActionRefusal) in
-            try ReleaseRules.hold(batch, on: false, reason: "r", by: "qp.maria", expecting: expected, digest: digest, in: state)
+            try ReleaseRules.hold(
+                batch, on: false, reason: "r", by: "qp.maria", expecting: expected, digest: digest, in: state)
         }
         #expect(role.early?.gate == "role")
         #expect(description.early?.gate == "description")
@@ -61,7 +63,8 @@ struct SigningPrecheckTests {
         let exception = ReleaseRulesTests.oot
         let rule: SigningPrecheck.Rule = { expected, digest throws(ActionRefusal) in
             try ReleaseRules.disposition(
-                batch: ReleaseRulesTests.flagged, exception: exception, kind: .justified, reason: "assessed", by: "qa.anna",
+                batch: ReleaseRulesTests.flagged, exception: exception, kind: .justified, reason: "assessed",
+                by: "qa.anna",
                 expecting: expected, digest: digest, in: state)
         }
         #expect(SigningPrecheck.refusal(of: rule) == nil)
@@ -71,12 +74,16 @@ struct SigningPrecheckTests {
         // yields now (the state moved after it was shown) is refused there, never by the precheck.
         let shown = try ReleaseRules.dispositionRequest(
             batch: ReleaseRulesTests.flagged, exception: exception, kind: .justified, reason: "other words", in: state)
-        let locked = ReleaseRulesTests.refusal { _ = try rule(ReleaseRulesTests.digest(shown.content), ReleaseRulesTests.digest) }
+        let locked = ReleaseRulesTests.refusal {
+            _ = try rule(ReleaseRulesTests.digest(shown.content), ReleaseRulesTests.digest)
+        }
         #expect(locked?.gate == "state-changed")
         let drafts = try rule(nil, ReleaseRulesTests.digest)
         #expect(drafts.map(\.kind) == [RecordKind.exceptionDispositioned])
         let request = try ReleaseRules.dispositionRequest(
             batch: ReleaseRulesTests.flagged, exception: exception, kind: .justified, reason: "assessed", in: state)
-        #expect(Signature.decode(drafts.first?.body["signature"])?.subjectSHA256 == ReleaseRulesTests.digest(request.content))
+        #expect(
+            Signature.decode(drafts.first?.body["signature"])?.subjectSHA256
+                == ReleaseRulesTests.digest(request.content))
     }
 }

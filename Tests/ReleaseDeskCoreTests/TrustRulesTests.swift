@@ -23,7 +23,8 @@ struct TrustRulesTests {
 
     /// Records QC results for `batchID` (as a LIMS import would) and the review that follows.
     static func record(
-        _ results: [QCResult], for batchID: String, _ state: inout DeskState, _ records: inout [Record], at: Timestamp? = nil
+        _ results: [QCResult], for batchID: String, _ state: inout DeskState, _ records: inout [Record],
+        at: Timestamp? = nil
     ) {
         R.append(
             RecordDraft(
@@ -40,12 +41,14 @@ struct TrustRulesTests {
     }
 
     static func investigate(
-        _ outcome: OOSOutcome, cause: String?, by actor: String = "qa.ben", _ state: inout DeskState, _ records: inout [Record]
+        _ outcome: OOSOutcome, cause: String?, by actor: String = "qa.ben", _ state: inout DeskState,
+        _ records: inout [Record]
     ) throws {
         let result = oosResult(state).id
         try R.run(&state, &records) { s throws(ActionRefusal) in
             try ReleaseRules.investigateOOS(
-                batch: batch, result: result, outcome: outcome, cause: cause, reason: "laboratory investigation phase I",
+                batch: batch, result: result, outcome: outcome, cause: cause,
+                reason: "laboratory investigation phase I",
                 by: actor, expecting: nil, digest: R.digest, in: s)
         }
     }
@@ -61,7 +64,8 @@ struct TrustRulesTests {
         for kind in [DispositionKind.justified, .retestRequested] {
             let refusal = Self.refusal {
                 _ = try ReleaseRules.disposition(
-                    batch: Self.batch, exception: Self.oos, kind: kind, reason: "no impact", by: "qa.anna", expecting: nil,
+                    batch: Self.batch, exception: Self.oos, kind: kind, reason: "no impact", by: "qa.anna",
+                    expecting: nil,
                     digest: R.digest, in: state)
             }
             #expect(refusal?.gate == "oos")
@@ -79,7 +83,8 @@ struct TrustRulesTests {
     @Test func anInvalidatedOOSLetsAValidRetestCountAndStaysVisibleMarked() throws {
         var (state, records) = try R.state()
         let first = Self.oosResult(state)
-        try Self.investigate(.invalidated, cause: "pipetting error in the viability assay (lab investigation LI-7)", &state, &records)
+        try Self.investigate(
+            .invalidated, cause: "pipetting error in the viability assay (lab investigation LI-7)", &state, &records)
         #expect(state.exceptionState(Self.exception(Self.oos, state), of: Self.batch) == .invalidated)
         #expect(state.oosGate(Self.batch) == nil)
         // The re-test, under a new result id, passes; the invalidated result stays in the exception, marked.
@@ -91,7 +96,9 @@ struct TrustRulesTests {
         #expect(after.source.contains("\(first.id)") && after.source.contains("invalidated"))
         #expect(after.title.hasSuffix("invalidated"))
         #expect(state.exceptionState(after, of: Self.batch) == .invalidated)
-        #expect(!ReleaseRules.certificationGates(Self.batch, by: "qp.maria", now: Self.now, in: state).map(\.gate).contains("oos"))
+        #expect(
+            !ReleaseRules.certificationGates(Self.batch, by: "qp.maria", now: Self.now, in: state).map(\.gate).contains(
+                "oos"))
         // A result is investigated once: nobody can turn the invalidation around later.
         let again = Self.refusal { try Self.investigate(.confirmed, cause: nil, &state, &records) }
         #expect(again?.gate == "investigated-already")
@@ -108,7 +115,9 @@ struct TrustRulesTests {
         #expect(exception.source.contains(first.id))
         #expect(state.exceptionState(exception, of: Self.batch) == .open)
         #expect(state.oosGate(Self.batch)?.gate == "oos")
-        #expect(ReleaseRules.certificationGates(Self.batch, by: "qp.maria", now: Self.now, in: state).map(\.gate).contains("oos"))
+        #expect(
+            ReleaseRules.certificationGates(Self.batch, by: "qp.maria", now: Self.now, in: state).map(\.gate).contains(
+                "oos"))
         #expect(state.queueEntry(state.batches[Self.batch]!).status == .flagged)
     }
 
@@ -120,14 +129,17 @@ struct TrustRulesTests {
         var body = corrected.json.objectValue!
         body["correction_reason"] = "transcription error"
         R.append(
-            RecordDraft(kind: RecordKind.qcResultsRecorded, actor: "qa.anna", body: ["batch": .string(Self.batch), "results": [.object(body)]]),
+            RecordDraft(
+                kind: RecordKind.qcResultsRecorded, actor: "qa.anna",
+                body: ["batch": .string(Self.batch), "results": [.object(body)]]),
             to: &state, &records)
         Self.rereview(Self.batch, &state, &records)
         let standing = state.oosStandings(Self.batch).first { $0.attribute == "viability" }
         #expect(standing?.results.map(\.value) == [original])
         #expect(state.oosGate(Self.batch)?.gate == "oos")
         #expect(state.queueEntry(state.batches[Self.batch]!).status == .flagged)
-        try Self.investigate(.invalidated, cause: "transcription error confirmed against the raw data (LI-12)", &state, &records)
+        try Self.investigate(
+            .invalidated, cause: "transcription error confirmed against the raw data (LI-12)", &state, &records)
         #expect(state.oosGate(Self.batch) == nil)
     }
 
@@ -140,20 +152,23 @@ struct TrustRulesTests {
         #expect(gate?.message.contains("confirmed") == true)
         let certify = Self.refusal {
             _ = try ReleaseRules.certify(
-                Self.batch, answers: R.yes, reason: "ok", by: "qp.maria", now: Self.now, expecting: nil, digest: R.digest, in: state)
+                Self.batch, answers: R.yes, reason: "ok", by: "qp.maria", now: Self.now, expecting: nil,
+                digest: R.digest, in: state)
         }
         #expect(certify?.gate == "oos")
         #expect(certify?.message.contains("results meet specification") == true)
         // Justify the OOT, so the only thing left is the confirmed OOS: the queue says so.
         try R.run(&state, &records) { s throws(ActionRefusal) in
             try ReleaseRules.disposition(
-                batch: Self.batch, exception: Self.oot, kind: .justified, reason: "trend explained by the OOS", by: "qa.anna",
+                batch: Self.batch, exception: Self.oot, kind: .justified, reason: "trend explained by the OOS",
+                by: "qa.anna",
                 expecting: nil, digest: R.digest, in: s)
         }
         #expect(state.queueEntry(state.batches[Self.batch]!).status == .oosConfirmed)
         // Rejection stays open to the QP.
         try R.run(&state, &records) { s throws(ActionRefusal) in
-            try ReleaseRules.reject(Self.batch, reason: "OOS viability confirmed", by: "qp.maria", expecting: nil, digest: R.digest, in: s)
+            try ReleaseRules.reject(
+                Self.batch, reason: "OOS viability confirmed", by: "qp.maria", expecting: nil, digest: R.digest, in: s)
         }
         #expect(state.release.decisions[Self.batch]?.kind == .rejected)
     }
@@ -171,7 +186,8 @@ struct TrustRulesTests {
         let id = ReleaseRules.nextDeviationID(in: state)
         try R.run(&state, &records) { s throws(ActionRefusal) in
             try ReleaseRules.openDeviation(
-                batch: batch, exceptions: [oos, oot], classification: .major, title: "Viability OOS", description: "76.5 % < 80 %",
+                batch: batch, exceptions: [oos, oot], classification: .major, title: "Viability OOS",
+                description: "76.5 % < 80 %",
                 reason: "OOS", by: actor, now: now, expecting: nil, digest: R.digest, in: s)
         }
         return id
@@ -202,12 +218,15 @@ struct TrustRulesTests {
         try R.run(&state, &records) { s throws(ActionRefusal) in
             try ReleaseRules.recordInvestigation(
                 id,
-                .init(rootCause: "thaw delay", impact: "none on patient", capa: ["CAPA-1"], capaRationale: nil, effectivenessCheck: "3 batches"),
+                .init(
+                    rootCause: "thaw delay", impact: "none on patient", capa: ["CAPA-1"], capaRationale: nil,
+                    effectivenessCheck: "3 batches"),
                 reason: "investigated", by: "qa.ben", expecting: nil, digest: R.digest, in: s)
         }
         for actor in ["qa.anna", "qa.ben"] {
             let refusal = Self.refusal {
-                _ = try ReleaseRules.approve(id, reason: "closed", by: actor, expecting: nil, digest: R.digest, in: state)
+                _ = try ReleaseRules.approve(
+                    id, reason: "closed", by: actor, expecting: nil, digest: R.digest, in: state)
             }
             #expect(refusal?.gate == "four-eyes", "\(actor) must not give the final approval")
         }
@@ -222,10 +241,13 @@ struct TrustRulesTests {
         let id = ReleaseRules.nextDeviationID(in: state)
         try R.run(&state, &records) { s throws(ActionRefusal) in
             try ReleaseRules.openDeviation(
-                batch: Self.batch, exceptions: [Self.oot], classification: .minor, title: "OOT", description: "trend", reason: "r",
+                batch: Self.batch, exceptions: [Self.oot], classification: .minor, title: "OOT", description: "trend",
+                reason: "r",
                 by: "qa.anna", now: Self.now, expecting: nil, digest: R.digest, in: s)
         }
-        let own = Self.refusal { _ = try ReleaseRules.approve(id, reason: "ok", by: "qa.anna", expecting: nil, digest: R.digest, in: state) }
+        let own = Self.refusal {
+            _ = try ReleaseRules.approve(id, reason: "ok", by: "qa.anna", expecting: nil, digest: R.digest, in: state)
+        }
         #expect(own?.gate == "four-eyes")
         try R.run(&state, &records) { s throws(ActionRefusal) in
             try ReleaseRules.approve(id, reason: "ok", by: "qa.ben", expecting: nil, digest: R.digest, in: s)
@@ -239,7 +261,9 @@ struct TrustRulesTests {
     static func withAdministrator() throws -> (DeskState, [Record]) {
         var (state, records) = try R.state()
         R.append(
-            RecordDraft(kind: RecordKind.userEnrolled, actor: "admin", body: ["user": "admin", "name": "Dana Whitfield", "roles": ["admin"]]),
+            RecordDraft(
+                kind: RecordKind.userEnrolled, actor: "admin",
+                body: ["user": "admin", "name": "Dana Whitfield", "roles": ["admin"]]),
             to: &state, &records)
         return (state, records)
     }
@@ -248,7 +272,8 @@ struct TrustRulesTests {
         let (state, _) = try Self.withAdministrator()
         for roles: Set<Role> in [[.admin, .qa], [.admin, .qp], [.admin, .supervisor]] {
             let refusal = Self.refusal {
-                _ = try UserAdministration.enrol("mixed.one", name: "Mixed One", roles: roles, reason: nil, by: "admin", in: state)
+                _ = try UserAdministration.enrol(
+                    "mixed.one", name: "Mixed One", roles: roles, reason: nil, by: "admin", in: state)
             }
             #expect(refusal?.gate == "segregation-of-duties")
         }
@@ -278,7 +303,8 @@ struct TrustRulesTests {
         // … so he may not certify it, whatever his roles.
         let certify = Self.refusal {
             _ = try ReleaseRules.certify(
-                ready, answers: R.yes, reason: "ok", by: "qp.omar", now: Self.now, expecting: nil, digest: R.digest, in: state)
+                ready, answers: R.yes, reason: "ok", by: "qp.omar", now: Self.now, expecting: nil, digest: R.digest,
+                in: state)
         }
         #expect(certify?.gate == "independence")
         // On another batch he did QA review: he may not review its audit trail.
@@ -293,7 +319,8 @@ struct TrustRulesTests {
         try R.reviewTrail(Self.batch, &state, &records, by: "qa.ben")
         let qa = Self.refusal {
             _ = try ReleaseRules.openDeviation(
-                batch: Self.batch, exceptions: [Self.oos], classification: .major, title: "t", description: "d", reason: "r",
+                batch: Self.batch, exceptions: [Self.oos], classification: .major, title: "t", description: "d",
+                reason: "r",
                 by: "qa.ben", now: Self.now, expecting: nil, digest: R.digest, in: state)
         }
         #expect(qa?.gate == "independence")
@@ -303,7 +330,8 @@ struct TrustRulesTests {
         var (state, records) = try Self.withAdministrator()
         try R.run(&state, &records) { s throws(ActionRefusal) in
             try UserAdministration.enrol(
-                "qa.new", name: "New Person", roles: [.qa], reason: "joined QA", by: "admin", temporaryPassword: true, in: s)
+                "qa.new", name: "New Person", roles: [.qa], reason: "joined QA", by: "admin", temporaryPassword: true,
+                in: s)
         }
         #expect(state.users["qa.new"]?.passwordIsTemporary == true)
         let blocked = Self.refusal { _ = try state.requireUser("qa.new", anyOf: [.qa], toDo: "disposition exceptions") }
@@ -333,15 +361,23 @@ struct TrustRulesTests {
             Issue.record("the sample site has no batch chosen for full review")
             return
         }
-        #expect(ReleaseRules.certificationGates(sampled, by: "qp.maria", now: Self.now, in: state).map(\.gate).contains("full-review"))
-        let qp = Self.refusal { _ = try ReleaseRules.fullReview(sampled, reason: "read", by: "qp.maria", expecting: nil, digest: R.digest, in: state) }
+        #expect(
+            ReleaseRules.certificationGates(sampled, by: "qp.maria", now: Self.now, in: state).map(\.gate).contains(
+                "full-review"))
+        let qp = Self.refusal {
+            _ = try ReleaseRules.fullReview(
+                sampled, reason: "read", by: "qp.maria", expecting: nil, digest: R.digest, in: state)
+        }
         #expect(qp?.gate == "role")
         try R.run(&state, &records) { s throws(ActionRefusal) in
             try ReleaseRules.fullReview(
-                sampled, reason: "whole record read: steps, results, custody, EM", by: "qa.anna", expecting: nil, digest: R.digest, in: s)
+                sampled, reason: "whole record read: steps, results, custody, EM", by: "qa.anna", expecting: nil,
+                digest: R.digest, in: s)
         }
         #expect(state.queueEntry(state.batches[sampled]!).status == .readyForQP)
-        #expect(!ReleaseRules.certificationGates(sampled, by: "qp.maria", now: Self.now, in: state).map(\.gate).contains("full-review"))
+        #expect(
+            !ReleaseRules.certificationGates(sampled, by: "qp.maria", now: Self.now, in: state).map(\.gate).contains(
+                "full-review"))
         // Data that arrives after the full review reopens it.
         let first = state.batches[sampled]!.batch.qc.first { $0.status == "final" }!
         let late = QCResult(
@@ -349,7 +385,9 @@ struct TrustRulesTests {
             testedAt: first.testedAt.adding(milliseconds: 60_000), status: "final")
         Self.record([late], for: sampled, &state, &records)
         #expect(!state.batches[sampled]!.isFullyReviewed(in: state.release))
-        #expect(ReleaseRules.certificationGates(sampled, by: "qp.maria", now: Self.now, in: state).map(\.gate).contains("full-review"))
+        #expect(
+            ReleaseRules.certificationGates(sampled, by: "qp.maria", now: Self.now, in: state).map(\.gate).contains(
+                "full-review"))
     }
 
     // MARK: - Infusion
@@ -362,7 +400,8 @@ struct TrustRulesTests {
             holder: "treating physician", temperatureC: nil, coi: state.batches[ready]!.batch.coi)
         R.append(
             RecordDraft(
-                kind: RecordKind.custodyEventsRecorded, actor: "qa.anna", body: ["batch": .string(ready), "events": [event.json]]),
+                kind: RecordKind.custodyEventsRecorded, actor: "qa.anna",
+                body: ["batch": .string(ready), "events": [event.json]]),
             to: &state, &records)
         Self.rereview(ready, &state, &records)
         let infused = state.batches[ready]!.review!.exceptions.first { $0.rule == "INFUSED" }
@@ -387,10 +426,14 @@ struct TrustRulesTests {
 
     @Test func aReasonOfInvisibleCharactersOnlyIsRefused() throws {
         let (state, _) = try R.state()
-        for reason in ["", "   ", "\t\n", "\u{200B}", "\u{2060}\u{FEFF}", "\u{3164}", "\u{2800}", "\u{0301}", "\u{FE0F}", "\u{00A0}\u{3000}"] {
+        for reason in [
+            "", "   ", "\t\n", "\u{200B}", "\u{2060}\u{FEFF}", "\u{3164}", "\u{2800}", "\u{0301}", "\u{FE0F}",
+            "\u{00A0}\u{3000}",
+        ] {
             let refusal = Self.refusal {
                 _ = try ReleaseRules.disposition(
-                    batch: Self.batch, exception: Self.oot, kind: .justified, reason: reason, by: "qa.anna", expecting: nil,
+                    batch: Self.batch, exception: Self.oot, kind: .justified, reason: reason, by: "qa.anna",
+                    expecting: nil,
                     digest: R.digest, in: state)
             }
             #expect(refusal?.gate == "reason", "reason \(reason.unicodeScalars.map { String($0.value, radix: 16) })")
@@ -406,7 +449,8 @@ struct TrustRulesTests {
         #expect(state.exceptionState(Self.exception(Self.oot, state), of: Self.batch) == .open)
         try R.run(&state, &records) { s throws(ActionRefusal) in
             try ReleaseRules.disposition(
-                batch: Self.batch, exception: Self.oot, kind: .retestRequested, reason: "re-test the trend", by: "qa.anna",
+                batch: Self.batch, exception: Self.oot, kind: .retestRequested, reason: "re-test the trend",
+                by: "qa.anna",
                 expecting: nil, digest: R.digest, in: s)
         }
         #expect(state.exceptionState(Self.exception(Self.oot, state), of: Self.batch) == .retestRequested)

@@ -23,10 +23,16 @@ final class UserAdministrationTests {
     func site() throws -> DeskState {
         var state = DeskState()
         apply(
-            [RecordDraft(kind: RecordKind.journalCreated, actor: "dana", body: ["journal_id": "x", "format": "releasedesk-journal/1"])],
+            [
+                RecordDraft(
+                    kind: RecordKind.journalCreated, actor: "dana",
+                    body: ["journal_id": "x", "format": "releasedesk-journal/1"])
+            ],
             to: &state)
         apply([try UserAdministration.enrolFirstAdministrator("dana", name: "Dana Whitfield")], to: &state)
-        apply(try UserAdministration.enrol("qa.anna", name: "Anna K", roles: [.qa], reason: nil, by: "dana", in: state), to: &state)
+        apply(
+            try UserAdministration.enrol("qa.anna", name: "Anna K", roles: [.qa], reason: nil, by: "dana", in: state),
+            to: &state)
         return state
     }
 
@@ -53,7 +59,10 @@ final class UserAdministrationTests {
     @Test func userIDsAreNeverReused() throws {
         var state = try site()
         apply(try UserAdministration.lock("qa.anna", reason: "left the company", by: "dana", in: state), to: &state)
-        #expect(throws: ActionRefusal(.rule, gate: "user-exists", "user id qa.anna is already enrolled; ids are never reused")) {
+        #expect(
+            throws: ActionRefusal(
+                .rule, gate: "user-exists", "user id qa.anna is already enrolled; ids are never reused")
+        ) {
             try UserAdministration.enrol("qa.anna", name: "New Anna", roles: [.qa], reason: nil, by: "dana", in: state)
         }
     }
@@ -74,7 +83,8 @@ final class UserAdministrationTests {
             }
         }
         #expect(throws: Never.self) {
-            try UserAdministration.enrol("qa.eve", name: "山田 健二 José e\u{301}", roles: [.qa], reason: nil, by: "dana", in: state)
+            try UserAdministration.enrol(
+                "qa.eve", name: "山田 健二 José e\u{301}", roles: [.qa], reason: nil, by: "dana", in: state)
         }
     }
 

@@ -14,10 +14,14 @@ struct VisibleTextTests {
         " \u{200B} \u{2800} \u{3164} ",
     ]
 
-    static let visible: [String] = ["ok", " x ", "é", "e\u{301}", "山", "🧬", "-", "0", "\u{200B}a", "\u{2801}", "\u{0600}1"]
+    static let visible: [String] = [
+        "ok", " x ", "é", "e\u{301}", "山", "🧬", "-", "0", "\u{200B}a", "\u{2801}", "\u{0600}1",
+    ]
 
     @Test func invisibleTextAloneHasNoVisibleText() {
-        for text in Self.invisible { #expect(!DisplayText.hasVisibleText(text), "\(text.unicodeScalars.map { String($0.value, radix: 16) })") }
+        for text in Self.invisible {
+            #expect(!DisplayText.hasVisibleText(text), "\(text.unicodeScalars.map { String($0.value, radix: 16) })")
+        }
         for text in Self.visible { #expect(DisplayText.hasVisibleText(text), "\(text.debugDescription)") }
     }
 

@@ -50,7 +50,9 @@ struct ClockTests {
         // Read-only from now on, even once the clock is right again.
         clock.now = Self.base + 120_000
         #expect(journal.readOnlyReason?.contains("earlier than") == true)
-        #expect(throws: JournalError.readOnly(journal.readOnlyReason!)) { _ = try journal.append { _ in [Fixture.note(3)] } }
+        #expect(throws: JournalError.readOnly(journal.readOnlyReason!)) {
+            _ = try journal.append { _ in [Fixture.note(3)] }
+        }
         #expect(Fixture.bytes(path) == before)
     }
 
@@ -76,15 +78,20 @@ struct ClockTests {
         _ = try Journal.create(
             at: path, actor: "admin", then: [],
             environment: JournalEnvironment(host: "h", clock: { slow.read() }, newJournalID: { Self.id }))
-        let behind = try Journal.open(at: path, environment: JournalEnvironment(host: "behind", clock: { slow.read() }, newJournalID: { Self.id }))
+        let behind = try Journal.open(
+            at: path, environment: JournalEnvironment(host: "behind", clock: { slow.read() }, newJournalID: { Self.id })
+        )
         _ = try behind.readNew()
-        let ahead = try Journal.open(at: path, environment: JournalEnvironment(host: "ahead", clock: { fast.read() }, newJournalID: { Self.id }))
+        let ahead = try Journal.open(
+            at: path, environment: JournalEnvironment(host: "ahead", clock: { fast.read() }, newJournalID: { Self.id }))
         _ = try ahead.readNew()
         _ = try ahead.append { _ in [Fixture.note(1)] }
         slow.now = Self.base + 1_000  // later than its own last read, earlier than what the other host wrote
-        #expect(throws: JournalError.clockSteppedBack(
-            now: Timestamp(millisecondsSinceEpoch: Self.base + 1_000),
-            last: Timestamp(millisecondsSinceEpoch: Self.base + 3_600_000), lastSeq: 2)) {
+        #expect(
+            throws: JournalError.clockSteppedBack(
+                now: Timestamp(millisecondsSinceEpoch: Self.base + 1_000),
+                last: Timestamp(millisecondsSinceEpoch: Self.base + 3_600_000), lastSeq: 2)
+        ) {
             _ = try behind.append { _ in [Fixture.note(2)] }
         }
         #expect(try Verifier.verify(path: path).status == .ok)
@@ -97,8 +104,11 @@ struct ClockTests {
         // Written before the rule (or by another writer): record 3 is earlier than record 2.
         let times: [Int64] = [2_000_000, 1_500_000]
         _ = try BulkWriter.create(
-            at: path, actor: "admin", host: "h", journalID: Self.id, createdAt: Timestamp(millisecondsSinceEpoch: Self.base),
-            records: times.enumerated().map { (Fixture.note($0.offset), Timestamp(millisecondsSinceEpoch: Self.base + $0.element)) })
+            at: path, actor: "admin", host: "h", journalID: Self.id,
+            createdAt: Timestamp(millisecondsSinceEpoch: Self.base),
+            records: times.enumerated().map {
+                (Fixture.note($0.offset), Timestamp(millisecondsSinceEpoch: Self.base + $0.element))
+            })
         let report = try Verifier.verify(path: path)
         #expect(report.status == .okWithWarnings)
         #expect(report.warnings.first?.line == 3)
@@ -106,7 +116,8 @@ struct ClockTests {
         let journal = try Journal.open(
             at: path,
             environment: JournalEnvironment(
-                host: "h", clock: { Timestamp(millisecondsSinceEpoch: Self.base + 1_600_000) }, newJournalID: { Self.id }))
+                host: "h", clock: { Timestamp(millisecondsSinceEpoch: Self.base + 1_600_000) },
+                newJournalID: { Self.id }))
         _ = try journal.readNew()
         #expect(journal.warnings.first?.message.contains("clock stepped back") == true)
         let (_, written) = try journal.append { _ in [Fixture.note(9)] }

@@ -22,7 +22,9 @@ final class FaultyIO: JournalFileIO, @unchecked Sendable {
     func open(_ path: String, flags: Int32, mode: UInt32) throws(SystemCallError) -> Int32 {
         try real.open(path, flags: flags, mode: mode)
     }
-    func pread(_ fd: Int32, _ buffer: UnsafeMutableRawPointer, _ count: Int, _ offset: Int64) throws(SystemCallError) -> Int {
+    func pread(_ fd: Int32, _ buffer: UnsafeMutableRawPointer, _ count: Int, _ offset: Int64) throws(SystemCallError)
+        -> Int
+    {
         try real.pread(fd, buffer, count, offset)
     }
     func write(_ fd: Int32, _ bytes: UnsafeRawBufferPointer) throws(SystemCallError) -> Int {
@@ -45,7 +47,9 @@ final class FaultyIO: JournalFileIO, @unchecked Sendable {
         syncs += 1
         let n = syncs
         lock.unlock()
-        if n == onCall, case .failSync(let code)? = fault { throw SystemCallError(call: "fdatasync", path: "test", code: code) }
+        if n == onCall, case .failSync(let code)? = fault {
+            throw SystemCallError(call: "fdatasync", path: "test", code: code)
+        }
         try real.fdatasync(fd)
     }
     func fsync(_ fd: Int32) throws(SystemCallError) { try real.fsync(fd) }
@@ -73,7 +77,9 @@ struct FaultInjectionTests {
         #expect(throws: JournalError.self) { _ = try journal.append { _ in [Fixture.note(1)] } }
         #expect(journal.readOnlyReason != nil)
         // No retry-and-trust: the next attempt is refused outright, even though the disk is fine now.
-        #expect(throws: JournalError.readOnly(journal.readOnlyReason!)) { _ = try journal.append { _ in [Fixture.note(2)] } }
+        #expect(throws: JournalError.readOnly(journal.readOnlyReason!)) {
+            _ = try journal.append { _ in [Fixture.note(2)] }
+        }
     }
 
     @Test(arguments: [EIO, ENOSPC])

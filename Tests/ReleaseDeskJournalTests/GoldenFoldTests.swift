@@ -6,7 +6,8 @@ import Testing
 @Suite("Golden journal fold")
 struct GoldenFoldTests {
     @Test func theGoldenJournalStillFoldsWithTodaysReader() throws {
-        let url = try #require(Bundle.module.url(forResource: "journal-v1", withExtension: "jsonl", subdirectory: "Golden"))
+        let url = try #require(
+            Bundle.module.url(forResource: "journal-v1", withExtension: "jsonl", subdirectory: "Golden"))
         let (_, records) = try Fixture.openReadingAll(url.path)
         let state = DeskState.replay(records)
         #expect(state.lastSeq == records.last?.seq)

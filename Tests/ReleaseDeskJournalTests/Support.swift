@@ -40,7 +40,8 @@ enum Fixture {
     /// The tests' writing environment: host "test-host", the shared test clock, one fixed journal id.
     static let environment: JournalEnvironment = {
         let clock = TestClock.shared
-        return JournalEnvironment(host: "test-host", clock: { clock.next() }, newJournalID: { "0b9d3c1e-8f2a-4c6e-9d1b-2a3c4d5e6f70" })
+        return JournalEnvironment(
+            host: "test-host", clock: { clock.next() }, newJournalID: { "0b9d3c1e-8f2a-4c6e-9d1b-2a3c4d5e6f70" })
     }()
 
     /// A journal at `path` with `count` records in all (record 1 included).

@@ -12,7 +12,9 @@ import Testing
 struct TornRepairTests {
     /// A journal of `records` records followed by a fragment (the first 60 bytes of a copy of its last
     /// line, without LF): what a torn append leaves.
-    static func tornJournal(_ scratch: Scratch, _ name: String, records: Int = 4) throws -> (path: String, clean: [UInt8]) {
+    static func tornJournal(_ scratch: Scratch, _ name: String, records: Int = 4) throws -> (
+        path: String, clean: [UInt8]
+    ) {
         let path = scratch.file(name)
         try Fixture.journal(at: path, records: records)
         let clean = Fixture.bytes(path)
@@ -61,7 +63,10 @@ struct TornRepairTests {
             #expect(cut.count == tornBytes.count + keep)
             // Before anyone repairs it: a reader sees no corruption, and verify warns of it.
             let waiting = try Verifier.verify(path: path)
-            #expect(waiting.status == .okWithWarnings, "keep \(keep) of \(write.count): \(String(describing: waiting.corruption)) \(String(decoding: cut.suffix(keep + 70), as: UTF8.self))")
+            #expect(
+                waiting.status == .okWithWarnings,
+                "keep \(keep) of \(write.count): \(String(describing: waiting.corruption)) \(String(decoding: cut.suffix(keep + 70), as: UTF8.self))"
+            )
             let reader = try Journal.openForReading(at: path)
             try reader.readToEnd { _ in }
             #expect(reader.corruption == nil, "keep \(keep): \(String(describing: reader.corruption))")
@@ -149,7 +154,8 @@ struct TornRepairTests {
         var named = try #require(record.body["fragments"]?.arrayValue)
         named.swapAt(0, 1)
         record.body["fragments"] = .array(named)
-        bytes.replaceSubrange(starts[starts.count - 2]..<(starts[starts.count - 1] - 1), with: try record.canonicalBytes())
+        bytes.replaceSubrange(
+            starts[starts.count - 2]..<(starts[starts.count - 1] - 1), with: try record.canonicalBytes())
         Fixture.write(bytes, to: path)
         let report = try Verifier.verify(path: path)
         #expect(report.status == .corrupt)

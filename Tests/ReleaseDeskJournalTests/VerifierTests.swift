@@ -23,18 +23,24 @@ struct VerifierTests {
     }
 
     @Test func removedRecordBreaksTheChainAtTheNextLine() throws {
-        let c = try corruption { var l = $0; l.remove(at: 2); return l }
+        let c = try corruption {
+            var l = $0; l.remove(at: 2); return l
+        }
         #expect(c?.line == 3)
         #expect(c?.reason.contains("seq is 4 where 3 was expected") == true)
     }
 
     @Test func duplicatedRecordIsDetected() throws {
-        let c = try corruption { var l = $0; l.insert(l[3], at: 3); return l }
+        let c = try corruption {
+            var l = $0; l.insert(l[3], at: 3); return l
+        }
         #expect(c?.line == 5)
     }
 
     @Test func swappedRecordsAreDetected() throws {
-        let c = try corruption { var l = $0; l.swapAt(2, 3); return l }
+        let c = try corruption {
+            var l = $0; l.swapAt(2, 3); return l
+        }
         #expect(c?.line == 3)
     }
 
@@ -135,7 +141,9 @@ struct VerifierTests {
         let damaged = try Verifier.verify(path: path, parallelism: 4)
         #expect(damaged.corruption?.line == 30_001 || damaged.corruption?.line == 30_002)
         let sequentialDamaged = try Verifier.verify(path: path, parallelism: 1)
-        #expect(damaged.corruption == sequentialDamaged.corruption, "\(String(describing: damaged.corruption)) vs \(String(describing: sequentialDamaged.corruption))")
+        #expect(
+            damaged.corruption == sequentialDamaged.corruption,
+            "\(String(describing: damaged.corruption)) vs \(String(describing: sequentialDamaged.corruption))")
     }
 
     /// A parallel verification must not start a chunk at a repaired fragment that is a whole record
@@ -171,11 +179,15 @@ struct VerifierTests {
     }
 
     @Test func goldenJournalStillVerifies() throws {
-        let url = try #require(Bundle.module.url(forResource: "journal-v1", withExtension: "jsonl", subdirectory: "Golden"))
+        let url = try #require(
+            Bundle.module.url(forResource: "journal-v1", withExtension: "jsonl", subdirectory: "Golden"))
         let report = try Verifier.verify(path: url.path)
         #expect(report.status == .okWithWarnings)
         #expect(report.corruption == nil)
-        let expected = try String(contentsOf: try #require(Bundle.module.url(forResource: "journal-v1", withExtension: "head", subdirectory: "Golden")), encoding: .utf8)
+        let expected = try String(
+            contentsOf: try #require(
+                Bundle.module.url(forResource: "journal-v1", withExtension: "head", subdirectory: "Golden")),
+            encoding: .utf8)
         #expect("\(report.head.seq) \(report.head.hash)" == expected.trimmingCharacters(in: .whitespacesAndNewlines))
         let (journal, records) = try Fixture.openReadingAll(url.path)
         #expect(journal.corruption == nil)

@@ -33,17 +33,20 @@ struct HeadlessStoryTests {
             try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
             let journal = directory + "/journal.jsonl"
             let locations = Locations(
-                journal: journal, credentials: CredentialStore.path(forJournal: journal), stateDirectory: directory + "/state")
+                journal: journal, credentials: CredentialStore.path(forJournal: journal),
+                stateDirectory: directory + "/state")
             _ = try DemoSite.build(sampleData: sampleData, at: locations, now: SystemEnvironment.clock())
             var records: [Record] = []
             let desk = try Desk.open(locations, observe: { records.append($0) })
             let lines = LogLines()
             runtime = WorkstationRuntime(
                 desk: desk, records: records, terminal: MemoryTerminal(size: Size(width: 120, height: 40)),
-                authenticator: LocalAuthenticator(store: CredentialStore(path: locations.credentials)), journalName: journal,
+                authenticator: LocalAuthenticator(store: CredentialStore(path: locations.credentials)),
+                journalName: journal,
                 signIn: SignInForm(user: "", demoUsers: []), readOnly: false,
                 environment: RuntimeEnvironment(
-                    clock: SystemEnvironment.clock, monotonic: { Date().timeIntervalSinceReferenceDate }, log: { lines.append($0) },
+                    clock: SystemEnvironment.clock, monotonic: { Date().timeIntervalSinceReferenceDate },
+                    log: { lines.append($0) },
                     describe: { "\($0)" }, keyTimeoutMilliseconds: 0))
             self.lines = lines
         }
@@ -125,7 +128,9 @@ struct HeadlessStoryTests {
         story.type("trend reviewed against the last 20 batches; within the validated range")
         story.press(.enter)
         story.press(.enter)
-        #expect(story.screen.contains("signed-in user") || story.screen.contains("User id"), "the first signature asks for the user id")
+        #expect(
+            story.screen.contains("signed-in user") || story.screen.contains("User id"),
+            "the first signature asks for the user id")
         story.type("qa.anna")
         story.press(.enter)
         story.type("demo-qa-anna")

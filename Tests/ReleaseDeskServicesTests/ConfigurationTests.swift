@@ -1,7 +1,6 @@
 import Foundation
-import Testing
-
 import ReleaseDeskCore
+import Testing
 
 @testable import ReleaseDeskServices
 
@@ -12,7 +11,8 @@ struct ConfigurationTests {
     }
 
     @Test func readsKeysCommentsAndBlankLines() throws {
-        let file = try parse("# site settings\n\nauth = \"pam\"   # operating-system accounts\r\n  pam_service=\"release-desk\"\n")
+        let file = try parse(
+            "# site settings\n\nauth = \"pam\"   # operating-system accounts\r\n  pam_service=\"release-desk\"\n")
         #expect(file.values["auth"]?.value == "pam")
         #expect(file.values["auth"]?.line == 3)
         #expect(file.values["pam_service"]?.value == "release-desk")
@@ -42,7 +42,9 @@ struct ConfigurationTests {
     func scratch(_ config: String?) -> (directory: String, environment: [String: String]) {
         let directory = NSTemporaryDirectory() + "releasedesk-config-" + UUID().uuidString.lowercased()
         try! FileManager.default.createDirectory(atPath: directory + "/releasedesk", withIntermediateDirectories: true)
-        if let config { try! config.write(toFile: directory + "/releasedesk/config.toml", atomically: true, encoding: .utf8) }
+        if let config {
+            try! config.write(toFile: directory + "/releasedesk/config.toml", atomically: true, encoding: .utf8)
+        }
         return (directory, ["HOME": directory, "XDG_CONFIG_HOME": directory])
     }
 
@@ -51,14 +53,17 @@ struct ConfigurationTests {
         defer { try? FileManager.default.removeItem(atPath: directory) }
         var settings = try AuthenticationSettings.resolve(option: nil, environment: environment)
         #expect(settings.method == .pam && settings.pamService == "rd" && !settings.managesPasswords)
-        settings = try AuthenticationSettings.resolve(option: nil, environment: environment.merging(["RELEASEDESK_AUTH": "local"]) { $1 })
+        settings = try AuthenticationSettings.resolve(
+            option: nil, environment: environment.merging(["RELEASEDESK_AUTH": "local"]) { $1 })
         #expect(settings.method == .local && settings.managesPasswords)
-        settings = try AuthenticationSettings.resolve(option: "pam", environment: environment.merging(["RELEASEDESK_AUTH": "local"]) { $1 })
+        settings = try AuthenticationSettings.resolve(
+            option: "pam", environment: environment.merging(["RELEASEDESK_AUTH": "local"]) { $1 })
         #expect(settings.method == .pam)
     }
 
     @Test func idleLockAndLockOutAreConfigurableWithinBounds() throws {
-        let (directory, environment) = scratch("idle_lock_minutes = 5   # shared terminals\nmax_failed_sign_ins = \"3\"\n")
+        let (directory, environment) = scratch(
+            "idle_lock_minutes = 5   # shared terminals\nmax_failed_sign_ins = \"3\"\n")
         defer { try? FileManager.default.removeItem(atPath: directory) }
         let policy = try SecuritySettings.resolve(environment: environment)
         #expect(policy.idleLockMilliseconds == 5 * 60_000)
@@ -66,14 +71,18 @@ struct ConfigurationTests {
         let (other, unset) = scratch("auth = \"local\"\n")
         defer { try? FileManager.default.removeItem(atPath: other) }
         #expect(try SecuritySettings.resolve(environment: unset) == SecurityPolicy())
-        for (text, field) in [("max_failed_sign_ins = 1\n", "max_failed_sign_ins"), ("\nidle_lock_minutes = \"often\"\n", "idle_lock_minutes")] {
+        for (text, field) in [
+            ("max_failed_sign_ins = 1\n", "max_failed_sign_ins"),
+            ("\nidle_lock_minutes = \"often\"\n", "idle_lock_minutes"),
+        ] {
             let (bad, environment) = scratch(text)
             defer { try? FileManager.default.removeItem(atPath: bad) }
             #expect {
                 _ = try SecuritySettings.resolve(environment: environment)
             } throws: { error in
                 guard let error = error as? ConfigurationError else { return false }
-                return error.field == field && error.line == (field == "idle_lock_minutes" ? 2 : 1) && error.reason.hasPrefix("must be a whole number")
+                return error.field == field && error.line == (field == "idle_lock_minutes" ? 2 : 1)
+                    && error.reason.hasPrefix("must be a whole number")
             }
         }
     }
@@ -85,22 +94,33 @@ struct ConfigurationTests {
         if !FileManager.default.fileExists(atPath: ConfigurationFile.systemPath) {
             let settings = try AuthenticationSettings.resolve(option: nil, environment: environment)
             #expect(settings == AuthenticationSettings())
-            #expect(settings.authenticator(for: Locations(journal: "j.jsonl", credentials: "c", stateDirectory: "s")).name == "local")
+            #expect(
+                settings.authenticator(for: Locations(journal: "j.jsonl", credentials: "c", stateDirectory: "s")).name
+                    == "local")
         }
     }
 
     @Test func badValuesAreConfigurationErrors() {
         let (directory, environment) = scratch("auth = \"kerberos\"\n")
         defer { try? FileManager.default.removeItem(atPath: directory) }
-        #expect(throws: ConfigurationError(file: directory + "/releasedesk/config.toml", line: 1, field: "auth", reason: "must be \"local\" or \"pam\", not \"kerberos\"")) {
+        #expect(
+            throws: ConfigurationError(
+                file: directory + "/releasedesk/config.toml", line: 1, field: "auth",
+                reason: "must be \"local\" or \"pam\", not \"kerberos\"")
+        ) {
             try AuthenticationSettings.resolve(option: nil, environment: environment)
         }
-        #expect(throws: ConfigurationError.self) { try AuthenticationSettings.resolve(option: "ldap", environment: ["HOME": directory]) }
         #expect(throws: ConfigurationError.self) {
-            try AuthenticationSettings.resolve(option: nil, environment: ["RELEASEDESK_CONFIG": directory + "/missing.toml"])
+            try AuthenticationSettings.resolve(option: "ldap", environment: ["HOME": directory])
+        }
+        #expect(throws: ConfigurationError.self) {
+            try AuthenticationSettings.resolve(
+                option: nil, environment: ["RELEASEDESK_CONFIG": directory + "/missing.toml"])
         }
         let (other, environment2) = scratch("pam_service = \"../etc/permit\"\n")
         defer { try? FileManager.default.removeItem(atPath: other) }
-        #expect(throws: ConfigurationError.self) { try AuthenticationSettings.resolve(option: nil, environment: environment2) }
+        #expect(throws: ConfigurationError.self) {
+            try AuthenticationSettings.resolve(option: nil, environment: environment2)
+        }
     }
 }

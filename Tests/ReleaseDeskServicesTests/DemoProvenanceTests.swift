@@ -20,7 +20,9 @@ struct DemoProvenanceTests {
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: directory) }
         let journal = directory + "/journal.jsonl"
-        let locations = Locations(journal: journal, credentials: CredentialStore.path(forJournal: journal), stateDirectory: directory + "/state")
+        let locations = Locations(
+            journal: journal, credentials: CredentialStore.path(forJournal: journal),
+            stateDirectory: directory + "/state")
         let now = Timestamp(iso8601: "2026-03-02T10:17:00Z")!
         _ = try DemoSite.build(sampleData: Self.sampleData, at: locations, now: now)
         let anchor = try DemoSite.anchorDay(in: Self.sampleData)
@@ -56,7 +58,8 @@ struct DemoProvenanceTests {
 
     @Test func anImportOfAFileAsItIsNamesNoDerivation() throws {
         let parsed = try ImportParser.parse(
-            file: "master-data.json", sha256: "0", bytes: try #require(try FileBytes.read(Self.sampleData + "/master-data.json"))
+            file: "master-data.json", sha256: "0",
+            bytes: try #require(try FileBytes.read(Self.sampleData + "/master-data.json"))
         ).get()
         #expect(parsed.derivation == nil)
         #expect(DemoTimes.describe(-5) == "times shifted by -5 ms")

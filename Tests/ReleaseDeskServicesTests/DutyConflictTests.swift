@@ -13,12 +13,17 @@ struct DutyConflictTests {
         try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: path) }
         let journal = path + "/journal.jsonl"
-        let locations = Locations(journal: journal, credentials: CredentialStore.path(forJournal: journal), stateDirectory: path + "/state")
+        let locations = Locations(
+            journal: journal, credentials: CredentialStore.path(forJournal: journal), stateDirectory: path + "/state")
         let desk = try Desk.create(locations, administrator: "dana", name: "Dana Whitfield", password: nil)
         #expect(try DutyConflicts.accounts(in: journal).isEmpty)
         // As an older version would have written it: no rule stood in the way.
         _ = try desk.journal.append { _ in
-            [RecordDraft(kind: RecordKind.userEnrolled, actor: "dana", body: ["user": "it.qa", "name": "Mixed Account", "roles": ["admin", "qa"]])]
+            [
+                RecordDraft(
+                    kind: RecordKind.userEnrolled, actor: "dana",
+                    body: ["user": "it.qa", "name": "Mixed Account", "roles": ["admin", "qa"]])
+            ]
         }
         let found = try DutyConflicts.accounts(in: journal)
         #expect(found.map(\.id) == ["it.qa"])

@@ -29,7 +29,8 @@ struct PAMScratch {
 
     var locations: Locations {
         let journal = path + "/journal.jsonl"
-        return Locations(journal: journal, credentials: CredentialStore.path(forJournal: journal), stateDirectory: path + "/state")
+        return Locations(
+            journal: journal, credentials: CredentialStore.path(forJournal: journal), stateDirectory: path + "/state")
     }
 
     /// A journal whose administrator is `dana` and QA user `anna`, with no credential file (PAM keeps passwords).
@@ -82,7 +83,8 @@ struct PAMAuthenticatorTests {
         let scratch = PAMScratch()
         defer { scratch.remove() }
         let desk = try scratch.desk()
-        let account = try desk.signIn(user: "anna", password: "whatever-pam-says", with: scratch.authenticator("permit"), channel: "test")
+        let account = try desk.signIn(
+            user: "anna", password: "whatever-pam-says", with: scratch.authenticator("permit"), channel: "test")
         #expect(account.id == "anna")
         // PAM says yes to anyone here, but a user who is not enrolled in the journal is still refused.
         let before = desk.journal.head.seq
@@ -101,7 +103,9 @@ struct PAMAuthenticatorTests {
         var kinds: [String] = []
         desk.onRecord = { kinds.append($0.kind) }
         for attempt in 1...5 {
-            #expect(throws: ActionRefusal.self) { try desk.signIn(user: "anna", password: "wrong-\(attempt)", with: deny, channel: "test") }
+            #expect(throws: ActionRefusal.self) {
+                try desk.signIn(user: "anna", password: "wrong-\(attempt)", with: deny, channel: "test")
+            }
             if attempt < 5 {
                 #expect(desk.state.users["anna"]?.consecutiveFailures == attempt)
                 #expect(desk.state.users["anna"]?.isLocked == false)
@@ -124,7 +128,9 @@ struct PAMAuthenticatorTests {
         let scratch = PAMScratch()
         defer { scratch.remove() }
         let desk = try scratch.desk()
-        for _ in 1...3 { _ = try? desk.signIn(user: "anna", password: "x", with: scratch.authenticator("deny"), channel: "test") }
+        for _ in 1...3 {
+            _ = try? desk.signIn(user: "anna", password: "x", with: scratch.authenticator("deny"), channel: "test")
+        }
         #expect(desk.state.users["anna"]?.consecutiveFailures == 3)
         _ = try desk.signIn(user: "anna", password: "x", with: scratch.authenticator("permit"), channel: "test")
         #expect(desk.state.users["anna"]?.consecutiveFailures == 0)
@@ -136,7 +142,9 @@ struct PAMAuthenticatorTests {
         scratch.service("broken", "auth required pam_no_such_module_here.so\n")
         let desk = try scratch.desk()
         let before = desk.journal.head.seq
-        #expect(throws: PAMError.self) { try desk.signIn(user: "anna", password: "x", with: scratch.authenticator("broken"), channel: "test") }
+        #expect(throws: PAMError.self) {
+            try desk.signIn(user: "anna", password: "x", with: scratch.authenticator("broken"), channel: "test")
+        }
         #expect(desk.journal.head.seq == before)
         #expect(desk.state.users["anna"]?.consecutiveFailures == 0)
     }
@@ -177,7 +185,8 @@ struct PAMUnixTests {
         scratch.service("unix", "auth required pam_unix.so nodelay\naccount required pam_unix.so\n")
         let account = "rdpam" + String(UInt32.random(in: 0..<UInt32.max), radix: 36)
         let password = "Pam-test-" + UUID().uuidString
-        guard try Self.run("/usr/sbin/useradd", ["--no-create-home", "--shell", "/usr/sbin/nologin", account]) == 0 else {
+        guard try Self.run("/usr/sbin/useradd", ["--no-create-home", "--shell", "/usr/sbin/nologin", account]) == 0
+        else {
             try Test.cancel("useradd could not create a throw-away account here")
         }
         defer { _ = try? Self.run("/usr/sbin/userdel", [account]) }
@@ -190,7 +199,9 @@ struct PAMUnixTests {
         #expect(try !unix.verify(user: account + "nobody", password: password))
 
         let desk = try Desk.create(scratch.locations, administrator: account, name: "PAM Test Account", password: nil)
-        #expect(throws: ActionRefusal.self) { try desk.signIn(user: account, password: "wrong", with: unix, channel: "test") }
+        #expect(throws: ActionRefusal.self) {
+            try desk.signIn(user: account, password: "wrong", with: unix, channel: "test")
+        }
         #expect(desk.state.users[account]?.consecutiveFailures == 1)
         let signedIn = try desk.signIn(user: account, password: password, with: unix, channel: "test")
         #expect(signedIn.id == account)

@@ -25,7 +25,8 @@ struct ReferenceJournalTests {
         defer { try? FileManager.default.removeItem(atPath: directory) }
         let path = directory + "/journal.jsonl"
         let summary = try ReferenceSite.write(
-            records: 2000, seed: 11, masterDataPath: Self.sampleData + "/master-data.json", to: path, checkImports: true)
+            records: 2000, seed: 11, masterDataPath: Self.sampleData + "/master-data.json", to: path, checkImports: true
+        )
         #expect(summary.head.seq == 2000)
         #expect(summary.unexpectedRefusals.isEmpty, "\(summary.unexpectedRefusals)")
         #expect(summary.refusedImports == 0, "\(summary.importProblems)")
@@ -43,12 +44,18 @@ struct ReferenceJournalTests {
         }
         #expect(kinds[RecordKind.syntheticRecorded] == nil)
         let expected: [String] = [
-            RecordKind.journalCreated, RecordKind.userEnrolled, RecordKind.userCredentialChanged, RecordKind.productSpecified,
-            RecordKind.siteRegistered, RecordKind.batchImported, RecordKind.qcResultsRecorded, RecordKind.custodyEventsRecorded,
-            RecordKind.importCommitted, RecordKind.batchReviewed, RecordKind.batchAssigned, RecordKind.exceptionDispositioned,
-            RecordKind.deviationOpened, RecordKind.deviationClassificationApproved, RecordKind.deviationInvestigationRecorded,
-            RecordKind.deviationApproved, RecordKind.oosInvestigated, RecordKind.batchFullReviewed, RecordKind.batchHeld,
-            RecordKind.batchHoldReleased, RecordKind.batchCommented, RecordKind.auditTrailReviewed, RecordKind.batchCertified,
+            RecordKind.journalCreated, RecordKind.userEnrolled, RecordKind.userCredentialChanged,
+            RecordKind.productSpecified,
+            RecordKind.siteRegistered, RecordKind.batchImported, RecordKind.qcResultsRecorded,
+            RecordKind.custodyEventsRecorded,
+            RecordKind.importCommitted, RecordKind.batchReviewed, RecordKind.batchAssigned,
+            RecordKind.exceptionDispositioned,
+            RecordKind.deviationOpened, RecordKind.deviationClassificationApproved,
+            RecordKind.deviationInvestigationRecorded,
+            RecordKind.deviationApproved, RecordKind.oosInvestigated, RecordKind.batchFullReviewed,
+            RecordKind.batchHeld,
+            RecordKind.batchHoldReleased, RecordKind.batchCommented, RecordKind.auditTrailReviewed,
+            RecordKind.batchCertified,
             RecordKind.batchRejected, RecordKind.signInFailed, RecordKind.signInSucceeded, RecordKind.actionRefused,
         ]
         for kind in expected { #expect(kinds[kind] != nil, "no \(kind) record") }

@@ -81,7 +81,8 @@ struct AuditViewerTests {
         var state = Self.onAudit()
         let selected = state.selectedAuditRecord!
         var record = selected
-        record.body["note"] = .string("\u{1B}]52;c;cHduZWQ=\u{07} \u{202E}" + String(repeating: "A", count: 1 << 20) + " 漢字")
+        record.body["note"] = .string(
+            "\u{1B}]52;c;cHduZWQ=\u{07} \u{202E}" + String(repeating: "A", count: 1 << 20) + " 漢字")
         state.records[Int(record.seq) - 1] = record
         _ = Workstation.reduce(&state, .keyPressed(.enter))
         #expect(state.recordText?.seq == record.seq)
@@ -107,8 +108,10 @@ struct AuditViewerTests {
     }
 
     @Test func hardWrapPagesEqualTheWholeWrap() {
-        let texts = ["", "a", String(repeating: "abc", count: 50), "漢字かな" + String(repeating: "x", count: 37) + "é\u{301}z",
-                     String(repeating: "界", count: 33)]
+        let texts = [
+            "", "a", String(repeating: "abc", count: 50), "漢字かな" + String(repeating: "x", count: 37) + "é\u{301}z",
+            String(repeating: "界", count: 33),
+        ]
         for text in texts {
             for width in [1, 2, 3, 7, 40] {
                 let whole = Wrap.hard(text, width: width)
@@ -169,7 +172,9 @@ struct AuditViewerTests {
             Issue.record("no dialog: \(state.message ?? "")")
             return
         }
-        #expect(dialog.purpose == .auditReview(batch: "CART-26-0022", through: state.desk.batches["CART-26-0022"]!.recordSeqs.last!))
+        #expect(
+            dialog.purpose
+                == .auditReview(batch: "CART-26-0022", through: state.desk.batches["CART-26-0022"]!.recordSeqs.last!))
         #expect(dialog.focus == ActionDialog.cancelIndex)
         var maria = Fixture.state(user: "qp.maria")
         _ = Workstation.reduce(&maria, .keyPressed(.char("V")))
@@ -227,7 +232,8 @@ struct AuditViewerTests {
         var desk = state.desk
         desk.apply(
             Record(
-                seq: Int64(state.records.count + 1), at: Fixture.now, actor: "system", host: "h", kind: RecordKind.userLocked,
+                seq: Int64(state.records.count + 1), at: Fixture.now, actor: "system", host: "h",
+                kind: RecordKind.userLocked,
                 body: ["user": "qa.anna", "reason": "5 failed sign-ins"], prev: Record.zeroHash))
         _ = Workstation.reduce(&state, .journalUpdated(desk, newRecords: [], chain: Fixture.chain))
         #expect(!Screen.render(state).lines.last!.contains("account(s) locked"))

@@ -20,12 +20,15 @@ struct CSVExportTests {
         "\u{1100}\u{1161}", "\u{1161}", "\"", ",", "\"\"", "a\nb", "tab\tx", "\r=1",
     ]
 
-    static let formulaStarts: Set<Unicode.Scalar> = ["=", "+", "-", "@", "\t", "\r", "\u{FF1D}", "\u{FF0B}", "\u{FF0D}", "\u{FF20}"]
+    static let formulaStarts: Set<Unicode.Scalar> = [
+        "=", "+", "-", "@", "\t", "\r", "\u{FF1D}", "\u{FF0B}", "\u{FF0D}", "\u{FF20}",
+    ]
 
     @Test func everyHostileCellIsOneCellForCodePointAndGraphemeReaders() {
         for text in Self.hostile {
             let row = ["a", AuditText.csvField(text), AuditText.csvField(text), "z"].joined(separator: ",")
-            let byScalar = Self.cells(Array(row.unicodeScalars), quote: Unicode.Scalar("\""), comma: Unicode.Scalar(","))
+            let byScalar = Self.cells(
+                Array(row.unicodeScalars), quote: Unicode.Scalar("\""), comma: Unicode.Scalar(","))
             let byGrapheme = Self.cells(Array(row), quote: Character("\""), comma: Character(","))
             #expect(byScalar.count == 4, "\(text.debugDescription) → \(row.debugDescription)")
             #expect(byGrapheme.count == 4, "\(text.debugDescription) → \(row.debugDescription)")
@@ -38,7 +41,9 @@ struct CSVExportTests {
             let row = ["a", AuditText.csvField(text)].joined(separator: ",")
             let cell = Self.cells(Array(row.unicodeScalars), quote: Unicode.Scalar("\""), comma: Unicode.Scalar(","))[1]
             let lead = cell.first { $0 != " " }
-            #expect(lead.map { !Self.formulaStarts.contains($0) } ?? true, "\(text.debugDescription) → \(row.debugDescription)")
+            #expect(
+                lead.map { !Self.formulaStarts.contains($0) } ?? true,
+                "\(text.debugDescription) → \(row.debugDescription)")
         }
     }
 
@@ -55,13 +60,18 @@ struct CSVExportTests {
     @Test func aRecordWithHostileTextIsOneRowOfTenCells() {
         for text in Self.hostile {
             let record = Record(
-                seq: 7, at: Timestamp(millisecondsSinceEpoch: 0), actor: "qa.anna", host: "h", kind: RecordKind.batchCommented,
+                seq: 7, at: Timestamp(millisecondsSinceEpoch: 0), actor: "qa.anna", host: "h",
+                kind: RecordKind.batchCommented,
                 body: ["batch": .string("B-\u{301}1"), "reason": .string(text)], prev: Record.zeroHash)
             let row = AuditText.csvRow(record)
             #expect(row.hasSuffix("\r\n"))
             let line = String(row.unicodeScalars.dropLast(2))
-            #expect(Self.cells(Array(line.unicodeScalars), quote: Unicode.Scalar("\""), comma: Unicode.Scalar(",")).count == AuditText.csvColumns.count)
-            #expect(Self.cells(Array(line), quote: Character("\""), comma: Character(",")).count == AuditText.csvColumns.count)
+            #expect(
+                Self.cells(Array(line.unicodeScalars), quote: Unicode.Scalar("\""), comma: Unicode.Scalar(",")).count
+                    == AuditText.csvColumns.count)
+            #expect(
+                Self.cells(Array(line), quote: Character("\""), comma: Character(",")).count
+                    == AuditText.csvColumns.count)
         }
     }
 }

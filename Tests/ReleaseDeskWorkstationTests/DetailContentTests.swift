@@ -22,12 +22,14 @@ struct DetailContentTests {
         var records = state.records
         for draft in drafts {
             let record = Record(
-                seq: desk.lastSeq + 1, at: Fixture.now.adding(milliseconds: Int64(records.count)), actor: draft.actor, host: "h",
+                seq: desk.lastSeq + 1, at: Fixture.now.adding(milliseconds: Int64(records.count)), actor: draft.actor,
+                host: "h",
                 kind: draft.kind, body: draft.body, prev: Record.zeroHash)
             desk.apply(record)
             records.append(record)
         }
-        _ = Workstation.reduce(&state, .journalUpdated(desk, newRecords: Array(records.suffix(drafts.count)), chain: Fixture.chain))
+        _ = Workstation.reduce(
+            &state, .journalUpdated(desk, newRecords: Array(records.suffix(drafts.count)), chain: Fixture.chain))
     }
 
     @Test func theDetailPaneListsTheBatchsQCResultsWithLimitStatusTestTimeAndCorrections() throws {
@@ -39,14 +41,16 @@ struct DetailContentTests {
             "results": [
                 [
                     "result_id": "R-CART-26-0021-02", "attribute": "car_positive", "value": "23.4", "unit": "%",
-                    "tested_at": "2026-01-04T15:00:00.000Z", "status": "final", "correction_reason": "re-read of the flow plot",
+                    "tested_at": "2026-01-04T15:00:00.000Z", "status": "final",
+                    "correction_reason": "re-read of the flow plot",
                 ]
             ],
         ]
         Self.append(
             [
                 RecordDraft(kind: RecordKind.qcResultsRecorded, actor: "qa.anna", body: correction),
-                RecordDraft(kind: RecordKind.importCommitted, actor: "qa.anna", body: ["import_id": "fix", "records": 1]),
+                RecordDraft(
+                    kind: RecordKind.importCommitted, actor: "qa.anna", body: ["import_id": "fix", "records": 1]),
             ], to: &state)
         let lines = Self.text(state, width: 110)
         let heading = try #require(lines.firstIndex(of: "QC results"))
@@ -55,8 +59,11 @@ struct DetailContentTests {
         #expect(viability.contains("✘ out of specification · final · tested 2025-12-26"))
         let car = try #require(lines[heading...].first { $0.hasPrefix("car_positive") })
         #expect(car.contains("23.4 %") && car.contains("✔ meets") && car.contains("◆ corrected"))
-        #expect(lines.contains { $0.contains("◆ value 21.1 → 23.4 by qa.anna") && $0.contains("re-read of the flow plot") })
-        let styled = DetailContent.lines(state, width: 110).first { $0.segments.first?.text.hasPrefix("viability") == true }
+        #expect(
+            lines.contains { $0.contains("◆ value 21.1 → 23.4 by qa.anna") && $0.contains("re-read of the flow plot") })
+        let styled = DetailContent.lines(state, width: 110).first {
+            $0.segments.first?.text.hasPrefix("viability") == true
+        }
         #expect(styled?.segments.last?.style == .severity(.major))
     }
 
@@ -65,21 +72,25 @@ struct DetailContentTests {
         Self.select("0021", in: &state)
         let oos = "EXC-CART-26-0021-OOS-viability"
         let signature: JSONValue = [
-            "user": "qa.anna", "name": "Anna Kowalski", "meaning": "reviewed", "subject": "deviation:DEV-0001", "subject_sha256": "ab",
+            "user": "qa.anna", "name": "Anna Kowalski", "meaning": "reviewed", "subject": "deviation:DEV-0001",
+            "subject_sha256": "ab",
         ]
         Self.append(
             [
                 RecordDraft(
                     kind: RecordKind.deviationOpened, actor: "qa.anna",
                     body: [
-                        "deviation": "DEV-0001", "batch": "CART-26-0021", "exceptions": [.string(oos)], "classification": "major",
-                        "title": "Viability below specification", "description": "Viability 76.5 % against 80 % at release",
+                        "deviation": "DEV-0001", "batch": "CART-26-0021", "exceptions": [.string(oos)],
+                        "classification": "major",
+                        "title": "Viability below specification",
+                        "description": "Viability 76.5 % against 80 % at release",
                         "due": "2026-02-14T12:00:00.000Z", "reason": "OOS", "signature": signature,
                     ]),
                 RecordDraft(
                     kind: RecordKind.exceptionDispositioned, actor: "qa.anna",
                     body: [
-                        "batch": "CART-26-0021", "exception": .string(oos), "rule": "OOS", "disposition": "deviation-opened",
+                        "batch": "CART-26-0021", "exception": .string(oos), "rule": "OOS",
+                        "disposition": "deviation-opened",
                         "deviation": "DEV-0001", "reason": "OOS", "signature": signature,
                     ]),
                 RecordDraft(
@@ -87,13 +98,15 @@ struct DetailContentTests {
                     body: [
                         "deviation": "DEV-0001", "root_cause": "extended hold before cryopreservation",
                         "impact": "dose adjusted; no other batch affected", "capa": ["CAPA-2026-004"],
-                        "effectiveness_check": "hold times of the next 10 batches", "reason": "done", "signature": signature,
+                        "effectiveness_check": "hold times of the next 10 batches", "reason": "done",
+                        "signature": signature,
                     ]),
             ], to: &state)
         let lines = Self.text(state, width: 100)
         #expect(lines.contains("Deviation DEV-0001 · major · awaiting-approval"))
         for expected in [
-            "Description   Viability 76.5 % against 80 % at release", "Root cause    extended hold before cryopreservation",
+            "Description   Viability 76.5 % against 80 % at release",
+            "Root cause    extended hold before cryopreservation",
             "Impact        dose adjusted; no other batch affected", "CAPA          CAPA-2026-004",
             "Effectiveness hold times of the next 10 batches", "Stage         awaiting-approval",
         ] {

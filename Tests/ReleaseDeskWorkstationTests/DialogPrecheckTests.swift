@@ -60,7 +60,8 @@ struct DialogPrecheckTests {
         let exception = try #require(state.selectedException).id
         // While the reason is being typed, the QP rejects the batch at another workstation.
         try Self.signedElsewhere(&state) { desk throws(ActionRefusal) in
-            try ReleaseRules.reject("CART-26-0052", reason: "OOS", by: "qp.maria", expecting: nil, digest: { _ in "x" }, in: desk)
+            try ReleaseRules.reject(
+                "CART-26-0052", reason: "OOS", by: "qp.maria", expecting: nil, digest: { _ in "x" }, in: desk)
         }
         let effects = press(.enter, .enter, in: &state)  // to Sign…, then Sign…
         guard case .journalRefusal(let action, let refusal)? = effects.first, effects.count == 1 else {
@@ -97,7 +98,8 @@ struct DialogPrecheckTests {
         var dialog = try #require(Self.dialog(state))
         #expect(dialog.prompt == nil)
         #expect(dialog.message == "Refused (description): description is required and must hold visible text")
-        #expect(dialog.fields.map(\.text) == [opened.fields[0].text, opened.fields[1].text, "", "viability below limit"])
+        #expect(
+            dialog.fields.map(\.text) == [opened.fields[0].text, opened.fields[1].text, "", "viability below limit"])
         #expect(!Self.screen(state).contains("You are about to sign"))
         // The description given, the same Sign… passes the rule and only now asks for the components.
         #expect(dialog.focus == ActionDialog.signIndex)
@@ -118,7 +120,8 @@ struct DialogPrecheckTests {
         var records: [Record] = []
         for draft in try rule(desk) {
             let record = Record(
-                seq: Int64(state.records.count + records.count + 1), at: Fixture.now, actor: draft.actor, host: "h", kind: draft.kind,
+                seq: Int64(state.records.count + records.count + 1), at: Fixture.now, actor: draft.actor, host: "h",
+                kind: draft.kind,
                 body: draft.body, prev: Record.zeroHash)
             desk.apply(record)
             records.append(record)
@@ -143,7 +146,8 @@ struct DialogPrecheckTests {
         // gate before anything is typed.
         try Self.signedElsewhere(&state) { desk throws(ActionRefusal) in
             try ReleaseRules.disposition(
-                batch: "CART-26-0052", exception: exception.id, kind: .retestRequested, reason: "re-test", by: "qa.anna",
+                batch: "CART-26-0052", exception: exception.id, kind: .retestRequested, reason: "re-test",
+                by: "qa.anna",
                 expecting: nil, digest: { _ in "x" }, in: desk)
         }
         let effects = press(.char("V"), in: &state)
@@ -160,7 +164,8 @@ struct DialogPrecheckTests {
         // A rejected batch: nothing more can be decided on it, so the reject dialog does not open.
         var qp = try Self.onTrendException(user: "qp.maria")
         try Self.signedElsewhere(&qp) { desk throws(ActionRefusal) in
-            try ReleaseRules.reject("CART-26-0052", reason: "OOS", by: "qp.maria", expecting: nil, digest: { _ in "x" }, in: desk)
+            try ReleaseRules.reject(
+                "CART-26-0052", reason: "OOS", by: "qp.maria", expecting: nil, digest: { _ in "x" }, in: desk)
         }
         guard case .journalRefusal("batch.reject", let refusal)? = press(.char("X"), in: &qp).first else {
             Issue.record("the reject dialog opened on a rejected batch")

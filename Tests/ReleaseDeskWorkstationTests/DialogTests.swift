@@ -105,7 +105,9 @@ struct DialogTests {
         _ = Workstation.reduce(&state, .keyPressed(.enter))
         Fixture.type("secret", into: &state)
         #expect(Workstation.reduce(&state, .keyPressed(.enter)) == [.signatureUnderOtherID(typed: "qa.ben")])
-        #expect(Self.dialog(state)?.message == "The user id must be the signed-in user's (qa.anna); journaled as a failed sign-in.")
+        #expect(
+            Self.dialog(state)?.message
+                == "The user id must be the signed-in user's (qa.anna); journaled as a failed sign-in.")
         Fixture.type("qa.anna", into: &state)
         _ = Workstation.reduce(&state, .keyPressed(.enter))
         Fixture.type("secret", into: &state)
@@ -113,12 +115,14 @@ struct DialogTests {
         #expect(
             effects == [
                 .sign(
-                    .disposition(batch: "CART-26-0021", exception: exception, kind: .justified, reason: "assessed, no impact"),
+                    .disposition(
+                        batch: "CART-26-0021", exception: exception, kind: .justified, reason: "assessed, no impact"),
                     content: prompt!.content, password: "secret")
             ])
         #expect(Self.dialog(state)?.prompt?.password == "")
         #expect(Self.dialog(state)?.busy == true)
-        _ = Workstation.reduce(&state, .actionSucceeded("Signed (meaning: reviewed) and saved as #99 exception.dispositioned."))
+        _ = Workstation.reduce(
+            &state, .actionSucceeded("Signed (meaning: reviewed) and saved as #99 exception.dispositioned."))
         #expect(state.mode == .normal)
 
         _ = Workstation.reduce(&state, .keyPressed(.char("T")))
@@ -193,25 +197,36 @@ struct DialogTests {
             for draft in drafts {
                 seq += 1
                 desk.apply(
-                    Record(seq: seq, at: Fixture.now, actor: draft.actor, host: "h", kind: draft.kind, body: draft.body, prev: Record.zeroHash))
+                    Record(
+                        seq: seq, at: Fixture.now, actor: draft.actor, host: "h", kind: draft.kind, body: draft.body,
+                        prev: Record.zeroHash))
             }
         }
-        apply(try ReleaseRules.openDeviation(
-            batch: "CART-26-0021", exceptions: [exception.id], classification: .major, title: "Viability OOS", description: "d",
-            reason: "r", by: "qa.anna", now: Fixture.now, expecting: nil, digest: { _ in "x" }, in: desk))
+        apply(
+            try ReleaseRules.openDeviation(
+                batch: "CART-26-0021", exceptions: [exception.id], classification: .major, title: "Viability OOS",
+                description: "d",
+                reason: "r", by: "qa.anna", now: Fixture.now, expecting: nil, digest: { _ in "x" }, in: desk))
         let id = desk.release.deviationOrder.last!
         desk.apply(
-            Record(seq: seq + 1, at: Fixture.now, actor: "admin", host: "h", kind: RecordKind.userEnrolled,
+            Record(
+                seq: seq + 1, at: Fixture.now, actor: "admin", host: "h", kind: RecordKind.userEnrolled,
                 body: ["user": "qa.ben", "name": "Benjamin Osei", "roles": ["qa"]], prev: Record.zeroHash))
         seq += 1
-        apply(try ReleaseRules.approveClassification(id, classification: nil, reason: "major", by: "qa.ben", expecting: nil, digest: { _ in "x" }, in: desk))
+        apply(
+            try ReleaseRules.approveClassification(
+                id, classification: nil, reason: "major", by: "qa.ben", expecting: nil, digest: { _ in "x" }, in: desk))
         _ = Workstation.reduce(&state, .journalUpdated(desk, newRecords: [], chain: Fixture.chain))
         _ = Workstation.reduce(&state, .keyPressed(.char("A")))
         let dialog = try #require(Self.dialog(state))
         #expect(dialog.purpose == .investigate(deviation: id))
-        #expect(dialog.fields.map(\.label) == ["Root cause", "Impact", "CAPA refs", "Why no CAPA", "Eff. check", "Reason"])
+        #expect(
+            dialog.fields.map(\.label) == ["Root cause", "Impact", "CAPA refs", "Why no CAPA", "Eff. check", "Reason"])
         _ = Workstation.reduce(&state, .keyPressed(.tab))
-        for text in ["hold time exceeded", "none for the patient", "CAPA-2026-014, CAPA-2026-015", "", "trend 10 batches", "investigated"] {
+        for text in [
+            "hold time exceeded", "none for the patient", "CAPA-2026-014, CAPA-2026-015", "", "trend 10 batches",
+            "investigated",
+        ] {
             _ = Workstation.reduce(&state, .keyPressed(.tab))
             Fixture.type(text, into: &state)
         }
@@ -232,7 +247,8 @@ struct DialogTests {
             rootCause: "hold time exceeded", impact: "none for the patient", capa: ["CAPA-2026-014", "CAPA-2026-015"],
             capaRationale: nil, effectivenessCheck: "trend 10 batches")
         #expect(action == .recordInvestigation(deviation: id, investigation: investigation, reason: "investigated"))
-        let drafts = try action.perform(by: "qa.anna", now: Fixture.now, expecting: nil, digest: { _ in "x" }, in: state.desk)
+        let drafts = try action.perform(
+            by: "qa.anna", now: Fixture.now, expecting: nil, digest: { _ in "x" }, in: state.desk)
         #expect(drafts.first?.kind == RecordKind.deviationInvestigationRecorded)
     }
 }

@@ -31,10 +31,13 @@ enum Fixture {
             body: ["user": "qp.maria", "name": "María José Fernández", "roles": ["qp"]], prev: Record.zeroHash)
         state.apply(qp)
         var records = [enrolment, qp]
-        let drafts = try! ImportPlanner.plan(files, importID: "imp-1", actor: "qa.anna", reason: nil, now: now, state: state).get()
+        let drafts = try! ImportPlanner.plan(
+            files, importID: "imp-1", actor: "qa.anna", reason: nil, now: now, state: state
+        ).get()
         for draft in drafts {
             let record = Record(
-                seq: Int64(records.count + 1), at: now, actor: draft.actor, host: "h", kind: draft.kind, body: draft.body,
+                seq: Int64(records.count + 1), at: now, actor: draft.actor, host: "h", kind: draft.kind,
+                body: draft.body,
                 prev: Record.zeroHash)
             records.append(record)
             state.apply(record)
@@ -49,7 +52,8 @@ enum Fixture {
         let (desk, records) = sample
         return WorkstationState(
             size: size, now: now, desk: desk, records: records, chain: chain, journalName: "journal.jsonl",
-            signIn: SignInForm(user: "qa.anna", demoUsers: [DemoUserHint(id: "qa.anna", roles: "qa", password: "demo-qa-anna")]))
+            signIn: SignInForm(
+                user: "qa.anna", demoUsers: [DemoUserHint(id: "qa.anna", roles: "qa", password: "demo-qa-anna")]))
     }
 
     /// The workstation signed in as `user` (qa.anna unless said).

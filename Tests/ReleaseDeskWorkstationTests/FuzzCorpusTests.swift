@@ -15,7 +15,8 @@ struct SanitizerCorpusTests {
     }
 
     @Test func thePropertyForbidsWhatTheSanitiserPromisesToRemove() {
-        for v: UInt32 in [0x00, 0x07, 0x1B, 0x7F, 0x85, 0x9B, 0x202E, 0x2066, 0x200B, 0xFEFF, 0x2028, 0xE0041, 0x1BCA0] {
+        for v: UInt32 in [0x00, 0x07, 0x1B, 0x7F, 0x85, 0x9B, 0x202E, 0x2066, 0x200B, 0xFEFF, 0x2028, 0xE0041, 0x1BCA0]
+        {
             #expect(SanitizerProperty.isForbidden(Unicode.Scalar(v)!), "U+\(String(v, radix: 16))")
         }
         #expect(SanitizerProperty.isForbidden("\n") && !SanitizerProperty.isForbidden("\n", multiline: true))

@@ -7,7 +7,8 @@ import Testing
 @Suite("Hostile text on screen")
 struct HostileTextTests {
     static let hostile: [String] = [
-        "\u{1B}[31mred\u{1B}[0m", "\u{1B}]52;c;cHduZWQ=\u{07}", "\u{1B}]8;;https://evil.example\u{1B}\\link\u{1B}]8;;\u{1B}\\",
+        "\u{1B}[31mred\u{1B}[0m", "\u{1B}]52;c;cHduZWQ=\u{07}",
+        "\u{1B}]8;;https://evil.example\u{1B}\\link\u{1B}]8;;\u{1B}\\",
         "\u{9B}31m", "\u{85}next", "abc\u{202E}cba", "zero\u{200B}width", "\u{2066}iso\u{2069}", "bell\u{07}",
         "del\u{7F}", "\u{1B}[2J\u{1B}[H", "\u{1B}P1$r\u{1B}\\", "tab\there", "line\nbreak", "\u{FEFF}bom",
         String(repeating: "長", count: 10_000), "e\u{301}\u{301}\u{301}",

@@ -38,14 +38,18 @@ struct RenderSnapshotTests {
     static func check(_ name: String, _ state: WorkstationState, theme themeName: String) throws {
         let theme = try Self.theme(themeName)
         let text = snapshot(Screen.render(state), theme: theme)
-        let file = Fixture.root + "/Tests/ReleaseDeskWorkstationTests/Snapshots/\(name)-\(state.size.width)x\(state.size.height)-\(themeName).txt"
+        let file =
+            Fixture.root
+            + "/Tests/ReleaseDeskWorkstationTests/Snapshots/\(name)-\(state.size.width)x\(state.size.height)-\(themeName).txt"
         if ProcessInfo.processInfo.environment["RECORD_SNAPSHOTS"] == "1" {
             try text.write(toFile: file, atomically: true, encoding: .utf8)
             return
         }
         let recorded = String(decoding: Fixture.read(file), as: UTF8.self)
         #expect(!recorded.isEmpty, "no snapshot \(file): record it with RECORD_SNAPSHOTS=1")
-        #expect(recorded == text, "\(name) at \(state.size.width)x\(state.size.height) in \(themeName) differs from \(file)")
+        #expect(
+            recorded == text, "\(name) at \(state.size.width)x\(state.size.height) in \(themeName) differs from \(file)"
+        )
     }
 
     static let sizes = [Size(width: 80, height: 24), Size(width: 120, height: 40)]
@@ -71,7 +75,8 @@ struct RenderSnapshotTests {
         _ = Workstation.reduce(&all, .keyPressed(.char("a")))
         var alarm = queue
         var chain = alarm.chain
-        chain.alarm = "the journal is corrupt at line 7 (byte offset 2411): the record's hash does not match the next record's prev"
+        chain.alarm =
+            "the journal is corrupt at line 7 (byte offset 2411): the record's hash does not match the next record's prev"
         _ = Workstation.reduce(&alarm, .journalUpdated(alarm.desk, newRecords: [], chain: chain))
         var filtered = Fixture.state(size: size)
         _ = Workstation.reduce(&filtered, .keyPressed(.char("f")))
@@ -89,7 +94,8 @@ struct RenderSnapshotTests {
         var signIn = Fixture.signInState(size: size)
         Fixture.type("secret", into: &signIn)
         return [
-            ("queue", queue), ("exceptions", exceptions), ("detail", detail), ("audit", audit), ("audit-zoomed", zoomed),
+            ("queue", queue), ("exceptions", exceptions), ("detail", detail), ("audit", audit),
+            ("audit-zoomed", zoomed),
             ("queue-filter", filtered), ("help", help), ("sign-in", signIn), ("justify-dialog", justify),
             ("audit-record", record), ("audit-all", all), ("integrity-alarm", alarm),
         ]
@@ -108,7 +114,10 @@ struct RenderSnapshotTests {
         let lines = Screen.render(state).lines
         #expect(lines.contains { $0.contains("ReleaseDesk needs at least 80×24.") })
         #expect(lines.contains { $0.contains("This terminal is 60×20.") })
-        for size in [Size(width: 1, height: 1), Size(width: 0, height: 0), Size(width: 79, height: 200), Size(width: 300, height: 23)] {
+        for size in [
+            Size(width: 1, height: 1), Size(width: 0, height: 0), Size(width: 79, height: 200),
+            Size(width: 300, height: 23),
+        ] {
             let small = Fixture.state(size: size)
             #expect(Screen.render(small).width == size.width)
         }

@@ -17,7 +17,8 @@ struct SigningGateTests {
         #expect(DialogTests.dialog(state)?.message?.hasPrefix("Integrity check still running") == true)
         #expect(DialogTests.dialog(state)?.prompt?.password == "")
         // The check passes: the same signature goes through.
-        let chain = ChainStatus(seq: state.chain.seq, headHash: state.chain.headHash, alarm: nil, signaturesVerified: true)
+        let chain = ChainStatus(
+            seq: state.chain.seq, headHash: state.chain.headHash, alarm: nil, signaturesVerified: true)
         _ = Workstation.reduce(&state, .journalUpdated(state.desk, newRecords: [], chain: chain))
         Fixture.type("secret", into: &state)
         guard case .sign(_, _, let password)? = Workstation.reduce(&state, .keyPressed(.enter)).first else {

@@ -34,19 +34,30 @@ struct ThemeTests {
     }
 
     @Test func unknownFieldModifierAndColourAreErrors() {
-        #expect(throws: ThemeError(file: "t.toml", line: 1, reason: "unknown key \"colour\" in ui.text (fg, bg, modifiers)")) {
+        #expect(
+            throws: ThemeError(file: "t.toml", line: 1, reason: "unknown key \"colour\" in ui.text (fg, bg, modifiers)")
+        ) {
             try Self.load(["t": "\"ui.text\" = { colour = \"red\" }\n"])
         }
-        #expect(throws: ThemeError(file: "t.toml", line: 1, reason: "unknown modifier \"blink\" (bold, dim, italic, underlined, reversed)")) {
+        #expect(
+            throws: ThemeError(
+                file: "t.toml", line: 1, reason: "unknown modifier \"blink\" (bold, dim, italic, underlined, reversed)")
+        ) {
             try Self.load(["t": "\"ui.text\" = { modifiers = [\"blink\"] }\n"])
         }
-        #expect(throws: ThemeError(file: "t.toml", line: 2, reason: "unknown colour \"reddish\" (not in [palette], not #rrggbb, not an ANSI name)")) {
+        #expect(
+            throws: ThemeError(
+                file: "t.toml", line: 2,
+                reason: "unknown colour \"reddish\" (not in [palette], not #rrggbb, not an ANSI name)")
+        ) {
             try Self.load(["t": "\n\"ui.text\" = \"reddish\"\n"])
         }
         #expect(throws: ThemeError(file: "t.toml", line: 2, reason: "ui.text is defined twice")) {
             try Self.load(["t": "\"ui.text\" = \"red\"\n\"ui.text\" = \"red\"\n"])
         }
-        #expect(throws: ThemeError(file: "t.toml", line: 1, reason: "unknown table [colours] (only [palette] is allowed)")) {
+        #expect(
+            throws: ThemeError(file: "t.toml", line: 1, reason: "unknown table [colours] (only [palette] is allowed)")
+        ) {
             try Self.load(["t": "[colours]\n"])
         }
     }

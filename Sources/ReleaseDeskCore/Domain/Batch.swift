@@ -47,12 +47,18 @@ public struct QCResult: Sendable, Hashable {
 
     /// What a correction of this result replaces: every field a correction can change.
     var previousJSON: JSONValue {
-        ["value": .string(value), "unit": .string(unit), "status": .string(status), "tested_at": .string(testedAt.description)]
+        [
+            "value": .string(value), "unit": .string(unit), "status": .string(status),
+            "tested_at": .string(testedAt.description),
+        ]
     }
 
     /// The fields a correction can change, by their journal names, as text.
     var correctableFields: [(name: String, text: String)] {
-        [("value", status == "pending" ? "pending" : value), ("unit", unit), ("status", status), ("tested_at", testedAt.description)]
+        [
+            ("value", status == "pending" ? "pending" : value), ("unit", unit), ("status", status),
+            ("tested_at", testedAt.description),
+        ]
     }
 }
 
@@ -83,7 +89,8 @@ public struct BatchStep: Sendable, Hashable {
     public var verifiedBy: String?
 
     public init(
-        id: String, name: String, entries: [(field: String, value: String?)], performedBy: String?, performedAt: Timestamp?,
+        id: String, name: String, entries: [(field: String, value: String?)], performedBy: String?,
+        performedAt: Timestamp?,
         requiresVerification: Bool, verifiedBy: String?
     ) {
         self.id = id
@@ -128,12 +135,14 @@ public struct CustodyEvent: Sendable, Hashable {
         }
         let coi = try f.optionalString("coi")
         try f.finish()
-        return CustodyEvent(id: id, event: event, at: at, location: location, holder: holder, temperatureC: temperature, coi: coi)
+        return CustodyEvent(
+            id: id, event: event, at: at, location: location, holder: holder, temperatureC: temperature, coi: coi)
     }
 
     var json: JSONValue {
         var o: [String: JSONValue] = [
-            "event_id": .string(id), "event": .string(event), "at": .string(at.description), "location": .string(location),
+            "event_id": .string(id), "event": .string(event), "at": .string(at.description),
+            "location": .string(location),
             "holder": .string(holder),
         ]
         if let temperatureC { o["temperature_c"] = .string(temperatureC.text) }
@@ -205,7 +214,8 @@ public struct Batch: Sendable, Hashable {
     public init(
         id: String, product: String, site: String, coi: String?, patientWeightKg: Quantity?, apheresisAt: Timestamp?,
         manufactureStart: Timestamp, manufactureEnd: Timestamp?, expiry: Timestamp, plannedInfusion: Timestamp?,
-        steps: [BatchStep], readings: [ParameterReading], qc: [QCResult], custody: [CustodyEvent], environment: [EMResult],
+        steps: [BatchStep], readings: [ParameterReading], qc: [QCResult], custody: [CustodyEvent],
+        environment: [EMResult],
         labels: [LabelCheck], deviations: [ReportedDeviation], priorRelease: PriorRelease? = nil
     ) {
         self.id = id
@@ -326,7 +336,8 @@ public struct Batch: Sendable, Hashable {
         var priorRelease: PriorRelease? = nil
         if var p = try f.object("prior_release") {
             priorRelease = PriorRelease(
-                certifiedBy: try p.string("certified_by"), certifiedAt: try p.time("certified_at"), reference: try p.string("reference"))
+                certifiedBy: try p.string("certified_by"), certifiedAt: try p.time("certified_at"),
+                reference: try p.string("reference"))
             try p.finish()
         }
         try f.finish()
@@ -337,7 +348,8 @@ public struct Batch: Sendable, Hashable {
         return Batch(
             id: id, product: product, site: site, coi: coi, patientWeightKg: weight, apheresisAt: apheresis,
             manufactureStart: start, manufactureEnd: end, expiry: expiry, plannedInfusion: infusion, steps: steps,
-            readings: readings, qc: qc, custody: custody, environment: environment, labels: labels, deviations: deviations,
+            readings: readings, qc: qc, custody: custody, environment: environment, labels: labels,
+            deviations: deviations,
             priorRelease: priorRelease)
     }
 
@@ -356,9 +368,12 @@ public struct Batch: Sendable, Hashable {
             o["steps"] = .array(
                 steps.map { s in
                     var step: [String: JSONValue] = [
-                        "id": .string(s.id), "name": .string(s.name), "requires_verification": .bool(s.requiresVerification),
+                        "id": .string(s.id), "name": .string(s.name),
+                        "requires_verification": .bool(s.requiresVerification),
                         "entries": .array(
-                            s.entries.map { ["field": .string($0.field), "value": $0.value.map(JSONValue.string) ?? .null] }),
+                            s.entries.map {
+                                ["field": .string($0.field), "value": $0.value.map(JSONValue.string) ?? .null]
+                            }),
                     ]
                     if let by = s.performedBy { step["performed_by"] = .string(by) }
                     if let at = s.performedAt { step["performed_at"] = .string(at.description) }
@@ -383,7 +398,8 @@ public struct Batch: Sendable, Hashable {
                     [
                         "sample_id": .string($0.id), "at": .string($0.at.description), "grade": .string($0.grade),
                         "location": .string($0.location), "sample": .string($0.sample), "cfu": .int($0.cfu),
-                        "alert_limit": .int($0.alertLimit), "action_limit": .int($0.actionLimit), "open_step": .bool($0.openStep),
+                        "alert_limit": .int($0.alertLimit), "action_limit": .int($0.actionLimit),
+                        "open_step": .bool($0.openStep),
                     ]
                 })
         }
@@ -393,14 +409,16 @@ public struct Batch: Sendable, Hashable {
                 deviations.map {
                     [
                         "id": .string($0.id), "class": .string($0.severity.rawValue),
-                        "discovered_at": .string($0.discoveredAt.description), "reported_at": .string($0.reportedAt.description),
+                        "discovered_at": .string($0.discoveredAt.description),
+                        "reported_at": .string($0.reportedAt.description),
                         "description": .string($0.description),
                     ]
                 })
         }
         if let priorRelease {
             o["prior_release"] = [
-                "certified_by": .string(priorRelease.certifiedBy), "certified_at": .string(priorRelease.certifiedAt.description),
+                "certified_by": .string(priorRelease.certifiedBy),
+                "certified_at": .string(priorRelease.certifiedAt.description),
                 "reference": .string(priorRelease.reference),
             ]
         }

@@ -149,7 +149,8 @@ extension DeskState {
             case .open: open[exception.severity, default: 0] += 1
             case .pending:
                 pending += 1
-                let mayFollow = product?.attributes.first { exception.id.hasSuffix("-" + $0.id) }?.mayFollowRelease ?? false
+                let mayFollow =
+                    product?.attributes.first { exception.id.hasSuffix("-" + $0.id) }?.mayFollowRelease ?? false
                 if !mayFollow { blockingPending += 1 }
             case .retestRequested:
                 pending += 1

@@ -29,7 +29,9 @@ public struct DispositionReport: Sendable {
         self.product = state.products[record.batch.product]
         self.site = state.sites[record.batch.site]
         self.status = state.queueEntry(record).status
-        dispositions = (record.review?.exceptions ?? []).flatMap { state.release.dispositions[$0.id] ?? [] }.sorted { $0.seq < $1.seq }
+        dispositions = (record.review?.exceptions ?? []).flatMap { state.release.dispositions[$0.id] ?? [] }.sorted {
+            $0.seq < $1.seq
+        }
         deviations = state.release.deviations(of: record.batch.id)
         decision = state.release.decisions[record.batch.id]
         hold = state.release.holds[record.batch.id]
@@ -55,7 +57,9 @@ public struct DispositionReport: Sendable {
     /// The results against their limits, one per specified attribute.
     var results: [(attribute: SpecAttribute, result: QCResult?, meets: Bool?)] {
         guard let product else { return [] }
-        let latest = Dictionary(ReviewEngine.latestFinalResults(record.batch, excluding: invalidated).map { ($0.attribute, $0) }) { a, _ in a }
+        let latest = Dictionary(
+            ReviewEngine.latestFinalResults(record.batch, excluding: invalidated).map { ($0.attribute, $0) }
+        ) { a, _ in a }
         return product.attributes.map { attribute in
             let result = latest[attribute.id]
             return (attribute, result, result.map { attribute.limit.isMet(by: $0) })
@@ -74,7 +78,9 @@ public struct DispositionReport: Sendable {
     /// The QP's checklist answers, in the checklist's order (items this version does not know last).
     var checklistAnswers: [(item: String, question: String, answer: Bool)] {
         guard let decision else { return [] }
-        var out = ReleaseRules.checklist.compactMap { item in decision.checklist[item.id].map { (item.id, item.question, $0) } }
+        var out = ReleaseRules.checklist.compactMap { item in
+            decision.checklist[item.id].map { (item.id, item.question, $0) }
+        }
         for key in decision.checklist.keys.sorted() where !ReleaseRules.checklist.contains(where: { $0.id == key }) {
             out.append((key, key, decision.checklist[key]!))
         }
@@ -91,7 +97,9 @@ public struct DispositionReport: Sendable {
         let b = record.batch
         return [
             "batch": b.json,
-            "product": product.map { ["id": .string($0.id), "name": .string($0.name), "spec_version": .string($0.specVersion)] } ?? .null,
+            "product": product.map {
+                ["id": .string($0.id), "name": .string($0.name), "spec_version": .string($0.specVersion)]
+            } ?? .null,
             "site": site.map { ["id": .string($0.id), "name": .string($0.name), "kind": .string($0.kind)] } ?? .null,
             "status": .string(status.rawValue),
             "first_entered": ["seq": .int(record.firstSeq), "at": .string(record.firstAt.description)],
@@ -123,7 +131,8 @@ public struct DispositionReport: Sendable {
             "dispositions": .array(
                 dispositions.map { d in
                     [
-                        "exception": .string(d.exception), "disposition": .string(d.kind.rawValue), "reason": .string(d.reason),
+                        "exception": .string(d.exception), "disposition": .string(d.kind.rawValue),
+                        "reason": .string(d.reason),
                         "deviation": Self.optional(d.deviation), "by": .string(d.by), "at": .string(d.at.description),
                         "seq": .int(d.seq), "signature": Self.signatureJSON(d.signature, at: d.at),
                         "supersedes": d.supersedes.map(JSONValue.int) ?? .null,
@@ -133,8 +142,10 @@ public struct DispositionReport: Sendable {
             "deviations": .array(
                 deviations.map { d in
                     [
-                        "deviation": .string(d.id), "classification": .string(d.classification.rawValue), "stage": .string(d.stage.rawValue),
-                        "title": .string(d.title), "description": .string(d.description), "due": .string(d.due.description),
+                        "deviation": .string(d.id), "classification": .string(d.classification.rawValue),
+                        "stage": .string(d.stage.rawValue),
+                        "title": .string(d.title), "description": .string(d.description),
+                        "due": .string(d.due.description),
                         "requested_due": Self.optional(d.requestedDue?.description),
                         "exceptions": .array(d.exceptions.map(JSONValue.string)),
                         "opened_by": .string(d.openedBy), "opened_at": .string(d.openedAt.description),
@@ -148,36 +159,46 @@ public struct DispositionReport: Sendable {
                 [
                     "through_seq": .int(r.throughSeq), "records": .int(Int64(r.records)), "by": .string(r.by),
                     "at": .string(r.at.description), "seq": .int(r.seq), "reason": .string(r.reason),
-                    "signature": Self.signatureJSON(r.signature, at: r.at), "records_added_since": .int(Int64(auditTrail.unreviewed)),
+                    "signature": Self.signatureJSON(r.signature, at: r.at),
+                    "records_added_since": .int(Int64(auditTrail.unreviewed)),
                 ]
             } ?? .null,
             "on_hold": hold.map { h in
                 [
-                    "by": .string(h.by), "at": .string(h.at.description), "seq": .int(h.seq), "reason": .string(h.reason),
+                    "by": .string(h.by), "at": .string(h.at.description), "seq": .int(h.seq),
+                    "reason": .string(h.reason),
                     "signature": Self.signatureJSON(h.signature, at: h.at),
                 ]
             } ?? .null,
             "decision": decision.map { d in
                 [
-                    "decision": .string(d.kind.rawValue), "by": .string(d.by), "at": .string(d.at.description), "seq": .int(d.seq),
+                    "decision": .string(d.kind.rawValue), "by": .string(d.by), "at": .string(d.at.description),
+                    "seq": .int(d.seq),
                     "reason": .string(d.reason), "signature": Self.signatureJSON(d.signature, at: d.at),
                     "pending_tests": .array(d.pendingTests.map { .string($0) }),
                     "checklist": .array(
-                        checklistAnswers.map { ["item": .string($0.item), "question": .string($0.question), "answer": .bool($0.answer)] }),
+                        checklistAnswers.map {
+                            ["item": .string($0.item), "question": .string($0.question), "answer": .bool($0.answer)]
+                        }),
                 ]
             } ?? .null,
             "comments": .array(comments.map(Self.eventJSON)),
             "oos_investigations": .array(
                 oosInvestigations.map { i in
                     [
-                        "result": .string(i.result), "attribute": .string(i.attribute), "outcome": .string(i.outcome.rawValue),
+                        "result": .string(i.result), "attribute": .string(i.attribute),
+                        "outcome": .string(i.outcome.rawValue),
                         "cause": Self.optional(i.cause), "reason": .string(i.reason), "by": .string(i.by),
-                        "at": .string(i.at.description), "seq": .int(i.seq), "signature": Self.signatureJSON(i.signature, at: i.at),
+                        "at": .string(i.at.description), "seq": .int(i.seq),
+                        "signature": Self.signatureJSON(i.signature, at: i.at),
                     ]
                 }),
             "full_review": fullReview.map(Self.eventJSON) ?? .null,
             "oos_supply": oosCase.map { c in
-                ["request_seq": .int(c.requestSeq), "physician": .string(c.physician), "steps": .array(oosSteps.map(Self.eventJSON))]
+                [
+                    "request_seq": .int(c.requestSeq), "physician": .string(c.physician),
+                    "steps": .array(oosSteps.map(Self.eventJSON)),
+                ]
             } ?? .null,
         ]
     }
@@ -194,7 +215,8 @@ public struct DispositionReport: Sendable {
         }
         func signature(_ sig: Signature?, at: Timestamp, indent: String) -> String {
             guard let sig else { return "" }
-            return "\(indent)\(sig.manifestation(at: at))\n\(indent)  subject \(s(sig.subject)) · SHA-256 \(s(sig.subjectSHA256))\n"
+            return
+                "\(indent)\(sig.manifestation(at: at))\n\(indent)  subject \(s(sig.subject)) · SHA-256 \(s(sig.subjectSHA256))\n"
         }
         func event(_ e: DeviationEvent, indent: String) -> String {
             "\(indent)\(s(e.kind)) by \(s(e.by)) at \(e.at) (seq \(e.seq))\(e.reason.isEmpty ? "" : " — \"\(s(e.reason))\"")\n"
@@ -202,11 +224,14 @@ public struct DispositionReport: Sendable {
         }
         func section(_ title: String) -> String { "\n\(title)\n" }
         var out = "DISPOSITION RECORD  \(s(b.id))\n"
-        out += "product   \(s(product?.name ?? b.product)) (\(s(b.product)), specification \(s(product?.specVersion ?? "?")))\n"
+        out +=
+            "product   \(s(product?.name ?? b.product)) (\(s(b.product)), specification \(s(product?.specVersion ?? "?")))\n"
         out += "site      \(s(site?.name ?? b.site)) (\(s(b.site)), \(s(site?.kind ?? "?")))\n"
         out += "status    \(status.label) (\(status.rawValue))\n"
         if let coi = b.coi { out += "CoI       \(s(coi))\(changed("coi") ? "  ◆ changed" : "")\n" }
-        if let w = b.patientWeightKg { out += "weight    \(w.text) kg\(changed("patient_weight_kg") ? "  ◆ changed" : "")\n" }
+        if let w = b.patientWeightKg {
+            out += "weight    \(w.text) kg\(changed("patient_weight_kg") ? "  ◆ changed" : "")\n"
+        }
         if let a = b.apheresisAt { out += "apheresis \(a)\(changed("apheresis_at") ? "  ◆ changed" : "")\n" }
         out += "made      \(b.manufactureStart) → \(b.manufactureEnd.map(\.description) ?? "in progress")"
         out += "\(changed("manufacture_start") || changed("manufacture_end") ? "  ◆ changed" : "")\n"
@@ -214,7 +239,8 @@ public struct DispositionReport: Sendable {
         if let p = b.plannedInfusion { out += "infusion  \(p)\(changed("planned_infusion") ? "  ◆ changed" : "")\n" }
         out += "entered   seq \(record.firstSeq) at \(record.firstAt)\n"
         if let p = b.priorRelease {
-            out += "released before this journal: certified by \(s(p.certifiedBy)) at \(p.certifiedAt) (\(s(p.reference)))\n"
+            out +=
+                "released before this journal: certified by \(s(p.certifiedBy)) at \(p.certifiedAt) (\(s(p.reference)))\n"
         }
 
         out += section("BATCH RECORD STEPS")
@@ -222,7 +248,8 @@ public struct DispositionReport: Sendable {
         for step in b.steps {
             out += "  \(s(step.id))  \(s(step.name))\n"
             out += "    performed by \(s(step.performedBy ?? "—")) at \(step.performedAt.map(\.description) ?? "—")"
-            out += step.requiresVerification
+            out +=
+                step.requiresVerification
                 ? "; verification required, verified by \(s(step.verifiedBy ?? "— (not verified)"))\n"
                 : "; no verification required\(step.verifiedBy.map { ", verified by \(s($0))" } ?? "")\n"
             for entry in step.entries { out += "    \(pad(entry.field, 24)) \(s(entry.value ?? "— (empty)"))\n" }
@@ -234,15 +261,20 @@ public struct DispositionReport: Sendable {
         out += section("RESULTS AGAINST LIMITS")
         for r in results {
             let value = r.result.map { "\($0.value) \($0.unit)" } ?? "pending"
-            let verdict = r.meets.map { $0 ? "meets" : "OUT OF SPECIFICATION" } ?? (r.attribute.mayFollowRelease ? "pending (may follow release)" : "pending")
+            let verdict =
+                r.meets.map { $0 ? "meets" : "OUT OF SPECIFICATION" }
+                ?? (r.attribute.mayFollowRelease ? "pending (may follow release)" : "pending")
             let mark = r.result.map { changed($0) } ?? false ? "  ◆ changed" : ""
-            out += "  \(pad(r.attribute.name, 24)) \(pad(value, 22)) limit \(pad(r.attribute.limit.description, 16)) \(verdict)\(mark)\n"
-            out += "    attribute \(s(r.attribute.id)), unit \(s(r.attribute.unit))\(r.result.map { ", result \(s($0.id))" } ?? "")\n"
+            out +=
+                "  \(pad(r.attribute.name, 24)) \(pad(value, 22)) limit \(pad(r.attribute.limit.description, 16)) \(verdict)\(mark)\n"
+            out +=
+                "    attribute \(s(r.attribute.id)), unit \(s(r.attribute.unit))\(r.result.map { ", result \(s($0.id))" } ?? "")\n"
         }
         out += section("QC RESULTS AS RECORDED (with corrections)")
         if b.qc.isEmpty { out += "  none recorded\n" }
         for q in b.qc {
-            out += "  \(pad(q.id, 14)) \(pad(q.attribute, 22)) \(pad(q.status == "pending" ? "pending" : "\(q.value) \(q.unit)", 18))"
+            out +=
+                "  \(pad(q.id, 14)) \(pad(q.attribute, 22)) \(pad(q.status == "pending" ? "pending" : "\(q.value) \(q.unit)", 18))"
             out += " \(q.status) · tested \(q.testedAt)\(changed(q) ? "  ◆ corrected" : "")"
             out += "\(invalidated.contains(q.id) ? "  ⊘ invalidated (OOS laboratory investigation)" : "")\n"
             if q.status == "pending" && !q.value.isEmpty { out += "    value so far \(s(q.value)) \(s(q.unit))\n" }
@@ -261,9 +293,12 @@ public struct DispositionReport: Sendable {
         out += section("ENVIRONMENTAL MONITORING")
         if b.environment.isEmpty { out += "  none recorded\n" }
         for e in b.environment {
-            let level = e.cfu > e.actionLimit ? "ABOVE ACTION LIMIT" : e.cfu > e.alertLimit ? "above alert limit" : "within limits"
+            let level =
+                e.cfu > e.actionLimit
+                ? "ABOVE ACTION LIMIT" : e.cfu > e.alertLimit ? "above alert limit" : "within limits"
             out += "  \(pad(e.id, 10)) \(e.at) grade \(s(e.grade)) \(s(e.location)) · \(s(e.sample)) · \(e.cfu) CFU"
-            out += " (alert \(e.alertLimit), action \(e.actionLimit)) · \(e.openStep ? "open step" : "closed step") · \(level)\n"
+            out +=
+                " (alert \(e.alertLimit), action \(e.actionLimit)) · \(e.openStep ? "open step" : "closed step") · \(level)\n"
         }
         out += section("LABELS")
         if b.labels.isEmpty { out += "  none recorded\n" }
@@ -271,17 +306,22 @@ public struct DispositionReport: Sendable {
         out += section("DEVIATIONS REPORTED BY THE SITE")
         if b.deviations.isEmpty { out += "  none\n" }
         for d in b.deviations {
-            out += "  \(s(d.id)) \(d.severity.rawValue) · discovered \(d.discoveredAt) · reported \(d.reportedAt)\n    \(s(d.description))\n"
+            out +=
+                "  \(s(d.id)) \(d.severity.rawValue) · discovered \(d.discoveredAt) · reported \(d.reportedAt)\n    \(s(d.description))\n"
         }
 
         out += section("EXCEPTIONS (rule set \(s(record.review?.ruleSet ?? "—")))")
-        if let seq = record.reviewSeq, let at = record.reviewedAt { out += "  reviewed by record seq \(seq) at \(at)\n" }
+        if let seq = record.reviewSeq, let at = record.reviewedAt {
+            out += "  reviewed by record seq \(seq) at \(at)\n"
+        }
         if let reason = record.review?.quietReason { out += "  quiet-batch sample: \(s(reason))\n" }
         if let review = record.review, !review.exceptions.isEmpty {
             for e in review.exceptions {
-                out += "  \(e.severity.rawValue.uppercased())  \(s(e.title))  [\(s(e.id))]\(e.blocking ? "  blocks release" : "")"
+                out +=
+                    "  \(e.severity.rawValue.uppercased())  \(s(e.title))  [\(s(e.id))]\(e.blocking ? "  blocks release" : "")"
                 out += "\(e.escalated ? "  ESCALATED" : "")\n"
-                out += "    rule \(s(e.rule)) v\(e.ruleVersion) · severity \(e.severity.rawValue) · limit \(s(e.limit)) · observed \(s(e.observed))\n"
+                out +=
+                    "    rule \(s(e.rule)) v\(e.ruleVersion) · severity \(e.severity.rawValue) · limit \(s(e.limit)) · observed \(s(e.observed))\n"
                 out += "    source \(s(e.source))\n    \(s(e.why))\n"
             }
         } else {
@@ -292,7 +332,8 @@ public struct DispositionReport: Sendable {
         let inForce = Dictionary(dispositions.map { ($0.exception, $0.seq) }) { a, b in max(a, b) }
         for d in dispositions {
             let superseded = inForce[d.exception] != d.seq ? "  (superseded)" : ""
-            out += "  \(s(d.exception)): \(d.kind.rawValue)\(d.deviation.map { " → \(s($0))" } ?? "") — reason: \"\(s(d.reason))\"\(superseded)\n"
+            out +=
+                "  \(s(d.exception)): \(d.kind.rawValue)\(d.deviation.map { " → \(s($0))" } ?? "") — reason: \"\(s(d.reason))\"\(superseded)\n"
             out += "    by \(s(d.by)) at \(d.at) (seq \(d.seq))"
             if let earlier = d.supersedes {
                 out += "; supersedes seq \(earlier)\(d.supersededKind.map { " (\($0.rawValue))" } ?? "")"
@@ -304,7 +345,8 @@ public struct DispositionReport: Sendable {
         for d in deviations {
             out += "  \(s(d.id)) \(d.classification.rawValue) · \(d.stage.rawValue) · due \(d.due) · \(s(d.title))\n"
             if let requested = d.requestedDue { out += "    extension requested to \(requested)\n" }
-            out += "    opened by \(s(d.openedBy)) at \(d.openedAt) for \(d.exceptions.map(s).joined(separator: ", "))\n"
+            out +=
+                "    opened by \(s(d.openedBy)) at \(d.openedAt) for \(d.exceptions.map(s).joined(separator: ", "))\n"
             out += "    description         \(s(d.description))\n"
             out += "    root cause          \(s(d.rootCause ?? "— (no investigation yet)"))\n"
             out += "    impact              \(s(d.impact ?? "—"))\n"
@@ -316,7 +358,8 @@ public struct DispositionReport: Sendable {
         out += section("AUDIT TRAIL")
         out += "  \(s(auditTrail.summary))\n"
         if let r = auditTrail.review {
-            out += "    review of \(r.records) record(s) through seq \(r.throughSeq) by \(s(r.by)) at \(r.at) (seq \(r.seq))"
+            out +=
+                "    review of \(r.records) record(s) through seq \(r.throughSeq) by \(s(r.by)) at \(r.at) (seq \(r.seq))"
             out += " — \"\(s(r.reason))\"; \(auditTrail.unreviewed) record(s) added since\n"
             out += signature(r.signature, at: r.at, indent: "    ")
         }
@@ -347,9 +390,12 @@ public struct DispositionReport: Sendable {
         }
         if let decision {
             out += section("DECISION  \(decision.kind.rawValue.uppercased())")
-            out += "  \(decision.kind.rawValue) by \(s(decision.by)) at \(decision.at) (seq \(decision.seq)) — \"\(s(decision.reason))\"\n"
+            out +=
+                "  \(decision.kind.rawValue) by \(s(decision.by)) at \(decision.at) (seq \(decision.seq)) — \"\(s(decision.reason))\"\n"
             out += signature(decision.signature, at: decision.at, indent: "  ")
-            if !decision.pendingTests.isEmpty { out += "  pending at certification: \(decision.pendingTests.map(s).joined(separator: ", "))\n" }
+            if !decision.pendingTests.isEmpty {
+                out += "  pending at certification: \(decision.pendingTests.map(s).joined(separator: ", "))\n"
+            }
             if !checklistAnswers.isEmpty { out += "  QP checklist:\n" }
             for a in checklistAnswers { out += "    [\(a.answer ? "yes" : "NO ")] \(s(a.question)) (\(s(a.item)))\n" }
         }
@@ -360,7 +406,8 @@ public struct DispositionReport: Sendable {
         if record.changes.isEmpty { out += "  nothing\n" }
         for c in record.changes {
             out += "  ◆ \(s(c.field)): \(s(c.old)) → \(s(c.new))\n"
-            out += "      when \(c.at) (seq \(c.seq)) · by \(s(c.actor)) · why: \(c.reason.map { "\"\(s($0))\"" } ?? "— (no reason recorded)")\n"
+            out +=
+                "      when \(c.at) (seq \(c.seq)) · by \(s(c.actor)) · why: \(c.reason.map { "\"\(s($0))\"" } ?? "— (no reason recorded)")\n"
         }
         return out
     }

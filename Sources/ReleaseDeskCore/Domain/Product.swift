@@ -59,7 +59,8 @@ public enum Limit: Sendable, Hashable, CustomStringConvertible {
     }
 
     static func decode(_ f: inout Fields) throws(FieldError) -> Limit {
-        let kind = try f.choice("kind", ["minimum", "maximum", "range", "equals", "detected", "not_detected", "conforms"])
+        let kind = try f.choice(
+            "kind", ["minimum", "maximum", "range", "equals", "detected", "not_detected", "conforms"])
         let limit: Limit
         switch kind {
         case "minimum": limit = .minimum(try f.quantity("value"))
@@ -162,7 +163,8 @@ public struct Product: Sendable, Hashable {
             let limit = try Limit.decode(&limitFields)
             let critical = try a.bool("release_critical")
             let follow = try a.bool("may_follow_release")
-            let severity = Severity(rawValue: try a.choice("oos_severity", ["minor", "major", "critical"], default: "major"))!
+            let severity = Severity(
+                rawValue: try a.choice("oos_severity", ["minor", "major", "critical"], default: "major"))!
             let trended = try a.bool("trended")
             try a.finish()
             attributes.append(
@@ -197,7 +199,8 @@ public struct Product: Sendable, Hashable {
         let storageMin = try f.optionalQuantity("storage_min_c")
         for (key, t) in [("storage_max_c", storageMax), ("storage_min_c", storageMin)] {
             if let t, t.value < -273.15 || t.value > 100 {
-                throw FieldError(path + "." + key, "\(t.text) °C is not a physical storage temperature (−273.15 to 100)")
+                throw FieldError(
+                    path + "." + key, "\(t.text) °C is not a physical storage temperature (−273.15 to 100)")
             }
         }
         if let storageMin, let storageMax, storageMin.value > storageMax.value {
@@ -205,27 +208,32 @@ public struct Product: Sendable, Hashable {
         }
         try f.finish()
         return Product(
-            id: id, name: name, modality: modality, specVersion: specVersion, attributes: attributes, parameters: parameters,
+            id: id, name: name, modality: modality, specVersion: specVersion, attributes: attributes,
+            parameters: parameters,
             dose: dose, storageMaxC: storageMax, storageMinC: storageMin)
     }
 
     /// The product as a record body member.
     public var json: JSONValue {
         var object: [String: JSONValue] = [
-            "id": .string(id), "name": .string(name), "modality": .string(modality), "spec_version": .string(specVersion),
+            "id": .string(id), "name": .string(name), "modality": .string(modality),
+            "spec_version": .string(specVersion),
             "attributes": .array(
                 attributes.map { a in
                     [
-                        "id": .string(a.id), "name": .string(a.name), "unit": .string(a.unit), "method": .string(a.method),
+                        "id": .string(a.id), "name": .string(a.name), "unit": .string(a.unit),
+                        "method": .string(a.method),
                         "limit": a.limit.json, "release_critical": .bool(a.releaseCritical),
-                        "may_follow_release": .bool(a.mayFollowRelease), "oos_severity": .string(a.oosSeverity.rawValue),
+                        "may_follow_release": .bool(a.mayFollowRelease),
+                        "oos_severity": .string(a.oosSeverity.rawValue),
                         "trended": .bool(a.trended),
                     ]
                 }),
             "process_parameters": .array(
                 parameters.map { p in
                     [
-                        "id": .string(p.id), "name": .string(p.name), "unit": .string(p.unit), "low": .string(p.low.text),
+                        "id": .string(p.id), "name": .string(p.name), "unit": .string(p.unit),
+                        "low": .string(p.low.text),
                         "high": .string(p.high.text),
                     ]
                 }),
@@ -275,17 +283,21 @@ public struct Site: Sendable, Hashable {
         guard gap > 0 else { throw FieldError(a.path + ".max_custody_gap_minutes", "must be positive") }
         let returnDays = try a.optionalInteger("batch_record_return_days") ?? 10
         let closeDays = try a.optionalInteger("deviation_close_days") ?? 30
-        guard closeDays > 0, closeDays <= 365 else { throw FieldError(a.path + ".deviation_close_days", "must be 1 to 365 days") }
+        guard closeDays > 0, closeDays <= 365 else {
+            throw FieldError(a.path + ".deviation_close_days", "must be 1 to 365 days")
+        }
         try a.finish()
         try f.finish()
         return Site(
-            id: id, name: name, kind: kind, notifyHours: hours, maxCustodyGapMinutes: gap, batchRecordReturnDays: returnDays,
+            id: id, name: name, kind: kind, notifyHours: hours, maxCustodyGapMinutes: gap,
+            batchRecordReturnDays: returnDays,
             deviationCloseDays: closeDays)
     }
 
     public var json: JSONValue {
         var agreement: [String: JSONValue] = [
-            "max_custody_gap_minutes": .int(maxCustodyGapMinutes), "batch_record_return_days": .int(batchRecordReturnDays),
+            "max_custody_gap_minutes": .int(maxCustodyGapMinutes),
+            "batch_record_return_days": .int(batchRecordReturnDays),
         ]
         for (severity, hours) in notifyHours { agreement["notify_\(severity.rawValue)_hours"] = .int(hours) }
         if deviationCloseDays != 30 { agreement["deviation_close_days"] = .int(deviationCloseDays) }

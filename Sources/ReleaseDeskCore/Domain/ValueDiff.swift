@@ -7,7 +7,8 @@ import CanonicalJSON
 enum ValueDiff {
     /// The id member of each keyed list in a batch's JSON.
     static let keyedLists: [String: String] = [
-        "steps": "id", "qc": "result_id", "custody": "event_id", "environmental_monitoring": "sample_id", "deviations": "id",
+        "steps": "id", "qc": "result_id", "custody": "event_id", "environmental_monitoring": "sample_id",
+        "deviations": "id",
     ]
 
     /// `(field, old, new)` for every value of `old` that `new` changes; `—` stands for absent.
@@ -33,9 +34,13 @@ enum ValueDiff {
     }
 
     /// The name of a QC result's field in a change: `QC RES-1 viability value`.
-    static func qcField(_ id: String, _ attribute: String, _ field: String) -> String { "QC \(id) \(attribute) \(field)" }
+    static func qcField(_ id: String, _ attribute: String, _ field: String) -> String {
+        "QC \(id) \(attribute) \(field)"
+    }
 
-    static func list(_ name: String, idKey: String, _ old: [JSONValue], _ new: [JSONValue]) -> [(String, String, String)] {
+    static func list(_ name: String, idKey: String, _ old: [JSONValue], _ new: [JSONValue]) -> [(
+        String, String, String
+    )] {
         func id(_ v: JSONValue) -> String { v.objectValue?[idKey]?.stringValue ?? text(v) }
         let before = Dictionary(old.map { (id($0), $0) }) { first, _ in first }
         var out: [(String, String, String)] = []

@@ -21,11 +21,17 @@ public enum EventTimes {
     /// Every event time of `batch`, with paths under `path` (`batches[3]`).
     public static func events(of batch: Batch, path: String) -> [Event] {
         var events: [Event] = []
-        if let at = batch.apheresisAt { events.append(Event(field: "\(path).apheresis_at", at: at, followsApheresis: false)) }
+        if let at = batch.apheresisAt {
+            events.append(Event(field: "\(path).apheresis_at", at: at, followsApheresis: false))
+        }
         events.append(Event(field: "\(path).manufacture_start", at: batch.manufactureStart, followsApheresis: true))
-        if let at = batch.manufactureEnd { events.append(Event(field: "\(path).manufacture_end", at: at, followsApheresis: true)) }
+        if let at = batch.manufactureEnd {
+            events.append(Event(field: "\(path).manufacture_end", at: at, followsApheresis: true))
+        }
         for (i, step) in batch.steps.enumerated() {
-            if let at = step.performedAt { events.append(Event(field: "\(path).steps[\(i)].performed_at", at: at, followsApheresis: true)) }
+            if let at = step.performedAt {
+                events.append(Event(field: "\(path).steps[\(i)].performed_at", at: at, followsApheresis: true))
+            }
         }
         for (i, reading) in batch.readings.enumerated() {
             events.append(Event(field: "\(path).process_parameters[\(i)].at", at: reading.at, followsApheresis: true))
@@ -37,11 +43,16 @@ public enum EventTimes {
             events.append(Event(field: "\(path).custody[\(i)].at", at: event.at, followsApheresis: true))
         }
         for (i, sample) in batch.environment.enumerated() {
-            events.append(Event(field: "\(path).environmental_monitoring[\(i)].at", at: sample.at, followsApheresis: false))
+            events.append(
+                Event(field: "\(path).environmental_monitoring[\(i)].at", at: sample.at, followsApheresis: false))
         }
         for (i, deviation) in batch.deviations.enumerated() {
-            events.append(Event(field: "\(path).deviations[\(i)].discovered_at", at: deviation.discoveredAt, followsApheresis: false))
-            events.append(Event(field: "\(path).deviations[\(i)].reported_at", at: deviation.reportedAt, followsApheresis: false))
+            events.append(
+                Event(
+                    field: "\(path).deviations[\(i)].discovered_at", at: deviation.discoveredAt, followsApheresis: false
+                ))
+            events.append(
+                Event(field: "\(path).deviations[\(i)].reported_at", at: deviation.reportedAt, followsApheresis: false))
         }
         return events
     }
@@ -53,7 +64,8 @@ public enum EventTimes {
             return "\(event.at) is in the future (now is \(now)); an event is imported after it happened"
         }
         if event.followsApheresis, let apheresis, event.at < apheresis {
-            return "\(event.at) is before the batch's apheresis (\(apheresis)); nothing is done to the patient's material before it is collected"
+            return
+                "\(event.at) is before the batch's apheresis (\(apheresis)); nothing is done to the patient's material before it is collected"
         }
         return nil
     }

@@ -95,7 +95,8 @@ public struct Fields {
 
     /// The text of a decimal number kept by the input converter, or `nil`.
     public static func decimalText(_ value: JSONValue) -> String? {
-        guard case .object(let members) = value, members.count == 1, case .string(let text)? = members[decimalKey] else { return nil }
+        guard case .object(let members) = value, members.count == 1, case .string(let text)? = members[decimalKey]
+        else { return nil }
         return text
     }
 
@@ -103,7 +104,8 @@ public struct Fields {
     public mutating func identifier(_ key: String) throws(FieldError) -> String {
         let text = try string(key)
         guard Self.isIdentifier(text) else {
-            throw FieldError(at(key), "must be 1-64 of A-Z, a-z, 0-9, '.', '_', '-' (got \"\(DisplayText.sanitize(text))\")")
+            throw FieldError(
+                at(key), "must be 1-64 of A-Z, a-z, 0-9, '.', '_', '-' (got \"\(DisplayText.sanitize(text))\")")
         }
         return text
     }
@@ -148,7 +150,9 @@ public struct Fields {
             guard let q = Quantity(text: text) else { throw FieldError(at(key), "\"\(text)\" is not a number") }
             return q
         case .string(let s):
-            guard let q = Quantity(text: s) else { throw FieldError(at(key), "\"\(DisplayText.sanitize(s))\" is not a number") }
+            guard let q = Quantity(text: s) else {
+                throw FieldError(at(key), "\"\(DisplayText.sanitize(s))\" is not a number")
+            }
             return q
         default: throw FieldError(at(key), "must be a number")
         }
@@ -200,13 +204,16 @@ public struct Fields {
     }
 
     /// One of `choices`.
-    public mutating func choice(_ key: String, _ choices: [String], default fallback: String? = nil) throws(FieldError) -> String {
+    public mutating func choice(_ key: String, _ choices: [String], default fallback: String? = nil) throws(FieldError)
+        -> String
+    {
         guard let text = try optionalString(key) else {
             if let fallback { return fallback }
             throw FieldError(at(key), "is required (one of \(choices.joined(separator: ", ")))")
         }
         guard choices.contains(text) else {
-            throw FieldError(at(key), "must be one of \(choices.joined(separator: ", ")) (got \"\(DisplayText.sanitize(text))\")")
+            throw FieldError(
+                at(key), "must be one of \(choices.joined(separator: ", ")) (got \"\(DisplayText.sanitize(text))\")")
         }
         return text
     }

@@ -111,7 +111,9 @@ public enum ImportParser {
     /// Parses one file; every problem found is returned (not only the first).
     public static func parse(file: String, sha256: String, bytes: [UInt8]) -> Result<ParsedImport, ImportProblems> {
         if bytes.starts(with: [0xFF, 0xFE]) || bytes.starts(with: [0xFE, 0xFF]) {
-            return failed([ImportProblem(file: file, line: 1, field: "", message: "the file is UTF-16; save it as UTF-8")])
+            return failed([
+                ImportProblem(file: file, line: 1, field: "", message: "the file is UTF-16; save it as UTF-8")
+            ])
         }
         if let order = utf16WithoutBOM(bytes) {
             return failed([
@@ -120,11 +122,15 @@ public enum ImportParser {
                     message: "the file is UTF-16 (\(order), without a byte-order mark); save it as UTF-8")
             ])
         }
-        if bytes.isEmpty { return failed([ImportProblem(file: file, line: 1, field: "", message: "the file is empty")]) }
+        if bytes.isEmpty {
+            return failed([ImportProblem(file: file, line: 1, field: "", message: "the file is empty")])
+        }
         let lower = file.lowercased()
         if lower.hasSuffix(".csv") { return parseCSV(file: file, sha256: sha256, bytes: bytes) }
         if lower.hasSuffix(".json") { return parseJSON(file: file, sha256: sha256, bytes: bytes) }
-        return failed([ImportProblem(file: file, line: 1, field: "", message: "unknown file type: imports are .json or .csv")])
+        return failed([
+            ImportProblem(file: file, line: 1, field: "", message: "unknown file type: imports are .json or .csv")
+        ])
     }
 
     /// `little-endian` or `big-endian` when `bytes` look like UTF-16 without a byte-order mark: a NUL in every
@@ -152,7 +158,9 @@ public enum ImportParser {
             root = try InputJSONReader.parse(bytes)
         } catch {
             return failed([
-                ImportProblem(file: file, line: error.line, field: error.path, message: "\(error.reason) (column \(error.column))")
+                ImportProblem(
+                    file: file, line: error.line, field: error.path, message: "\(error.reason) (column \(error.column))"
+                )
             ])
         }
         var lines: [String: Int] = [:]
@@ -160,10 +168,15 @@ public enum ImportParser {
         do {
             value = try convert(root, path: "", lines: &lines)
         } catch {
-            return failed([ImportProblem(file: file, line: lines[error.path] ?? root.line, field: error.path, message: error.message)])
+            return failed([
+                ImportProblem(
+                    file: file, line: lines[error.path] ?? root.line, field: error.path, message: error.message)
+            ])
         }
         guard case .object(let top) = value else {
-            return failed([ImportProblem(file: file, line: root.line, field: "", message: "the file must hold a JSON object")])
+            return failed([
+                ImportProblem(file: file, line: root.line, field: "", message: "the file must hold a JSON object")
+            ])
         }
         func line(_ path: String) -> Int {
             var p = path
@@ -176,7 +189,8 @@ public enum ImportParser {
         var items: [LocatedItem] = []
         var problems: [ImportProblem] = []
         func fail(_ error: FieldError) {
-            problems.append(ImportProblem(file: file, line: line(error.path), field: error.path, message: error.message))
+            problems.append(
+                ImportProblem(file: file, line: line(error.path), field: error.path, message: error.message))
         }
         var format = ""
         for key in top.keys.sorted() {
@@ -191,7 +205,9 @@ public enum ImportParser {
                     let path = "\(key)[\(index)]"
                     do {
                         let item: ImportItem =
-                            key == "products" ? .product(try Product.decode(entry, path: path)) : .site(try Site.decode(entry, path: path))
+                            key == "products"
+                            ? .product(try Product.decode(entry, path: path))
+                            : .site(try Site.decode(entry, path: path))
                         items.append(LocatedItem(file: file, line: line(path), path: path, item: item))
                     } catch {
                         fail(error)
@@ -206,7 +222,10 @@ public enum ImportParser {
                 for (index, entry) in entries.enumerated() {
                     let path = "batches[\(index)]"
                     do {
-                        items.append(LocatedItem(file: file, line: line(path), path: path, item: .batch(try Batch.decode(entry, path: path))))
+                        items.append(
+                            LocatedItem(
+                                file: file, line: line(path), path: path,
+                                item: .batch(try Batch.decode(entry, path: path))))
                     } catch {
                         fail(error)
                     }
@@ -227,7 +246,10 @@ public enum ImportParser {
                         var eventFields = try Fields(.object(rest), path: path)
                         _ = f
                         let event = try CustodyEvent.decode(&eventFields)
-                        items.append(LocatedItem(file: file, line: line(path), path: path, item: .custodyEvent(batch: batch, event: event)))
+                        items.append(
+                            LocatedItem(
+                                file: file, line: line(path), path: path,
+                                item: .custodyEvent(batch: batch, event: event)))
                     } catch {
                         fail(error)
                     }
@@ -239,10 +261,14 @@ public enum ImportParser {
             }
         }
         if format.isEmpty && problems.isEmpty {
-            problems.append(ImportProblem(file: file, line: root.line, field: "", message: "the file has no products, sites, batches or custody"))
+            problems.append(
+                ImportProblem(
+                    file: file, line: root.line, field: "",
+                    message: "the file has no products, sites, batches or custody"))
         }
         return problems.isEmpty
-            ? .success(ParsedImport(file: file, sha256: sha256, format: format, items: items, lines: lines)) : failed(problems)
+            ? .success(ParsedImport(file: file, sha256: sha256, format: format, items: items, lines: lines))
+            : failed(problems)
     }
 
     /// Converts an input node to a journal value (decimals become strings, exactly as written), recording the
@@ -304,7 +330,8 @@ public enum ImportParser {
             return failed([
                 ImportProblem(
                     file: file, line: header.line, field: "",
-                    message: "the header is neither QC results (\(qcColumns.joined(separator: ","))) nor custody events "
+                    message:
+                        "the header is neither QC results (\(qcColumns.joined(separator: ","))) nor custody events "
                         + "(\(custodyColumns.joined(separator: ",")))")
             ])
         }
@@ -314,7 +341,8 @@ public enum ImportParser {
         }
         var seen: Set<String> = []
         for name in names where !seen.insert(name).inserted {
-            problems.append(ImportProblem(file: file, line: header.line, field: name, message: "the column appears twice"))
+            problems.append(
+                ImportProblem(file: file, line: header.line, field: name, message: "the column appears twice"))
         }
         guard problems.isEmpty else { return failed(problems) }
         var items: [LocatedItem] = []
@@ -351,13 +379,16 @@ public enum ImportParser {
                     rest["batch"] = nil
                     var rf = try Fields(.object(rest), path: "")
                     let event = try CustodyEvent.decode(&rf)
-                    items.append(LocatedItem(file: file, line: row.line, path: path, item: .custodyEvent(batch: batch, event: event)))
+                    items.append(
+                        LocatedItem(
+                            file: file, line: row.line, path: path, item: .custodyEvent(batch: batch, event: event)))
                 }
             } catch {
                 problems.append(ImportProblem(file: file, line: row.line, field: error.path, message: error.message))
             }
         }
-        return problems.isEmpty ? .success(ParsedImport(file: file, sha256: sha256, format: format, items: items)) : failed(problems)
+        return problems.isEmpty
+            ? .success(ParsedImport(file: file, sha256: sha256, format: format, items: items)) : failed(problems)
     }
 }
 

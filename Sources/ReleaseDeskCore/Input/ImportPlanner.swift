@@ -44,7 +44,8 @@ public enum ImportPlanner {
                     continue
                 }
                 products[p.id] = p
-                drafts.append(RecordDraft(kind: RecordKind.productSpecified, actor: actor, body: body(["product": p.json])))
+                drafts.append(
+                    RecordDraft(kind: RecordKind.productSpecified, actor: actor, body: body(["product": p.json])))
             case .site(let s):
                 guard seenSites.insert(s.id).inserted else {
                     problem(located, located.path + ".id", "site \(s.id) appears twice in this import")
@@ -64,7 +65,9 @@ public enum ImportPlanner {
         for located in items {
             guard case .batch(let batch) = located.item else { continue }
             if state.batches[batch.id] != nil {
-                problem(located, located.path + ".id", "batch \(batch.id) is already imported; send corrections as QC results")
+                problem(
+                    located, located.path + ".id",
+                    "batch \(batch.id) is already imported; send corrections as QC results")
                 continue
             }
             if newBatches[batch.id] != nil {
@@ -80,11 +83,14 @@ public enum ImportPlanner {
                 continue
             }
             if product.modality == "autologous" && batch.coi == nil {
-                problem(located, located.path + ".coi", "an autologous batch needs its patient's chain-of-identity code")
+                problem(
+                    located, located.path + ".coi", "an autologous batch needs its patient's chain-of-identity code")
             }
             let apheresis = EventTimes.apheresis(of: batch, product: product)
             for event in EventTimes.events(of: batch, path: located.path) {
-                if let message = EventTimes.problem(event, now: now, apheresis: apheresis) { problem(located, event.field, message) }
+                if let message = EventTimes.problem(event, now: now, apheresis: apheresis) {
+                    problem(located, event.field, message)
+                }
             }
             for (index, result) in batch.qc.enumerated() {
                 if let message = check(result, against: product) {
@@ -93,7 +99,9 @@ public enum ImportPlanner {
             }
             for (index, reading) in batch.readings.enumerated() {
                 guard let parameter = product.parameters.first(where: { $0.id == reading.parameter }) else {
-                    problem(located, "\(located.path).process_parameters[\(index)].parameter", "\(product.id) has no parameter \(reading.parameter)")
+                    problem(
+                        located, "\(located.path).process_parameters[\(index)].parameter",
+                        "\(product.id) has no parameter \(reading.parameter)")
                     continue
                 }
                 if reading.unit != parameter.unit {
@@ -127,7 +135,9 @@ public enum ImportPlanner {
                     continue
                 }
                 let tested = EventTimes.Event(field: "tested_at", at: result.testedAt, followsApheresis: true)
-                if let message = EventTimes.problem(tested, now: now, apheresis: EventTimes.apheresis(of: batch, product: product)) {
+                if let message = EventTimes.problem(
+                    tested, now: now, apheresis: EventTimes.apheresis(of: batch, product: product))
+                {
                     problem(located, "tested_at", message)
                     continue
                 }
@@ -152,7 +162,9 @@ public enum ImportPlanner {
                 }
                 var json = result.json.objectValue!
                 if let correction { json["correction_reason"] = .string(correction) }
-                if let existing = batch.qc.first(where: { $0.id == result.id }) { json["previous"] = existing.previousJSON }
+                if let existing = batch.qc.first(where: { $0.id == result.id }) {
+                    json["previous"] = existing.previousJSON
+                }
                 if qcByBatch[batchID] == nil && custodyByBatch[batchID] == nil { order.append(batchID) }
                 qcByBatch[batchID, default: []].append(.object(json))
             case .custodyEvent(let batchID, let event):
@@ -160,13 +172,18 @@ public enum ImportPlanner {
                     problem(located, "batch", "no batch \(batchID) is known")
                     continue
                 }
-                guard seenEvents.insert(batchID + "/" + event.id).inserted, !batch.custody.contains(where: { $0.id == event.id })
+                guard seenEvents.insert(batchID + "/" + event.id).inserted,
+                    !batch.custody.contains(where: { $0.id == event.id })
                 else {
                     problem(located, "event_id", "custody event \(event.id) of \(batchID) is already recorded")
                     continue
                 }
-                let at = EventTimes.Event(field: located.path.hasPrefix("custody[") ? located.path + ".at" : "at", at: event.at, followsApheresis: true)
-                if let message = EventTimes.problem(at, now: now, apheresis: EventTimes.apheresis(of: batch, product: products[batch.product])) {
+                let at = EventTimes.Event(
+                    field: located.path.hasPrefix("custody[") ? located.path + ".at" : "at", at: event.at,
+                    followsApheresis: true)
+                if let message = EventTimes.problem(
+                    at, now: now, apheresis: EventTimes.apheresis(of: batch, product: products[batch.product]))
+                {
                     problem(located, at.field, message)
                     continue
                 }
@@ -192,7 +209,10 @@ public enum ImportPlanner {
             }
         }
         guard !drafts.isEmpty else {
-            return .failure(ImportProblems([ImportProblem(file: files.first?.file ?? "-", line: 1, field: "", message: "nothing to import")]))
+            return .failure(
+                ImportProblems([
+                    ImportProblem(file: files.first?.file ?? "-", line: 1, field: "", message: "nothing to import")
+                ]))
         }
         let partCount = drafts.count
         drafts.append(
@@ -231,31 +251,43 @@ public enum ImportPlanner {
         }
         guard result.status == "final" else { return nil }
         if attribute.limit.isNumeric {
-            guard let q = result.quantity else { return "\(attribute.name) needs a number, got \"\(DisplayText.sanitize(result.value))\"" }
-            guard result.unit == attribute.unit else {
-                return "unit \"\(DisplayText.sanitize(result.unit))\" where \(product.id) specifies \(attribute.unit) for \(attribute.name)"
+            guard let q = result.quantity else {
+                return "\(attribute.name) needs a number, got \"\(DisplayText.sanitize(result.value))\""
             }
-            if attribute.unit == "%" && (q.value < 0 || q.value > 100) { return "\(q.text) % is not a possible percentage" }
+            guard result.unit == attribute.unit else {
+                return
+                    "unit \"\(DisplayText.sanitize(result.unit))\" where \(product.id) specifies \(attribute.unit) for \(attribute.name)"
+            }
+            if attribute.unit == "%" && (q.value < 0 || q.value > 100) {
+                return "\(q.text) % is not a possible percentage"
+            }
             if q.value < 0 && attribute.unit != "°C" { return "\(q.text) \(attribute.unit) cannot be negative" }
         }
         return nil
     }
 
     /// `batch.reviewed` records for every batch the drafts bring data for, reviewed on the state they lead to.
-    public static func reviews(after drafts: [RecordDraft], state: DeskState, now: Timestamp, quietPerMille: Int) -> [RecordDraft] {
+    public static func reviews(after drafts: [RecordDraft], state: DeskState, now: Timestamp, quietPerMille: Int)
+        -> [RecordDraft]
+    {
         var scratch = state
         var seq = state.lastSeq
         var touched: [String] = []
         var seen: Set<String> = []
         for draft in drafts {
             seq += 1
-            scratch.apply(Record(seq: seq, at: now, actor: draft.actor, host: "-", kind: draft.kind, body: draft.body, prev: Record.zeroHash))
+            scratch.apply(
+                Record(
+                    seq: seq, at: now, actor: draft.actor, host: "-", kind: draft.kind, body: draft.body,
+                    prev: Record.zeroHash))
             let id = draft.body["batch_id"]?.stringValue ?? draft.body["batch"]?.stringValue
             if let id, seen.insert(id).inserted { touched.append(id) }
         }
         let index = TrendIndex(state: scratch)
         return touched.compactMap { id in
-            guard let review = scratch.review(id, now: now, quietPerMille: quietPerMille, index: index) else { return nil }
+            guard let review = scratch.review(id, now: now, quietPerMille: quietPerMille, index: index) else {
+                return nil
+            }
             var body = review.json
             body["batch"] = .string(id)
             return RecordDraft(kind: RecordKind.batchReviewed, actor: UserIdentity.systemActor, body: body)

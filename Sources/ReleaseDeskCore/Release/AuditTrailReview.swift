@@ -29,8 +29,11 @@ public struct AuditTrailReviewStatus: Sendable, Equatable {
     /// One line for panes and reports.
     public var summary: String {
         guard let review else { return "audit trail not reviewed (\(trail.count) record(s))" }
-        if unreviewed == 0 { return "audit trail reviewed through #\(review.throughSeq) by \(review.by) at \(review.at)" }
-        return "audit trail reviewed through #\(review.throughSeq) by \(review.by); \(unreviewed) record(s) added since: review again"
+        if unreviewed == 0 {
+            return "audit trail reviewed through #\(review.throughSeq) by \(review.by) at \(review.at)"
+        }
+        return
+            "audit trail reviewed through #\(review.throughSeq) by \(review.by); \(unreviewed) record(s) added since: review again"
     }
 }
 
@@ -42,7 +45,8 @@ extension ReleaseRules {
         let review = state.release.auditReviews[batchID]
         let refusals = state.batches[batchID]?.refusalSeqs ?? []
         let unreviewed =
-            review.map { r in trail.reduce(0) { $0 + ($1 > r.throughSeq && !refusals.contains($1) ? 1 : 0) } } ?? trail.count
+            review.map { r in trail.reduce(0) { $0 + ($1 > r.throughSeq && !refusals.contains($1) ? 1 : 0) } }
+            ?? trail.count
         return AuditTrailReviewStatus(review: review, trail: trail, unreviewed: unreviewed)
     }
 
@@ -53,7 +57,8 @@ extension ReleaseRules {
         if let review = status.review {
             return ActionRefusal(
                 .rule, gate: "audit-trail-review",
-                "\(status.unreviewed) record(s) about \(batchID) were added after its audit-trail review through #\(review.throughSeq); review it again")
+                "\(status.unreviewed) record(s) about \(batchID) were added after its audit-trail review through #\(review.throughSeq); review it again"
+            )
         }
         return ActionRefusal(.rule, gate: "audit-trail-review", "the audit trail of \(batchID) has not been reviewed")
     }
@@ -61,7 +66,8 @@ extension ReleaseRules {
     /// What an audit-trail review signs: the batch, the last record seen and the seqs of every record of its
     /// trail through it. The chain binds each seq to its exact bytes: changing a reviewed record later breaks
     /// the chain at that record.
-    public static func auditTrailReviewRequest(_ batchID: String, through: Int64?, in state: DeskState) throws(ActionRefusal)
+    public static func auditTrailReviewRequest(_ batchID: String, through: Int64?, in state: DeskState)
+        throws(ActionRefusal)
         -> SigningRequest
     {
         _ = try findBatch(batchID, in: state)
@@ -71,7 +77,8 @@ extension ReleaseRules {
         }
         let upTo = through ?? last
         guard status.trail.contains(upTo) else {
-            throw ActionRefusal(.rule, gate: "unknown-record", "record #\(upTo) is not part of the audit trail of \(batchID)")
+            throw ActionRefusal(
+                .rule, gate: "unknown-record", "record #\(upTo) is not part of the audit trail of \(batchID)")
         }
         let covered = status.trail.filter { $0 <= upTo }
         return SigningRequest(
@@ -96,7 +103,8 @@ extension ReleaseRules {
         let upTo = request.content["through_seq"]?.intValue ?? 0
         if let review = state.release.auditReviews[batchID], review.throughSeq >= upTo {
             throw ActionRefusal(
-                .rule, gate: "reviewed-already", "the audit trail of \(batchID) is reviewed through #\(review.throughSeq) already")
+                .rule, gate: "reviewed-already",
+                "the audit trail of \(batchID) is reviewed through #\(review.throughSeq) already")
         }
         let signature = try signed(request, by: user, expecting: expected, digest: digest)
         var body = request.content.objectValue ?? [:]

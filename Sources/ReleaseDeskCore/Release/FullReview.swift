@@ -7,10 +7,12 @@ extension RecordKind {
 
 extension ReleaseRules {
     /// What a full review signs: the compiled disposition record of the batch, as QA read it.
-    public static func fullReviewRequest(_ batchID: String, in state: DeskState) throws(ActionRefusal) -> SigningRequest {
+    public static func fullReviewRequest(_ batchID: String, in state: DeskState) throws(ActionRefusal) -> SigningRequest
+    {
         let record = try findBatch(batchID, in: state)
         return SigningRequest(
-            subject: "batch:\(batchID)", decision: "record the full QA review of \(batchID): the whole batch record is reviewed",
+            subject: "batch:\(batchID)",
+            decision: "record the full QA review of \(batchID): the whole batch record is reviewed",
             meaning: .reviewed, content: DispositionReport(record: record, state: state).json)
     }
 
@@ -27,12 +29,16 @@ extension ReleaseRules {
             throw ActionRefusal(.rule, gate: "review", "\(batchID) has data not yet reviewed by the rule engine")
         }
         if let done = state.release.fullReviews[batchID], done.seq > record.lastDataSeq {
-            throw ActionRefusal(.rule, gate: "reviewed-already", "\(batchID) was reviewed in full by \(done.by) at \(done.at)")
+            throw ActionRefusal(
+                .rule, gate: "reviewed-already", "\(batchID) was reviewed in full by \(done.by) at \(done.at)")
         }
         try independence(batchID, actor: actor, doing: .qaReview, in: state)
         let reason = try requireReason(rawReason)
-        let signature = try signed(try fullReviewRequest(batchID, in: state), by: user, expecting: expected, digest: digest)
-        var body: [String: JSONValue] = ["batch": .string(batchID), "reason": .string(reason), "signature": signature.json]
+        let signature = try signed(
+            try fullReviewRequest(batchID, in: state), by: user, expecting: expected, digest: digest)
+        var body: [String: JSONValue] = [
+            "batch": .string(batchID), "reason": .string(reason), "signature": signature.json,
+        ]
         if let why = record.review?.quietReason { body["sampled"] = .string(why) }
         return [RecordDraft(kind: RecordKind.batchFullReviewed, actor: actor, body: body)]
     }

@@ -23,7 +23,9 @@ extension ReleaseRules {
     /// The refusal for `actor` doing `duty` on `batchID` when the same person has done another of the three
     /// duties on it, or nil. Certification after one's own QA review keeps its historical gate name `four-eyes`;
     /// every other pair is `independence`.
-    public static func independenceGate(_ batchID: String, actor: String, doing duty: Duty, in state: DeskState) -> ActionRefusal? {
+    public static func independenceGate(_ batchID: String, actor: String, doing duty: Duty, in state: DeskState)
+        -> ActionRefusal?
+    {
         for other in Duty.allCases where other != duty && holders(of: other, on: batchID, in: state).contains(actor) {
             let gate = Set([duty, other]) == [.qaReview, .certification] ? "four-eyes" : "independence"
             return ActionRefusal(
@@ -34,7 +36,9 @@ extension ReleaseRules {
         return nil
     }
 
-    static func independence(_ batchID: String, actor: String, doing duty: Duty, in state: DeskState) throws(ActionRefusal) {
+    static func independence(_ batchID: String, actor: String, doing duty: Duty, in state: DeskState)
+        throws(ActionRefusal)
+    {
         if let refusal = independenceGate(batchID, actor: actor, doing: duty, in: state) { throw refusal }
     }
 }

@@ -20,7 +20,9 @@ public enum IntegrityAcknowledgement {
         }
 
         public init?(_ value: JSONValue?) {
-            guard let o = value?.objectValue, let seq = o["seq"]?.intValue, let hash = o["sha256"]?.stringValue else { return nil }
+            guard let o = value?.objectValue, let seq = o["seq"]?.intValue, let hash = o["sha256"]?.stringValue else {
+                return nil
+            }
             self.init(seq: seq, sha256: hash)
         }
 
@@ -31,7 +33,8 @@ public enum IntegrityAcknowledgement {
     public static func request(finding: String, witness: Point, head: Point) -> SigningRequest {
         SigningRequest(
             subject: "journal-witness:\(witness.seq)",
-            decision: "acknowledge the integrity alarm at record \(witness.seq) and move the witness to record \(head.seq)",
+            decision:
+                "acknowledge the integrity alarm at record \(witness.seq) and move the witness to record \(head.seq)",
             meaning: .acknowledged,
             content: ["finding": .string(finding), "witness": witness.json, "head": head.json])
     }
@@ -44,7 +47,8 @@ public enum IntegrityAcknowledgement {
     ) throws(ActionRefusal) -> [RecordDraft] {
         let user = try state.requireUser(actor, anyOf: [.admin], toDo: "acknowledge integrity alarms")
         guard !rawFinding.trimmingSpaces.isEmpty else {
-            throw ActionRefusal(.rule, gate: "finding", "the finding of the investigation is required and may not be empty")
+            throw ActionRefusal(
+                .rule, gate: "finding", "the finding of the investigation is required and may not be empty")
         }
         guard witness.sha256.utf8.count == 64 else {
             throw ActionRefusal(.rule, gate: "witness", "the witness hash must be 64 hex digits")
@@ -52,13 +56,16 @@ public enum IntegrityAcknowledgement {
         let signed = request(finding: rawFinding, witness: witness, head: head)
         let signature = signed.signature(by: user, digest: digest)
         if let expected, expected != signature.subjectSHA256 {
-            throw ActionRefusal(.rule, gate: "state-changed", "the journal moved on after the acknowledgement was shown to you; look again")
+            throw ActionRefusal(
+                .rule, gate: "state-changed",
+                "the journal moved on after the acknowledgement was shown to you; look again")
         }
         return [
             RecordDraft(
                 kind: RecordKind.integrityAlarmAcknowledged, actor: actor,
                 body: [
-                    "finding": .string(rawFinding), "witness": witness.json, "head": head.json, "signature": signature.json,
+                    "finding": .string(rawFinding), "witness": witness.json, "head": head.json,
+                    "signature": signature.json,
                 ])
         ]
     }

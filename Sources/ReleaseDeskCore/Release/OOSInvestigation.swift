@@ -103,14 +103,18 @@ extension DeskState {
             for change in record.corrections(of: result) where record.fieldName(change, of: result) == "value" {
                 var earlier = result
                 earlier.value = change.old
-                guard change.old != "pending", !change.old.isEmpty, !attribute.limit.isMet(by: earlier) else { continue }
+                guard change.old != "pending", !change.old.isEmpty, !attribute.limit.isMet(by: earlier) else {
+                    continue
+                }
                 failing[result.attribute, default: []].append(earlier)
                 break
             }
         }
         let investigations = release.oosInvestigations[batchID] ?? []
         return failing.keys.sorted().map { attribute in
-            let results = failing[attribute]!.sorted { $0.testedAt != $1.testedAt ? $0.testedAt < $1.testedAt : $0.id < $1.id }
+            let results = failing[attribute]!.sorted {
+                $0.testedAt != $1.testedAt ? $0.testedAt < $1.testedAt : $0.id < $1.id
+            }
             var byResult: [String: OOSInvestigation] = [:]
             for investigation in investigations where results.contains(where: { $0.id == investigation.result }) {
                 byResult[investigation.result] = investigation
@@ -150,13 +154,16 @@ extension ReleaseRules {
         guard let result = record.batch.qc.first(where: { $0.id == resultID }) else {
             throw ActionRefusal(.rule, gate: "unknown-result", "\(batchID) has no QC result \(resultID)")
         }
-        guard let standing = state.oosStandings(batchID).first(where: { $0.results.contains { $0.id == resultID } }) else {
+        guard let standing = state.oosStandings(batchID).first(where: { $0.results.contains { $0.id == resultID } })
+        else {
             throw ActionRefusal(
-                .rule, gate: "not-oos", "QC result \(resultID) of \(batchID) is not an out-of-specification final result")
+                .rule, gate: "not-oos",
+                "QC result \(resultID) of \(batchID) is not an out-of-specification final result")
         }
         let limit = state.products[record.batch.product]?.attribute(standing.attribute)?.limit.description ?? ""
         var content: [String: JSONValue] = [
-            "batch": .string(batchID), "result": result.json, "limit": .string(limit), "outcome": .string(outcome.rawValue),
+            "batch": .string(batchID), "result": result.json, "limit": .string(limit),
+            "outcome": .string(outcome.rawValue),
         ]
         if let cause { content["cause"] = .string(cause) }
         let decision =
@@ -164,14 +171,16 @@ extension ReleaseRules {
             ? "invalidate OOS result \(resultID) (\(result.attribute) \(result.value)) of \(batchID): laboratory cause"
             : "confirm OOS result \(resultID) (\(result.attribute) \(result.value)) of \(batchID): no laboratory cause"
         return SigningRequest(
-            subject: "qc-result:\(batchID)/\(resultID)", decision: decision, meaning: .reviewed, content: .object(content))
+            subject: "qc-result:\(batchID)/\(resultID)", decision: decision, meaning: .reviewed,
+            content: .object(content))
     }
 
     /// QA signs the outcome of the laboratory investigation of an OOS result: *invalidated* names the assignable
     /// laboratory cause (then a re-test result counts, and the invalidated result stays in the record, marked);
     /// *confirmed* means the result stands.
     public static func investigateOOS(
-        batch batchID: String, result resultID: String, outcome: OOSOutcome, cause rawCause: String?, reason rawReason: String,
+        batch batchID: String, result resultID: String, outcome: OOSOutcome, cause rawCause: String?,
+        reason rawReason: String,
         by actor: String, expecting expected: String?, digest: Digest, in state: DeskState
     ) throws(ActionRefusal) -> [RecordDraft] {
         let user = try state.requireUser(actor, for: .investigateOOS)
@@ -188,17 +197,20 @@ extension ReleaseRules {
             guard let rawCause, DisplayText.hasVisibleText(rawCause) else {
                 throw ActionRefusal(
                     .rule, gate: "cause",
-                    "an OOS result is invalidated only with an assignable laboratory cause (sample handling, instrument, calculation …)")
+                    "an OOS result is invalidated only with an assignable laboratory cause (sample handling, instrument, calculation …)"
+                )
             }
             cause = rawCause
         }
         let reason = try requireReason(rawReason)
-        let request = try oosInvestigationRequest(batch: batchID, result: resultID, outcome: outcome, cause: cause, in: state)
+        let request = try oosInvestigationRequest(
+            batch: batchID, result: resultID, outcome: outcome, cause: cause, in: state)
         let signature = try signed(request, by: user, expecting: expected, digest: digest)
         let attribute = state.batches[batchID]!.batch.qc.first { $0.id == resultID }!.attribute
         var body: [String: JSONValue] = [
             "batch": .string(batchID), "result": .string(resultID), "attribute": .string(attribute),
-            "exception": .string(ReviewEngine.exceptionID(batchID, "OOS", attribute)), "outcome": .string(outcome.rawValue),
+            "exception": .string(ReviewEngine.exceptionID(batchID, "OOS", attribute)),
+            "outcome": .string(outcome.rawValue),
             "reason": .string(reason), "signature": signature.json,
         ]
         if let cause { body["cause"] = .string(cause) }

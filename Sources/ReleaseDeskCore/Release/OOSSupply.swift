@@ -17,7 +17,9 @@ public struct OOSSupplyCase: Sendable, Hashable {
     public var nextStep: String? {
         if riskEvaluation == nil { return "the QP's risk evaluation" }
         if acceptance == nil { return "the physician's acceptance of the risk" }
-        if notifications.isEmpty { return "the notifications (e.g. marketing authorisation holder, competent authority)" }
+        if notifications.isEmpty {
+            return "the notifications (e.g. marketing authorisation holder, competent authority)"
+        }
         return nil
     }
 }
@@ -30,7 +32,9 @@ extension RecordKind {
     public static let oosSupplied = "batch.oos_supplied"
 
     /// The kinds of an OOS supply case.
-    public static let oosSupply: Set<String> = [oosSupplyRequested, oosRiskEvaluated, oosSupplyAccepted, oosNotified, oosSupplied]
+    public static let oosSupply: Set<String> = [
+        oosSupplyRequested, oosRiskEvaluated, oosSupplyAccepted, oosNotified, oosSupplied,
+    ]
 }
 
 extension ReleaseLedger {
@@ -106,14 +110,16 @@ extension ReleaseRules {
     }
 
     /// What a step signs: the batch, its OOS exceptions, the case it belongs to and the step's content.
-    public static func oosStepRequest(_ batchID: String, _ step: OOSStep, reason: String, in state: DeskState) throws(ActionRefusal)
+    public static func oosStepRequest(_ batchID: String, _ step: OOSStep, reason: String, in state: DeskState)
+        throws(ActionRefusal)
         -> SigningRequest
     {
         _ = try findBatch(batchID, in: state)
         try undecided(batchID, in: state)
         let oos = oosExceptions(batchID, in: state)
         guard !oos.isEmpty else {
-            throw ActionRefusal(.rule, gate: "no-oos", "\(batchID) has no out-of-specification result; OOS supply does not apply")
+            throw ActionRefusal(
+                .rule, gate: "no-oos", "\(batchID) has no out-of-specification result; OOS supply does not apply")
         }
         var content: [String: JSONValue] = [
             "batch": .string(batchID), "exceptions": .array(oos.map { .string($0.id) }), "reason": .string(reason),
@@ -122,28 +128,39 @@ extension ReleaseRules {
         switch step {
         case .request(let physician, let reference):
             if let existing, existing.nextStep != nil {
-                throw ActionRefusal(.rule, gate: "case-open", "\(batchID) has an OOS supply case open since #\(existing.requestSeq)")
+                throw ActionRefusal(
+                    .rule, gate: "case-open", "\(batchID) has an OOS supply case open since #\(existing.requestSeq)")
             }
             content["physician"] = .string(try requireText(physician, "physician"))
             content["reference"] = .string(try requireText(reference, "reference"))
         case .riskEvaluation(let evaluation):
-            guard let existing else { throw ActionRefusal(.rule, gate: "no-request", "no physician's request is recorded for \(batchID)") }
-            guard existing.riskEvaluation == nil else { throw ActionRefusal(.rule, gate: "done-already", "the risk evaluation is recorded already") }
+            guard let existing else {
+                throw ActionRefusal(.rule, gate: "no-request", "no physician's request is recorded for \(batchID)")
+            }
+            guard existing.riskEvaluation == nil else {
+                throw ActionRefusal(.rule, gate: "done-already", "the risk evaluation is recorded already")
+            }
             content["oos_case"] = .int(existing.requestSeq)
             content["evaluation"] = .string(try requireText(evaluation, "evaluation"))
         case .acceptance(let physician, let reference):
-            guard let existing else { throw ActionRefusal(.rule, gate: "no-request", "no physician's request is recorded for \(batchID)") }
+            guard let existing else {
+                throw ActionRefusal(.rule, gate: "no-request", "no physician's request is recorded for \(batchID)")
+            }
             guard existing.riskEvaluation != nil else {
-                throw ActionRefusal(.rule, gate: "order", "the physician accepts the risk after the QP's risk evaluation")
+                throw ActionRefusal(
+                    .rule, gate: "order", "the physician accepts the risk after the QP's risk evaluation")
             }
             guard physician.trimmingSpaces == existing.physician.trimmingSpaces else {
-                throw ActionRefusal(.rule, gate: "physician", "the acceptance is by the requesting physician, \(existing.physician)")
+                throw ActionRefusal(
+                    .rule, gate: "physician", "the acceptance is by the requesting physician, \(existing.physician)")
             }
             content["oos_case"] = .int(existing.requestSeq)
             content["physician"] = .string(existing.physician)
             content["reference"] = .string(try requireText(reference, "reference"))
         case .notification(let recipient, let reference):
-            guard let existing else { throw ActionRefusal(.rule, gate: "no-request", "no physician's request is recorded for \(batchID)") }
+            guard let existing else {
+                throw ActionRefusal(.rule, gate: "no-request", "no physician's request is recorded for \(batchID)")
+            }
             guard existing.acceptance != nil else {
                 throw ActionRefusal(.rule, gate: "order", "notifications follow the physician's acceptance")
             }
@@ -153,12 +170,15 @@ extension ReleaseRules {
         }
         var meaning = SignatureMeaning.authored
         if case .riskEvaluation = step { meaning = .reviewed }
-        return SigningRequest(subject: "oos-supply:\(batchID)", decision: "\(step.words) \(batchID)", meaning: meaning, content: .object(content))
+        return SigningRequest(
+            subject: "oos-supply:\(batchID)", decision: "\(step.words) \(batchID)", meaning: meaning,
+            content: .object(content))
     }
 
     /// Records one step of an OOS supply case.
     public static func recordOOSStep(
-        _ batchID: String, _ step: OOSStep, reason rawReason: String, by actor: String, expecting expected: String?, digest: Digest,
+        _ batchID: String, _ step: OOSStep, reason rawReason: String, by actor: String, expecting expected: String?,
+        digest: Digest,
         in state: DeskState
     ) throws(ActionRefusal) -> [RecordDraft] {
         let user = try state.requireUser(actor, anyOf: step.roles, toDo: "record OOS supply steps")
@@ -171,7 +191,8 @@ extension ReleaseRules {
     }
 
     /// What OOS supply signs: the compiled disposition record, which includes the case.
-    public static func oosSupplyRequest(_ batchID: String, in state: DeskState) throws(ActionRefusal) -> SigningRequest {
+    public static func oosSupplyRequest(_ batchID: String, in state: DeskState) throws(ActionRefusal) -> SigningRequest
+    {
         let record = try findBatch(batchID, in: state)
         return SigningRequest(
             subject: "batch:\(batchID)", decision: "supply \(batchID) out of specification at the physician's request",
@@ -181,7 +202,8 @@ extension ReleaseRules {
     /// The QP supplies an OOS batch: the case complete, and every certification gate closed except those of
     /// the out-of-specification results themselves (their exceptions and the deviations opened for them).
     public static func supplyOOS(
-        _ batchID: String, reason rawReason: String, by actor: String, now: Timestamp, expecting expected: String?, digest: Digest,
+        _ batchID: String, reason rawReason: String, by actor: String, now: Timestamp, expecting expected: String?,
+        digest: Digest,
         in state: DeskState
     ) throws(ActionRefusal) -> [RecordDraft] {
         let user = try state.requireUser(actor, for: .supplyOOS)
@@ -190,9 +212,12 @@ extension ReleaseRules {
         guard let oosCase = state.release.oosCases[batchID] else {
             throw ActionRefusal(.rule, gate: "no-request", "no physician's request is recorded for \(batchID)")
         }
-        if let missing = oosCase.nextStep { throw ActionRefusal(.rule, gate: "oos-case-incomplete", "the OOS supply case lacks \(missing)") }
+        if let missing = oosCase.nextStep {
+            throw ActionRefusal(.rule, gate: "oos-case-incomplete", "the OOS supply case lacks \(missing)")
+        }
         let oos = Set(oosExceptions(batchID, in: state).map(\.id))
-        let oosDeviations = Set(state.release.deviations(of: batchID).filter { Set($0.exceptions).isSubset(of: oos) }.map(\.id))
+        let oosDeviations = Set(
+            state.release.deviations(of: batchID).filter { Set($0.exceptions).isSubset(of: oos) }.map(\.id))
         for gate in certificationGates(batchID, by: actor, now: now, in: state) {
             switch gate.gate {
             case "undispositioned-exceptions":
@@ -214,7 +239,8 @@ extension ReleaseRules {
             }
         }
         let reason = try requireReason(rawReason)
-        let signature = try signed(try oosSupplyRequest(batchID, in: state), by: user, expecting: expected, digest: digest)
+        let signature = try signed(
+            try oosSupplyRequest(batchID, in: state), by: user, expecting: expected, digest: digest)
         return [
             RecordDraft(
                 kind: RecordKind.oosSupplied, actor: actor,

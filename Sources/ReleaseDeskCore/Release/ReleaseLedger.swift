@@ -152,7 +152,8 @@ public struct ReleaseLedger: Sendable, Equatable {
         let b = record.body
         let signature = Signature.decode(b["signature"])
         let reason = b["reason"]?.stringValue ?? ""
-        let event = DeviationEvent(kind: record.kind, by: record.actor, at: record.at, seq: record.seq, reason: reason, signature: signature)
+        let event = DeviationEvent(
+            kind: record.kind, by: record.actor, at: record.at, seq: record.seq, reason: reason, signature: signature)
         switch record.kind {
         case RecordKind.exceptionDispositioned:
             guard let batch = b["batch"]?.stringValue, let exception = b["exception"]?.stringValue,
@@ -160,8 +161,10 @@ public struct ReleaseLedger: Sendable, Equatable {
             else { return }
             dispositions[exception, default: []].append(
                 Disposition(
-                    batch: batch, exception: exception, kind: kind, reason: reason, deviation: b["deviation"]?.stringValue,
-                    by: record.actor, at: record.at, seq: record.seq, signature: signature, supersedes: b["supersedes"]?.intValue,
+                    batch: batch, exception: exception, kind: kind, reason: reason,
+                    deviation: b["deviation"]?.stringValue,
+                    by: record.actor, at: record.at, seq: record.seq, signature: signature,
+                    supersedes: b["supersedes"]?.intValue,
                     supersededKind: b["superseded_disposition"]?.stringValue.flatMap(DispositionKind.init(rawValue:))))
             qaReviewers[batch, default: []].insert(record.actor)
         case RecordKind.deviationOpened:
@@ -171,14 +174,17 @@ public struct ReleaseLedger: Sendable, Equatable {
             else { return }
             deviations[id] = Deviation(
                 id: id, batch: batch, exceptions: (b["exceptions"]?.arrayValue ?? []).compactMap(\.stringValue),
-                classification: classification, title: b["title"]?.stringValue ?? "", description: b["description"]?.stringValue ?? "",
+                classification: classification, title: b["title"]?.stringValue ?? "",
+                description: b["description"]?.stringValue ?? "",
                 stage: .open, openedBy: record.actor, openedAt: record.at, due: due, history: [event])
             deviationOrder.append(id)
             qaReviewers[batch, default: []].insert(record.actor)
         case RecordKind.deviationClassificationApproved:
             guard let id = b["deviation"]?.stringValue, deviations[id] != nil else { return }
             qaReviewers[deviations[id]!.batch, default: []].insert(record.actor)
-            if let c = b["classification"]?.stringValue.flatMap(Severity.init(rawValue:)) { deviations[id]!.classification = c }
+            if let c = b["classification"]?.stringValue.flatMap(Severity.init(rawValue:)) {
+                deviations[id]!.classification = c
+            }
             deviations[id]!.stage = .investigation
             deviations[id]!.history.append(event)
         case RecordKind.deviationInvestigationRecorded:
@@ -214,7 +220,9 @@ public struct ReleaseLedger: Sendable, Equatable {
             guard let batch = b["batch"]?.stringValue else { return }
             var checklist: [String: Bool] = [:]
             for item in b["checklist"]?.arrayValue ?? [] {
-                if let o = item.objectValue, let id = o["item"]?.stringValue { checklist[id] = o["answer"]?.boolValue ?? false }
+                if let o = item.objectValue, let id = o["item"]?.stringValue {
+                    checklist[id] = o["answer"]?.boolValue ?? false
+                }
             }
             let decision = ReleaseDecision(
                 batch: batch, kind: record.kind == RecordKind.batchCertified ? .certified : .rejected, by: record.actor,
@@ -249,7 +257,8 @@ public struct ReleaseLedger: Sendable, Equatable {
             auditReviewers[batch, default: []].insert(record.actor)
             if let earlier = auditReviews[batch], earlier.throughSeq > through { return }
             auditReviews[batch] = AuditTrailReview(
-                batch: batch, throughSeq: through, records: (b["record_seqs"]?.arrayValue ?? []).count, by: record.actor,
+                batch: batch, throughSeq: through, records: (b["record_seqs"]?.arrayValue ?? []).count,
+                by: record.actor,
                 at: record.at, seq: record.seq, reason: reason, signature: signature)
         default:
             break
@@ -257,11 +266,15 @@ public struct ReleaseLedger: Sendable, Equatable {
     }
 
     /// Kinds this ledger folds.
-    public static let kinds: Set<String> = Set<String>([
-        RecordKind.exceptionDispositioned, RecordKind.deviationOpened, RecordKind.deviationClassificationApproved,
-        RecordKind.deviationInvestigationRecorded, RecordKind.deviationApproved, RecordKind.deviationExtensionRequested,
-        RecordKind.deviationExtensionApproved, RecordKind.batchCertified, RecordKind.batchRejected, RecordKind.batchHeld,
-        RecordKind.batchHoldReleased, RecordKind.batchCommented, RecordKind.auditTrailReviewed, RecordKind.batchAssigned,
-        RecordKind.oosInvestigated, RecordKind.batchFullReviewed,
-    ] + RecordKind.oosSupply)
+    public static let kinds: Set<String> = Set<String>(
+        [
+            RecordKind.exceptionDispositioned, RecordKind.deviationOpened, RecordKind.deviationClassificationApproved,
+            RecordKind.deviationInvestigationRecorded, RecordKind.deviationApproved,
+            RecordKind.deviationExtensionRequested,
+            RecordKind.deviationExtensionApproved, RecordKind.batchCertified, RecordKind.batchRejected,
+            RecordKind.batchHeld,
+            RecordKind.batchHoldReleased, RecordKind.batchCommented, RecordKind.auditTrailReviewed,
+            RecordKind.batchAssigned,
+            RecordKind.oosInvestigated, RecordKind.batchFullReviewed,
+        ] + RecordKind.oosSupply)
 }

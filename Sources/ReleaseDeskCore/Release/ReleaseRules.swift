@@ -19,13 +19,18 @@ public enum ReleaseRules {
         ("deviations-assessed", "Every deviation is assessed and its investigation complete; none affects this batch."),
         ("results-meet-specification", "Release results meet the specification; pending tests are recorded."),
         ("identity-and-custody-verified", "Chain of identity and chain of custody are verified."),
-        ("nothing-negates-certification", "Nothing known (complaints, recalls, changes, audits) negates certification."),
+        (
+            "nothing-negates-certification",
+            "Nothing known (complaints, recalls, changes, audits) negates certification."
+        ),
     ]
 
     // MARK: - Shared checks
 
     static func findBatch(_ id: String, in state: DeskState) throws(ActionRefusal) -> BatchRecord {
-        guard let record = state.batches[id] else { throw ActionRefusal(.rule, gate: "unknown-batch", "there is no batch \(id)") }
+        guard let record = state.batches[id] else {
+            throw ActionRefusal(.rule, gate: "unknown-batch", "there is no batch \(id)")
+        }
         return record
     }
 
@@ -33,11 +38,14 @@ public enum ReleaseRules {
         if let decision = state.release.decisions[id] {
             throw ActionRefusal(
                 .rule, gate: "state-changed",
-                "\(id) was \(decision.kind.rawValue) by \(decision.by) at \(decision.at); nothing more can be decided on it")
+                "\(id) was \(decision.kind.rawValue) by \(decision.by) at \(decision.at); nothing more can be decided on it"
+            )
         }
     }
 
-    static func requireReason(_ text: String) throws(ActionRefusal) -> String { try UserAdministration.requireReason(text) }
+    static func requireReason(_ text: String) throws(ActionRefusal) -> String {
+        try UserAdministration.requireReason(text)
+    }
 
     /// `value` exactly as given; text without visible characters is refused (`DisplayText.hasVisibleText`).
     static func requireText(_ value: String, _ field: String) throws(ActionRefusal) -> String {
@@ -79,7 +87,9 @@ public enum ReleaseRules {
             "reason": .string(reason),
         ]
         let decision = kind == .justified ? "justify" : "request a re-test for"
-        return SigningRequest(subject: "exception:\(id)", decision: "\(decision) \(exception.rule) on \(batch)", meaning: .reviewed, content: content)
+        return SigningRequest(
+            subject: "exception:\(id)", decision: "\(decision) \(exception.rule) on \(batch)", meaning: .reviewed,
+            content: content)
     }
 
     /// QA justifies an exception or requests a re-test. Blocking exceptions (chain of identity, expiry) cannot
@@ -127,7 +137,9 @@ public enum ReleaseRules {
 
     /// `body` with the disposition in force for `exception` named as the one it replaces (`supersedes`: its
     /// seq, `superseded_disposition`: its kind), when there is one (21 CFR 11.10(e): old and new value).
-    static func naming(superseded exception: String, in state: DeskState, _ body: [String: JSONValue]) -> [String: JSONValue] {
+    static func naming(superseded exception: String, in state: DeskState, _ body: [String: JSONValue]) -> [String:
+        JSONValue]
+    {
         guard let earlier = state.release.disposition(of: exception) else { return body }
         var out = body
         out["supersedes"] = .int(earlier.seq)
@@ -146,7 +158,8 @@ public enum ReleaseRules {
 
     /// What opening a deviation signs.
     public static func deviationRequest(
-        batch: String, exceptions: [String], classification: Severity, title: String, description: String, in state: DeskState
+        batch: String, exceptions: [String], classification: Severity, title: String, description: String,
+        in state: DeskState
     ) throws(ActionRefusal) -> SigningRequest {
         let record = try findBatch(batch, in: state)
         var raised: [JSONValue] = []
@@ -158,7 +171,8 @@ public enum ReleaseRules {
         ]
         return SigningRequest(
             subject: "deviation:\(nextDeviationID(in: state))",
-            decision: "open a \(classification.rawValue) deviation on \(batch) for \(exceptions.joined(separator: ", "))",
+            decision:
+                "open a \(classification.rawValue) deviation on \(batch) for \(exceptions.joined(separator: ", "))",
             meaning: .reviewed, content: content)
     }
 
@@ -176,7 +190,9 @@ public enum ReleaseRules {
         }
         try independence(batchID, actor: actor, doing: .qaReview, in: state)
         var linked: [ReviewException] = []
-        for id in exceptions where !linked.contains(where: { $0.id == id }) { linked.append(try findException(id, of: record)) }
+        for id in exceptions where !linked.contains(where: { $0.id == id }) {
+            linked.append(try findException(id, of: record))
+        }
         let worst = linked.map(\.severity).max()!
         guard classification >= worst else {
             throw ActionRefusal(
@@ -191,13 +207,15 @@ public enum ReleaseRules {
             batch: batchID, exceptions: linked.map(\.id), classification: classification, title: title,
             description: description, in: state)
         let signature = try signed(request, by: user, expecting: expected, digest: digest)
-        let days = state.batches[batchID].flatMap { state.sites[$0.batch.site]?.deviationCloseDays } ?? investigationDays
+        let days =
+            state.batches[batchID].flatMap { state.sites[$0.batch.site]?.deviationCloseDays } ?? investigationDays
         let due = now.adding(milliseconds: days * 86_400_000)
         var drafts = [
             RecordDraft(
                 kind: RecordKind.deviationOpened, actor: actor,
                 body: [
-                    "deviation": .string(id), "batch": .string(batchID), "exceptions": .array(linked.map { .string($0.id) }),
+                    "deviation": .string(id), "batch": .string(batchID),
+                    "exceptions": .array(linked.map { .string($0.id) }),
                     "classification": .string(classification.rawValue), "title": .string(title),
                     "description": .string(description), "due": .string(due.description), "reason": .string(reason),
                     "signature": signature.json,
@@ -210,7 +228,8 @@ public enum ReleaseRules {
                     body: naming(
                         superseded: exception.id, in: state,
                         [
-                            "batch": .string(batchID), "exception": .string(exception.id), "rule": .string(exception.rule),
+                            "batch": .string(batchID), "exception": .string(exception.id),
+                            "rule": .string(exception.rule),
                             "disposition": .string(DispositionKind.deviationOpened.rawValue), "deviation": .string(id),
                             "reason": .string(reason), "signature": signature.json,
                         ])))
@@ -252,7 +271,8 @@ public enum ReleaseRules {
         case .approve: words = "approve and close"
         case .approveExtension: words = "approve the new due date of"
         }
-        return SigningRequest(subject: "deviation:\(id)", decision: "\(words) \(id)", meaning: meaning, content: .object(content))
+        return SigningRequest(
+            subject: "deviation:\(id)", decision: "\(words) \(id)", meaning: meaning, content: .object(content))
     }
 
     /// What approving a deviation's classification signs (the class stays as opened unless `classification`).
@@ -276,7 +296,9 @@ public enum ReleaseRules {
     }
 
     /// What the closing approval of a deviation signs.
-    public static func approvalRequest(_ id: String, reason: String, in state: DeskState) throws(ActionRefusal) -> SigningRequest {
+    public static func approvalRequest(_ id: String, reason: String, in state: DeskState) throws(ActionRefusal)
+        -> SigningRequest
+    {
         try deviationStepRequest(id, step: .approve, fields: ["reason": .string(reason)], in: state)
     }
 
@@ -294,7 +316,8 @@ public enum ReleaseRules {
     public static func fourEyesGate(_ d: Deviation, approver actor: String) -> ActionRefusal? {
         if d.openedBy == actor {
             return ActionRefusal(
-                .permission, gate: "four-eyes", "\(actor) opened \(d.id); it is approved by another QA user (four-eyes)")
+                .permission, gate: "four-eyes", "\(actor) opened \(d.id); it is approved by another QA user (four-eyes)"
+            )
         }
         if d.investigatedBy.contains(actor) {
             return ActionRefusal(
@@ -311,7 +334,8 @@ public enum ReleaseRules {
     /// A major or critical deviation: QA approves its classification (optionally changing it), and the
     /// investigation starts.
     public static func approveClassification(
-        _ id: String, classification: Severity?, reason rawReason: String, by actor: String, expecting expected: String?,
+        _ id: String, classification: Severity?, reason rawReason: String, by actor: String,
+        expecting expected: String?,
         digest: Digest, in state: DeskState
     ) throws(ActionRefusal) -> [RecordDraft] {
         let user = try state.requireUser(actor, for: .approveDeviation)
@@ -326,7 +350,8 @@ public enum ReleaseRules {
         }
         let classification = classification ?? d.classification
         guard classification != .minor else {
-            throw ActionRefusal(.rule, gate: "classification", "a deviation cannot be downgraded to minor at classification")
+            throw ActionRefusal(
+                .rule, gate: "classification", "a deviation cannot be downgraded to minor at classification")
         }
         try fourEyes(d, approver: actor)
         try independence(d.batch, actor: actor, doing: .qaReview, in: state)
@@ -337,7 +362,8 @@ public enum ReleaseRules {
             RecordDraft(
                 kind: RecordKind.deviationClassificationApproved, actor: actor,
                 body: [
-                    "deviation": .string(id), "classification": .string(classification.rawValue), "reason": .string(reason),
+                    "deviation": .string(id), "classification": .string(classification.rawValue),
+                    "reason": .string(reason),
                     "signature": signature.json,
                 ])
         ]
@@ -352,7 +378,9 @@ public enum ReleaseRules {
         public var capaRationale: String?
         public var effectivenessCheck: String
 
-        public init(rootCause: String, impact: String, capa: [String], capaRationale: String?, effectivenessCheck: String) {
+        public init(
+            rootCause: String, impact: String, capa: [String], capaRationale: String?, effectivenessCheck: String
+        ) {
             self.rootCause = rootCause
             self.impact = impact
             self.capa = capa
@@ -371,7 +399,8 @@ public enum ReleaseRules {
     }
 
     public static func recordInvestigation(
-        _ id: String, _ investigation: Investigation, reason rawReason: String, by actor: String, expecting expected: String?,
+        _ id: String, _ investigation: Investigation, reason rawReason: String, by actor: String,
+        expecting expected: String?,
         digest: Digest, in state: DeskState
     ) throws(ActionRefusal) -> [RecordDraft] {
         let user = try state.requireUser(actor, for: .recordInvestigation)
@@ -392,7 +421,8 @@ public enum ReleaseRules {
         }
         let reason = try requireReason(rawReason)
         let signature = try signed(
-            try investigationRequest(id, investigation, reason: reason, in: state), by: user, expecting: expected, digest: digest)
+            try investigationRequest(id, investigation, reason: reason, in: state), by: user, expecting: expected,
+            digest: digest)
         var body = investigation.fields
         body["deviation"] = .string(id)
         body["reason"] = .string(reason)
@@ -414,7 +444,9 @@ public enum ReleaseRules {
             let why: String
             switch d.stage {
             case .closed: why = "\(id) is closed already"
-            case .open: why = "\(id) is \(d.classification.rawValue): approve its classification first, then record the investigation"
+            case .open:
+                why =
+                    "\(id) is \(d.classification.rawValue): approve its classification first, then record the investigation"
             case .investigation: why = "\(id): record the investigation before the final approval"
             case .awaitingApproval: why = "\(id) is \(d.stage.rawValue)"
             }
@@ -440,7 +472,9 @@ public enum ReleaseRules {
         let d = try findDeviation(id, in: state)
         let reason = try requireReason(rawReason)
         guard d.isOpen else { throw ActionRefusal(.rule, gate: "stage", "\(id) is closed") }
-        guard due > d.due else { throw ActionRefusal(.rule, gate: "due", "the new due date must be later than \(d.due)") }
+        guard due > d.due else {
+            throw ActionRefusal(.rule, gate: "due", "the new due date must be later than \(d.due)")
+        }
         return [
             RecordDraft(
                 kind: RecordKind.deviationExtensionRequested, actor: actor,
@@ -456,32 +490,43 @@ public enum ReleaseRules {
         let user = try state.requireUser(actor, for: .approveExtension)
         let d = try findDeviation(id, in: state)
         let reason = try requireReason(rawReason)
-        guard let due = d.requestedDue, let request = d.history.last(where: { $0.kind == RecordKind.deviationExtensionRequested })
+        guard let due = d.requestedDue,
+            let request = d.history.last(where: { $0.kind == RecordKind.deviationExtensionRequested })
         else { throw ActionRefusal(.rule, gate: "no-request", "\(id) has no extension request") }
         guard request.by != actor else {
-            throw ActionRefusal(.rule, gate: "four-eyes", "an extension is approved by someone other than its requester")
+            throw ActionRefusal(
+                .rule, gate: "four-eyes", "an extension is approved by someone other than its requester")
         }
         let signature = try signed(
             try extensionApprovalRequest(id, reason: reason, in: state), by: user, expecting: expected, digest: digest)
         return [
             RecordDraft(
                 kind: RecordKind.deviationExtensionApproved, actor: actor,
-                body: ["deviation": .string(id), "due": .string(due.description), "reason": .string(reason), "signature": signature.json])
+                body: [
+                    "deviation": .string(id), "due": .string(due.description), "reason": .string(reason),
+                    "signature": signature.json,
+                ])
         ]
     }
 
     /// A comment on a batch (no signature: it decides nothing).
-    public static func comment(batch batchID: String, text raw: String, by actor: String, in state: DeskState) throws(ActionRefusal)
+    public static func comment(batch batchID: String, text raw: String, by actor: String, in state: DeskState)
+        throws(ActionRefusal)
         -> [RecordDraft]
     {
         _ = try state.requireUser(actor, anyOf: [.qa, .qp, .supervisor], toDo: "comment")
         _ = try findBatch(batchID, in: state)
         let text = try requireText(raw, "comment")
-        return [RecordDraft(kind: RecordKind.batchCommented, actor: actor, body: ["batch": .string(batchID), "reason": .string(text)])]
+        return [
+            RecordDraft(
+                kind: RecordKind.batchCommented, actor: actor,
+                body: ["batch": .string(batchID), "reason": .string(text)])
+        ]
     }
 
     /// QA (or a supervisor) assigns a batch to a QA user for review. Not signed: it decides nothing about quality.
-    public static func assign(batch batchID: String, to assignee: String, by actor: String, in state: DeskState) throws(ActionRefusal)
+    public static func assign(batch batchID: String, to assignee: String, by actor: String, in state: DeskState)
+        throws(ActionRefusal)
         -> [RecordDraft]
     {
         _ = try state.requireUser(actor, anyOf: [.qa, .supervisor], toDo: "assign batches")
@@ -493,14 +538,18 @@ public enum ReleaseRules {
             throw ActionRefusal(.rule, gate: "assigned-already", "\(batchID) is assigned to \(assignee) already")
         }
         return [
-            RecordDraft(kind: RecordKind.batchAssigned, actor: actor, body: ["batch": .string(batchID), "assignee": .string(assignee)])
+            RecordDraft(
+                kind: RecordKind.batchAssigned, actor: actor,
+                body: ["batch": .string(batchID), "assignee": .string(assignee)])
         ]
     }
 
     // MARK: - QP
 
     /// Every gate that stands between `batchID` and certification by `actor`, as refusals (empty: none).
-    public static func certificationGates(_ batchID: String, by actor: String, now: Timestamp, in state: DeskState) -> [ActionRefusal] {
+    public static func certificationGates(_ batchID: String, by actor: String, now: Timestamp, in state: DeskState)
+        -> [ActionRefusal]
+    {
         var gates: [ActionRefusal] = []
         do throws(ActionRefusal) {
             _ = try state.requireUser(actor, for: .certify)
@@ -513,7 +562,9 @@ public enum ReleaseRules {
         let id = batchID
         if let decision = state.release.decisions[id] {
             gates.append(
-                ActionRefusal(.rule, gate: "state-changed", "\(id) was \(decision.kind.rawValue) by \(decision.by) at \(decision.at)"))
+                ActionRefusal(
+                    .rule, gate: "state-changed",
+                    "\(id) was \(decision.kind.rawValue) by \(decision.by) at \(decision.at)"))
         }
         if record.batch.manufactureEnd == nil {
             gates.append(ActionRefusal(.rule, gate: "in-manufacture", "\(id) is still in manufacture"))
@@ -532,7 +583,8 @@ public enum ReleaseRules {
             if exception.rule == "PENDING" {
                 // Staged certification: a result that may follow release is recorded as pending, not a gate.
                 let attribute = exception.id.split(separator: "-").last.map(String.init) ?? ""
-                let mayFollow = product?.attributes.first { exception.id.hasSuffix("-" + $0.id) }?.mayFollowRelease ?? false
+                let mayFollow =
+                    product?.attributes.first { exception.id.hasSuffix("-" + $0.id) }?.mayFollowRelease ?? false
                 if !mayFollow && !standing.isResolved { blockingPending.append(attribute) }
                 continue
             }
@@ -543,13 +595,16 @@ public enum ReleaseRules {
             case .retestRequested: retests.append(exception.id)
             default: break
             }
-            if exception.blocking && exception.rule != "COI" && !standing.isResolved { unresolvedBlocking.append(exception.id) }
+            if exception.blocking && exception.rule != "COI" && !standing.isResolved {
+                unresolvedBlocking.append(exception.id)
+            }
         }
         if !undispositioned.isEmpty {
             gates.append(
                 ActionRefusal(
                     .rule, gate: "undispositioned-exceptions",
-                    "\(undispositioned.count) exception(s) of \(id) are not dispositioned: \(undispositioned.joined(separator: ", "))"))
+                    "\(undispositioned.count) exception(s) of \(id) are not dispositioned: \(undispositioned.joined(separator: ", "))"
+                ))
         }
         if let oos = state.oosGate(id) { gates.append(oos) }
         if !blockingPending.isEmpty {
@@ -557,13 +612,16 @@ public enum ReleaseRules {
         }
         if !retests.isEmpty {
             gates.append(
-                ActionRefusal(.rule, gate: "retest-pending", "re-tests requested for \(retests.joined(separator: ", ")) have not come back"))
+                ActionRefusal(
+                    .rule, gate: "retest-pending",
+                    "re-tests requested for \(retests.joined(separator: ", ")) have not come back"))
         }
         if !unresolvedBlocking.isEmpty {
             gates.append(
                 ActionRefusal(
                     .rule, gate: "blocking",
-                    "blocking exception(s) not resolved by a closed deviation: \(unresolvedBlocking.joined(separator: ", "))"))
+                    "blocking exception(s) not resolved by a closed deviation: \(unresolvedBlocking.joined(separator: ", "))"
+                ))
         }
         let open = state.release.deviations(of: id).filter { $0.isOpen && $0.classification != .minor }
         if !open.isEmpty {
@@ -574,13 +632,15 @@ public enum ReleaseRules {
         }
         let identity = exceptions.filter { $0.rule == "COI" && !state.exceptionState($0, of: id).isResolved }
         if !identity.isEmpty || (product?.modality == "autologous" && record.batch.coi == nil) {
-            gates.append(ActionRefusal(.rule, gate: "chain-of-identity", "the chain of identity of \(id) is not verified"))
+            gates.append(
+                ActionRefusal(.rule, gate: "chain-of-identity", "the chain of identity of \(id) is not verified"))
         }
         if record.review?.quietSample == true && !record.isFullyReviewed(in: state.release) {
             gates.append(
                 ActionRefusal(
                     .rule, gate: "full-review",
-                    "\(id) was chosen for full review by quiet-batch sampling; QA signs its full review before the QP may certify"))
+                    "\(id) was chosen for full review by quiet-batch sampling; QA signs its full review before the QP may certify"
+                ))
         }
         if record.batch.expiry <= now {
             gates.append(ActionRefusal(.rule, gate: "expired", "\(id) expired at \(record.batch.expiry)"))
@@ -594,7 +654,9 @@ public enum ReleaseRules {
     }
 
     /// What a certification signs: exactly the compiled disposition record.
-    public static func certificationRequest(_ batchID: String, in state: DeskState) throws(ActionRefusal) -> SigningRequest {
+    public static func certificationRequest(_ batchID: String, in state: DeskState) throws(ActionRefusal)
+        -> SigningRequest
+    {
         let record = try findBatch(batchID, in: state)
         return SigningRequest(
             subject: "batch:\(batchID)", decision: "certify \(batchID) for release", meaning: .certified,
@@ -620,7 +682,8 @@ public enum ReleaseRules {
         let reason = try requireReason(rawReason)
         for item in checklist where answers[item.id] != true {
             throw ActionRefusal(
-                .rule, gate: "checklist", "checklist item \"\(item.question)\" is not answered yes; reject or hold instead")
+                .rule, gate: "checklist",
+                "checklist item \"\(item.question)\" is not answered yes; reject or hold instead")
         }
         let request = try certificationRequest(batchID, in: state)
         let signature = try signed(request, by: user, expecting: expected, digest: digest)
@@ -638,7 +701,8 @@ public enum ReleaseRules {
     }
 
     /// What a rejection, hold or release from hold signs: the compiled disposition record and the decision.
-    public static func decisionRequest(_ batchID: String, meaning: SignatureMeaning, in state: DeskState) throws(ActionRefusal)
+    public static func decisionRequest(_ batchID: String, meaning: SignatureMeaning, in state: DeskState)
+        throws(ActionRefusal)
         -> SigningRequest
     {
         let record = try findBatch(batchID, in: state)
@@ -662,7 +726,8 @@ public enum ReleaseRules {
         _ = try findBatch(batchID, in: state)
         try undecided(batchID, in: state)
         let reason = try requireReason(rawReason)
-        let signature = try signed(try decisionRequest(batchID, meaning: .rejected, in: state), by: user, expecting: expected, digest: digest)
+        let signature = try signed(
+            try decisionRequest(batchID, meaning: .rejected, in: state), by: user, expecting: expected, digest: digest)
         return [
             RecordDraft(
                 kind: RecordKind.batchRejected, actor: actor,
@@ -672,7 +737,8 @@ public enum ReleaseRules {
 
     /// The QP puts a batch on hold, or releases it from hold.
     public static func hold(
-        _ batchID: String, on: Bool, reason rawReason: String, by actor: String, expecting expected: String?, digest: Digest,
+        _ batchID: String, on: Bool, reason rawReason: String, by actor: String, expecting expected: String?,
+        digest: Digest,
         in state: DeskState
     ) throws(ActionRefusal) -> [RecordDraft] {
         let user = try state.requireUser(actor, for: on ? .hold : .unhold)
@@ -683,7 +749,8 @@ public enum ReleaseRules {
         if on && held { throw ActionRefusal(.rule, gate: "on-hold", "\(batchID) is on hold already") }
         if !on && !held { throw ActionRefusal(.rule, gate: "not-on-hold", "\(batchID) is not on hold") }
         let meaning: SignatureMeaning = on ? .held : .holdReleased
-        let signature = try signed(try decisionRequest(batchID, meaning: meaning, in: state), by: user, expecting: expected, digest: digest)
+        let signature = try signed(
+            try decisionRequest(batchID, meaning: meaning, in: state), by: user, expecting: expected, digest: digest)
         return [
             RecordDraft(
                 kind: on ? RecordKind.batchHeld : RecordKind.batchHoldReleased, actor: actor,

@@ -53,7 +53,8 @@ public struct Signature: Sendable, Hashable {
 
     public var json: JSONValue {
         [
-            "user": .string(user), "name": .string(name), "meaning": .string(meaning.rawValue), "subject": .string(subject),
+            "user": .string(user), "name": .string(name), "meaning": .string(meaning.rawValue),
+            "subject": .string(subject),
             "subject_sha256": .string(subjectSHA256),
         ]
     }

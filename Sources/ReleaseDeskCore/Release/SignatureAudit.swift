@@ -34,14 +34,16 @@ public enum SignatureAudit {
         RecordKind.deviationInvestigationRecorded, RecordKind.deviationApproved, RecordKind.deviationExtensionApproved,
         RecordKind.batchCertified, RecordKind.batchRejected, RecordKind.batchHeld, RecordKind.batchHoldReleased,
         RecordKind.auditTrailReviewed, RecordKind.oosSupplyRequested, RecordKind.oosRiskEvaluated,
-        RecordKind.oosSupplyAccepted, RecordKind.oosNotified, RecordKind.oosSupplied, RecordKind.integrityAlarmAcknowledged,
+        RecordKind.oosSupplyAccepted, RecordKind.oosNotified, RecordKind.oosSupplied,
+        RecordKind.integrityAlarmAcknowledged,
         RecordKind.oosInvestigated, RecordKind.batchFullReviewed,
     ]
 
     /// Kinds whose body repeats the signed content field for field (plus `reason` and `signature`): each of
     /// those fields must be exactly what was signed, not only the digest.
     public static let bodyHoldsContent: Set<String> = [
-        RecordKind.auditTrailReviewed, RecordKind.oosSupplyRequested, RecordKind.oosRiskEvaluated, RecordKind.oosSupplyAccepted,
+        RecordKind.auditTrailReviewed, RecordKind.oosSupplyRequested, RecordKind.oosRiskEvaluated,
+        RecordKind.oosSupplyAccepted,
         RecordKind.oosNotified, RecordKind.integrityAlarmAcknowledged,
     ]
 
@@ -58,10 +60,13 @@ public enum SignatureAudit {
     public static func check(_ record: Record, before state: DeskState, digest: ReleaseRules.Digest) -> Finding? {
         let body = record.body
         let batch = batchOf(record, in: state)
-        func finding(_ problem: String) -> Finding { Finding(seq: record.seq, kind: record.kind, batch: batch, problem: problem) }
+        func finding(_ problem: String) -> Finding {
+            Finding(seq: record.seq, kind: record.kind, batch: batch, problem: problem)
+        }
         guard signedKinds.contains(record.kind) else {
             if body["signature"] != nil {
-                return finding("carries a signature, but the deep check does not know what a \(record.kind) record signs")
+                return finding(
+                    "carries a signature, but the deep check does not know what a \(record.kind) record signs")
             }
             return nil
         }
@@ -84,10 +89,14 @@ public enum SignatureAudit {
         }
         switch expectation {
         case .sameAs(let opening, let what):
-            guard signature == opening else { return finding("the signature is not the signature of \(what) it was written with") }
+            guard signature == opening else {
+                return finding("the signature is not the signature of \(what) it was written with")
+            }
         case .request(let request):
             guard signature.meaning == request.meaning else {
-                return finding("meaning \(signature.meaning.rawValue), but a \(record.kind) record is signed \(request.meaning.rawValue)")
+                return finding(
+                    "meaning \(signature.meaning.rawValue), but a \(record.kind) record is signed \(request.meaning.rawValue)"
+                )
             }
             guard signature.subject == request.subject else {
                 return finding("subject \(signature.subject), but the record signs \(request.subject)")
@@ -120,15 +129,20 @@ public enum SignatureAudit {
     }
 
     static func text(_ body: [String: JSONValue], _ field: String) throws(SignatureAuditProblem) -> String {
-        guard let value = body[field]?.stringValue else { throw SignatureAuditProblem(message: "the body has no text field \(field)") }
+        guard let value = body[field]?.stringValue else {
+            throw SignatureAuditProblem(message: "the body has no text field \(field)")
+        }
         return value
     }
 
-    static func rebuilt(_ build: () throws(ActionRefusal) -> SigningRequest) throws(SignatureAuditProblem) -> Expectation {
+    static func rebuilt(_ build: () throws(ActionRefusal) -> SigningRequest) throws(SignatureAuditProblem)
+        -> Expectation
+    {
         do throws(ActionRefusal) {
             return .request(try build())
         } catch {
-            throw SignatureAuditProblem(message: "what it signs cannot be rebuilt at this point of the journal: \(error.message)")
+            throw SignatureAuditProblem(
+                message: "what it signs cannot be rebuilt at this point of the journal: \(error.message)")
         }
     }
 
@@ -147,7 +161,10 @@ public enum SignatureAudit {
                 let id = try text(b, "deviation")
                 guard let deviation = state.release.deviations[id],
                     let opening = deviation.history.first(where: { $0.kind == RecordKind.deviationOpened })?.signature
-                else { throw SignatureAuditProblem(message: "names deviation \(id), which was not opened with a signature before it") }
+                else {
+                    throw SignatureAuditProblem(
+                        message: "names deviation \(id), which was not opened with a signature before it")
+                }
                 guard deviation.batch == batch, deviation.exceptions.contains(exception) else {
                     throw SignatureAuditProblem(message: "deviation \(id) was not opened on \(batch) for \(exception)")
                 }
@@ -155,13 +172,17 @@ public enum SignatureAudit {
             }
             let reason = try text(b, "reason")
             return try rebuilt { () throws(ActionRefusal) in
-                try ReleaseRules.dispositionRequest(batch: batch, exception: exception, kind: kind, reason: reason, in: state)
+                try ReleaseRules.dispositionRequest(
+                    batch: batch, exception: exception, kind: kind, reason: reason, in: state)
             }
         case RecordKind.deviationOpened:
             let batch = try text(b, "batch")
             let id = try text(b, "deviation")
             guard id == ReleaseRules.nextDeviationID(in: state) else {
-                throw SignatureAuditProblem(message: "opens \(id), but the next deviation id at that point was \(ReleaseRules.nextDeviationID(in: state))")
+                throw SignatureAuditProblem(
+                    message:
+                        "opens \(id), but the next deviation id at that point was \(ReleaseRules.nextDeviationID(in: state))"
+                )
             }
             guard let severity = Severity(rawValue: try text(b, "classification")) else {
                 throw SignatureAuditProblem(message: "unknown classification")
@@ -171,7 +192,8 @@ public enum SignatureAudit {
             let description = try text(b, "description")
             return try rebuilt { () throws(ActionRefusal) in
                 try ReleaseRules.deviationRequest(
-                    batch: batch, exceptions: exceptions, classification: severity, title: title, description: description, in: state)
+                    batch: batch, exceptions: exceptions, classification: severity, title: title,
+                    description: description, in: state)
             }
         case RecordKind.deviationClassificationApproved:
             let id = try text(b, "deviation")
@@ -184,7 +206,8 @@ public enum SignatureAudit {
             let id = try text(b, "deviation")
             let investigation = ReleaseRules.Investigation(
                 rootCause: try text(b, "root_cause"), impact: try text(b, "impact"),
-                capa: (b["capa"]?.arrayValue ?? []).compactMap(\.stringValue), capaRationale: b["capa_rationale"]?.stringValue,
+                capa: (b["capa"]?.arrayValue ?? []).compactMap(\.stringValue),
+                capaRationale: b["capa_rationale"]?.stringValue,
                 effectivenessCheck: try text(b, "effectiveness_check"))
             let reason = try text(b, "reason")
             return try rebuilt { () throws(ActionRefusal) in
@@ -193,34 +216,50 @@ public enum SignatureAudit {
         case RecordKind.deviationApproved:
             let id = try text(b, "deviation")
             let reason = try text(b, "reason")
-            return try rebuilt { () throws(ActionRefusal) in try ReleaseRules.approvalRequest(id, reason: reason, in: state) }
+            return try rebuilt { () throws(ActionRefusal) in
+                try ReleaseRules.approvalRequest(id, reason: reason, in: state)
+            }
         case RecordKind.deviationExtensionApproved:
             let id = try text(b, "deviation")
             let reason = try text(b, "reason")
-            return try rebuilt { () throws(ActionRefusal) in try ReleaseRules.extensionApprovalRequest(id, reason: reason, in: state) }
+            return try rebuilt { () throws(ActionRefusal) in
+                try ReleaseRules.extensionApprovalRequest(id, reason: reason, in: state)
+            }
         case RecordKind.batchCertified:
             let batch = try text(b, "batch")
             return try rebuilt { () throws(ActionRefusal) in try ReleaseRules.certificationRequest(batch, in: state) }
         case RecordKind.batchRejected, RecordKind.batchHeld, RecordKind.batchHoldReleased:
             let batch = try text(b, "batch")
             let meaning: SignatureMeaning =
-                record.kind == RecordKind.batchRejected ? .rejected : record.kind == RecordKind.batchHeld ? .held : .holdReleased
-            return try rebuilt { () throws(ActionRefusal) in try ReleaseRules.decisionRequest(batch, meaning: meaning, in: state) }
+                record.kind == RecordKind.batchRejected
+                ? .rejected : record.kind == RecordKind.batchHeld ? .held : .holdReleased
+            return try rebuilt { () throws(ActionRefusal) in
+                try ReleaseRules.decisionRequest(batch, meaning: meaning, in: state)
+            }
         case RecordKind.auditTrailReviewed:
             let batch = try text(b, "batch")
-            guard let through = b["through_seq"]?.intValue else { throw SignatureAuditProblem(message: "the body has no through_seq") }
-            return try rebuilt { () throws(ActionRefusal) in try ReleaseRules.auditTrailReviewRequest(batch, through: through, in: state) }
-        case RecordKind.oosSupplyRequested, RecordKind.oosRiskEvaluated, RecordKind.oosSupplyAccepted, RecordKind.oosNotified:
+            guard let through = b["through_seq"]?.intValue else {
+                throw SignatureAuditProblem(message: "the body has no through_seq")
+            }
+            return try rebuilt { () throws(ActionRefusal) in
+                try ReleaseRules.auditTrailReviewRequest(batch, through: through, in: state)
+            }
+        case RecordKind.oosSupplyRequested, RecordKind.oosRiskEvaluated, RecordKind.oosSupplyAccepted,
+            RecordKind.oosNotified:
             let batch = try text(b, "batch")
             let reason = try text(b, "reason")
             let step: ReleaseRules.OOSStep
             switch record.kind {
-            case RecordKind.oosSupplyRequested: step = .request(physician: try text(b, "physician"), reference: try text(b, "reference"))
+            case RecordKind.oosSupplyRequested:
+                step = .request(physician: try text(b, "physician"), reference: try text(b, "reference"))
             case RecordKind.oosRiskEvaluated: step = .riskEvaluation(try text(b, "evaluation"))
-            case RecordKind.oosSupplyAccepted: step = .acceptance(physician: try text(b, "physician"), reference: try text(b, "reference"))
+            case RecordKind.oosSupplyAccepted:
+                step = .acceptance(physician: try text(b, "physician"), reference: try text(b, "reference"))
             default: step = .notification(recipient: try text(b, "recipient"), reference: try text(b, "reference"))
             }
-            return try rebuilt { () throws(ActionRefusal) in try ReleaseRules.oosStepRequest(batch, step, reason: reason, in: state) }
+            return try rebuilt { () throws(ActionRefusal) in
+                try ReleaseRules.oosStepRequest(batch, step, reason: reason, in: state)
+            }
         case RecordKind.oosSupplied:
             let batch = try text(b, "batch")
             return try rebuilt { () throws(ActionRefusal) in try ReleaseRules.oosSupplyRequest(batch, in: state) }
@@ -232,18 +271,23 @@ public enum SignatureAudit {
             }
             let cause = b["cause"]?.stringValue
             return try rebuilt { () throws(ActionRefusal) in
-                try ReleaseRules.oosInvestigationRequest(batch: batch, result: result, outcome: outcome, cause: cause, in: state)
+                try ReleaseRules.oosInvestigationRequest(
+                    batch: batch, result: result, outcome: outcome, cause: cause, in: state)
             }
         case RecordKind.batchFullReviewed:
             let batch = try text(b, "batch")
             return try rebuilt { () throws(ActionRefusal) in try ReleaseRules.fullReviewRequest(batch, in: state) }
         case RecordKind.integrityAlarmAcknowledged:
-            guard let witness = IntegrityAcknowledgement.Point(b["witness"]), let head = IntegrityAcknowledgement.Point(b["head"]) else {
+            guard let witness = IntegrityAcknowledgement.Point(b["witness"]),
+                let head = IntegrityAcknowledgement.Point(b["head"])
+            else {
                 throw SignatureAuditProblem(message: "the body has no witness or head {seq, sha256}")
             }
             guard head.seq == record.seq - 1, head.sha256 == record.prev else {
                 throw SignatureAuditProblem(
-                    message: "names the head as record \(head.seq), but the record follows record \(record.seq - 1) with hash \(record.prev.prefix(16))…")
+                    message:
+                        "names the head as record \(head.seq), but the record follows record \(record.seq - 1) with hash \(record.prev.prefix(16))…"
+                )
             }
             let finding = try text(b, "finding")
             return .request(IntegrityAcknowledgement.request(finding: finding, witness: witness, head: head))

@@ -8,7 +8,9 @@ import CanonicalJSON
 /// dialog spec in the workstation and a command in the CLI.
 public enum SignedAction: Equatable, Sendable {
     case disposition(batch: String, exception: String, kind: DispositionKind, reason: String)
-    case openDeviation(batch: String, exceptions: [String], classification: Severity, title: String, description: String, reason: String)
+    case openDeviation(
+        batch: String, exceptions: [String], classification: Severity, title: String, description: String,
+        reason: String)
     /// The classification of a major or critical deviation approved, optionally changed (`classification`).
     case approveClassification(deviation: String, classification: Severity?, reason: String)
     case recordInvestigation(deviation: String, investigation: ReleaseRules.Investigation, reason: String)
@@ -95,7 +97,8 @@ public enum SignedAction: Equatable, Sendable {
     /// What the action is about, so that a refusal lands in the batch's audit trail.
     public var subject: ActionSubject {
         switch self {
-        case .disposition(let batch, _, _, _), .openDeviation(let batch, _, _, _, _, _), .certify(let batch, _, _), .reject(let batch, _),
+        case .disposition(let batch, _, _, _), .openDeviation(let batch, _, _, _, _, _), .certify(let batch, _, _),
+            .reject(let batch, _),
             .hold(let batch, _, _), .reviewAuditTrail(let batch, _, _), .investigateOOS(let batch, _, _, _, _),
             .fullReview(let batch, _), .oosSupplyStep(let batch, _, _), .supplyOOS(let batch, _):
             return .batch(batch)
@@ -109,10 +112,12 @@ public enum SignedAction: Equatable, Sendable {
     public func request(in state: DeskState) throws(ActionRefusal) -> SigningRequest {
         switch self {
         case .disposition(let batch, let exception, let kind, let reason):
-            return try ReleaseRules.dispositionRequest(batch: batch, exception: exception, kind: kind, reason: reason, in: state)
+            return try ReleaseRules.dispositionRequest(
+                batch: batch, exception: exception, kind: kind, reason: reason, in: state)
         case .openDeviation(let batch, let exceptions, let classification, let title, let description, _):
             return try ReleaseRules.deviationRequest(
-                batch: batch, exceptions: exceptions, classification: classification, title: title, description: description,
+                batch: batch, exceptions: exceptions, classification: classification, title: title,
+                description: description,
                 in: state)
         case .approveClassification(let id, let classification, let reason):
             return try ReleaseRules.classificationRequest(id, classification: classification, reason: reason, in: state)
@@ -131,7 +136,8 @@ public enum SignedAction: Equatable, Sendable {
         case .reviewAuditTrail(let batch, let through, _):
             return try ReleaseRules.auditTrailReviewRequest(batch, through: through, in: state)
         case .investigateOOS(let batch, let result, let outcome, let cause, _):
-            return try ReleaseRules.oosInvestigationRequest(batch: batch, result: result, outcome: outcome, cause: cause, in: state)
+            return try ReleaseRules.oosInvestigationRequest(
+                batch: batch, result: result, outcome: outcome, cause: cause, in: state)
         case .fullReview(let batch, _):
             return try ReleaseRules.fullReviewRequest(batch, in: state)
         case .oosSupplyStep(let batch, let step, let reason):
@@ -157,40 +163,51 @@ public enum SignedAction: Equatable, Sendable {
         switch self {
         case .disposition(let batch, let exception, let kind, let reason):
             return try ReleaseRules.disposition(
-                batch: batch, exception: exception, kind: kind, reason: reason, by: actor, expecting: expected, digest: digest,
+                batch: batch, exception: exception, kind: kind, reason: reason, by: actor, expecting: expected,
+                digest: digest,
                 in: state)
         case .openDeviation(let batch, let exceptions, let classification, let title, let description, let reason):
             return try ReleaseRules.openDeviation(
-                batch: batch, exceptions: exceptions, classification: classification, title: title, description: description,
+                batch: batch, exceptions: exceptions, classification: classification, title: title,
+                description: description,
                 reason: reason, by: actor, now: now, expecting: expected, digest: digest, in: state)
         case .approveClassification(let id, let classification, let reason):
             return try ReleaseRules.approveClassification(
-                id, classification: classification, reason: reason, by: actor, expecting: expected, digest: digest, in: state)
+                id, classification: classification, reason: reason, by: actor, expecting: expected, digest: digest,
+                in: state)
         case .recordInvestigation(let id, let investigation, let reason):
             return try ReleaseRules.recordInvestigation(
                 id, investigation, reason: reason, by: actor, expecting: expected, digest: digest, in: state)
         case .approveDeviation(let id, let reason):
-            return try ReleaseRules.approve(id, reason: reason, by: actor, expecting: expected, digest: digest, in: state)
+            return try ReleaseRules.approve(
+                id, reason: reason, by: actor, expecting: expected, digest: digest, in: state)
         case .approveExtension(let id, let reason):
-            return try ReleaseRules.approveExtension(id, reason: reason, by: actor, expecting: expected, digest: digest, in: state)
+            return try ReleaseRules.approveExtension(
+                id, reason: reason, by: actor, expecting: expected, digest: digest, in: state)
         case .certify(let batch, let answers, let reason):
             return try ReleaseRules.certify(
-                batch, answers: answers, reason: reason, by: actor, now: now, expecting: expected, digest: digest, in: state)
+                batch, answers: answers, reason: reason, by: actor, now: now, expecting: expected, digest: digest,
+                in: state)
         case .reject(let batch, let reason):
-            return try ReleaseRules.reject(batch, reason: reason, by: actor, expecting: expected, digest: digest, in: state)
+            return try ReleaseRules.reject(
+                batch, reason: reason, by: actor, expecting: expected, digest: digest, in: state)
         case .hold(let batch, let on, let reason):
-            return try ReleaseRules.hold(batch, on: on, reason: reason, by: actor, expecting: expected, digest: digest, in: state)
+            return try ReleaseRules.hold(
+                batch, on: on, reason: reason, by: actor, expecting: expected, digest: digest, in: state)
         case .reviewAuditTrail(let batch, let through, let reason):
             return try ReleaseRules.reviewAuditTrail(
                 batch, through: through, reason: reason, by: actor, expecting: expected, digest: digest, in: state)
         case .investigateOOS(let batch, let result, let outcome, let cause, let reason):
             return try ReleaseRules.investigateOOS(
-                batch: batch, result: result, outcome: outcome, cause: cause, reason: reason, by: actor, expecting: expected,
+                batch: batch, result: result, outcome: outcome, cause: cause, reason: reason, by: actor,
+                expecting: expected,
                 digest: digest, in: state)
         case .fullReview(let batch, let reason):
-            return try ReleaseRules.fullReview(batch, reason: reason, by: actor, expecting: expected, digest: digest, in: state)
+            return try ReleaseRules.fullReview(
+                batch, reason: reason, by: actor, expecting: expected, digest: digest, in: state)
         case .oosSupplyStep(let batch, let step, let reason):
-            return try ReleaseRules.recordOOSStep(batch, step, reason: reason, by: actor, expecting: expected, digest: digest, in: state)
+            return try ReleaseRules.recordOOSStep(
+                batch, step, reason: reason, by: actor, expecting: expected, digest: digest, in: state)
         case .supplyOOS(let batch, let reason):
             return try ReleaseRules.supplyOOS(
                 batch, reason: reason, by: actor, now: now, expecting: expected, digest: digest, in: state)

@@ -62,7 +62,9 @@ public enum ReviewEngine {
         found += infusedBeforeCertification(batch, context)
         var quiet = false
         var reason: String? = nil
-        if found.isEmpty, context.quietPerMille > 0, stableHash(batch.id + "|" + ruleSet) % 1000 < UInt64(context.quietPerMille) {
+        if found.isEmpty, context.quietPerMille > 0,
+            stableHash(batch.id + "|" + ruleSet) % 1000 < UInt64(context.quietPerMille)
+        {
             quiet = true
             reason =
                 "no exception, but chosen for full review: \(context.quietPerMille / 10)% of quiet batches are reviewed in "
@@ -94,7 +96,9 @@ public enum ReviewEngine {
         var failing: [String: [QCResult]] = [:]
         var order: [String] = []
         for result in batch.qc where result.status == "final" {
-            guard let attribute = context.product.attribute(result.attribute), !attribute.limit.isMet(by: result) else { continue }
+            guard let attribute = context.product.attribute(result.attribute), !attribute.limit.isMet(by: result) else {
+                continue
+            }
             if failing[attribute.id] == nil { order.append(attribute.id) }
             failing[attribute.id, default: []].append(result)
         }
@@ -105,18 +109,22 @@ public enum ReviewEngine {
             let standing = results.filter { !context.invalidatedResults.contains($0.id) }
             let shown = standing.last ?? results.last!
             let observed = unit(shown.value, shown.unit)
-            let limit = attribute.limit.isNumeric ? unit(attribute.limit.description, attribute.unit) : attribute.limit.description
+            let limit =
+                attribute.limit.isNumeric
+                ? unit(attribute.limit.description, attribute.unit) : attribute.limit.description
             let listed = results.map { r in
                 "QC result \(r.id) \(unit(r.value, r.unit)) (\(attribute.method)), tested \(r.testedAt)"
                     + (context.invalidatedResults.contains(r.id) ? " — invalidated" : "")
             }
             let critical = attribute.oosSeverity == .critical
-            let title = standing.isEmpty
+            let title =
+                standing.isEmpty
                 ? "OOS \(attribute.name) \(observed), limit \(limit) — invalidated"
                 : "OOS \(attribute.name) \(observed), limit \(limit)"
             out.append(
                 ReviewException(
-                    id: exceptionID(batch, "OOS", attribute.id), rule: "OOS", ruleVersion: 2, severity: attribute.oosSeverity,
+                    id: exceptionID(batch, "OOS", attribute.id), rule: "OOS", ruleVersion: 2,
+                    severity: attribute.oosSeverity,
                     title: title, limit: limit, observed: observed, source: listed.joined(separator: "; "),
                     why: "The release attribute \(attribute.name) is outside the registered specification "
                         + "\(context.product.specVersion); the batch may not be released as it stands. An OOS result is "
@@ -148,10 +156,12 @@ public enum ReviewEngine {
         guard let weight = batch.patientWeightKg else {
             return [
                 ReviewException(
-                    id: id, rule: "DOSE", ruleVersion: 1, severity: .major, title: "dose cannot be checked: no patient weight",
+                    id: id, rule: "DOSE", ruleVersion: 1, severity: .major,
+                    title: "dose cannot be checked: no patient weight",
                     limit: "weight-based below \(rule.weightThresholdKg.text) kg", observed: "weight missing",
                     source: "batch record \(batch.id)",
-                    why: "The dose is weight-based up to \(rule.weightThresholdKg.text) kg; without the weight the dose "
+                    why:
+                        "The dose is weight-based up to \(rule.weightThresholdKg.text) kg; without the weight the dose "
                         + "cannot be shown to be within the label range.", blocking: false)
             ]
         }
@@ -160,11 +170,13 @@ public enum ReviewEngine {
         let low = perKg ? rule.perKgMin : rule.flatMin
         let high = perKg ? rule.perKgMax : rule.flatMax
         guard value < low.value || value > high.value else { return [] }
-        let shown = perKg ? "\(scientific(value)) cells/kg (\(total.text) cells, \(weight.text) kg)" : "\(total.text) cells"
+        let shown =
+            perKg ? "\(scientific(value)) cells/kg (\(total.text) cells, \(weight.text) kg)" : "\(total.text) cells"
         let limit = perKg ? "\(low.text)–\(high.text) cells/kg" : "\(low.text)–\(high.text) cells (flat)"
         return [
             ReviewException(
-                id: id, rule: "DOSE", ruleVersion: 1, severity: .major, title: "dose outside range: \(shown)", limit: limit,
+                id: id, rule: "DOSE", ruleVersion: 1, severity: .major, title: "dose outside range: \(shown)",
+                limit: limit,
                 observed: shown, source: "QC result \(result.id), patient weight \(weight.text) kg",
                 why: "The dose for this patient's weight is outside the labelled range; infusing it needs a documented "
                     + "decision.", blocking: false)
@@ -191,7 +203,9 @@ public enum ReviewEngine {
     static func processParameters(_ batch: Batch, _ context: Context) -> [ReviewException] {
         var out: [ReviewException] = []
         for (index, reading) in batch.readings.enumerated() {
-            guard let parameter = context.product.parameters.first(where: { $0.id == reading.parameter }) else { continue }
+            guard let parameter = context.product.parameters.first(where: { $0.id == reading.parameter }) else {
+                continue
+            }
             guard reading.value < parameter.low || reading.value > parameter.high else { continue }
             let observed = unit(reading.value.text, reading.unit)
             let limit = unit("\(parameter.low.text)–\(parameter.high.text)", parameter.unit)
@@ -226,7 +240,8 @@ public enum ReviewEngine {
             else { continue }
             // The trend rule never calls an OOS value "within specification".
             let inSpecification = attribute.limit.isMet(by: result)
-            let standing = inSpecification
+            let standing =
+                inSpecification
                 ? "Within specification but unusual"
                 : "Outside the specification (see the OOS exception) and also unusual"
             let history = context.history[attribute.id] ?? []
@@ -245,7 +260,8 @@ public enum ReviewEngine {
                         observed: observed,
                         source: "QC result \(result.id) against the previous \(history.count) batches of "
                             + "\(context.product.id) at \(context.site.id) (mean \(meanText))",
-                        why: "\(standing) against this product's history at this site: a process shift may be starting.",
+                        why:
+                            "\(standing) against this product's history at this site: a process shift may be starting.",
                         blocking: false))
                 continue
             }
@@ -280,11 +296,13 @@ public enum ReviewEngine {
             for entry in step.entries where entry.value == nil {
                 out.append(
                     ReviewException(
-                        id: exceptionID(batch, "RECORD", "\(step.id)-\(entry.field.filter { $0.isLetter || $0.isNumber })"),
+                        id: exceptionID(
+                            batch, "RECORD", "\(step.id)-\(entry.field.filter { $0.isLetter || $0.isNumber })"),
                         rule: "RECORD", ruleVersion: 1, severity: .minor,
                         title: "missing entry: \(step.name) — \(entry.field)", limit: "every field completed",
                         observed: "empty", source: "batch record step \(step.id)",
-                        why: "A required entry of the executed batch record is blank (ALCOA+: complete).", blocking: false))
+                        why: "A required entry of the executed batch record is blank (ALCOA+: complete).",
+                        blocking: false))
             }
             if step.performedBy == nil {
                 out.append(
@@ -325,7 +343,9 @@ public enum ReviewEngine {
         var out: [ReviewException] = []
         var seen: Set<String> = []
         let labelled = batch.labels.map { ($0.item, $0.coi, "label check") }
-        let custody = batch.custody.compactMap { event in event.coi.map { ("custody \(event.event)", $0, "custody event \(event.id)") } }
+        let custody = batch.custody.compactMap { event in
+            event.coi.map { ("custody \(event.event)", $0, "custody event \(event.id)") }
+        }
         for (item, code, source) in labelled + custody where code != coi {
             let subject = item.filter { $0.isLetter || $0.isNumber }
             guard seen.insert(subject).inserted else { continue }
@@ -333,7 +353,8 @@ public enum ReviewEngine {
                 ReviewException(
                     id: exceptionID(batch, "COI", subject), rule: "COI", ruleVersion: 1, severity: .critical,
                     title: "chain-of-identity mismatch on \(item)", limit: coi, observed: code, source: source,
-                    why: "The patient identifier on \(item) differs from the batch's: the product could reach the wrong "
+                    why:
+                        "The patient identifier on \(item) differs from the batch's: the product could reach the wrong "
                         + "patient. Release is blocked until identity is verified.", blocking: true))
         }
         return out
@@ -352,11 +373,14 @@ public enum ReviewEngine {
                 if minutes > context.site.maxCustodyGapMinutes {
                     out.append(
                         ReviewException(
-                            id: exceptionID(batch, "COC", "gap-\(event.id)"), rule: "COC", ruleVersion: 1, severity: .major,
-                            title: "custody gap of \(minutes) min in transit", limit: "≤ \(context.site.maxCustodyGapMinutes) min",
+                            id: exceptionID(batch, "COC", "gap-\(event.id)"), rule: "COC", ruleVersion: 1,
+                            severity: .major,
+                            title: "custody gap of \(minutes) min in transit",
+                            limit: "≤ \(context.site.maxCustodyGapMinutes) min",
                             observed: "\(minutes) min between \(previous.id) and \(event.id)",
                             source: "custody events \(previous.id) → \(event.id)",
-                            why: "Nobody can account for the material's condition during the gap (quality agreement with "
+                            why:
+                                "Nobody can account for the material's condition during the gap (quality agreement with "
                                 + "\(context.site.id)).", blocking: false))
                 }
             }
@@ -381,7 +405,8 @@ public enum ReviewEngine {
     static func temperature(_ batch: Batch, _ event: CustodyEvent, _ bound: String, _ t: Quantity) -> ReviewException {
         ReviewException(
             id: exceptionID(batch, "COC", "temp-\(event.id)"), rule: "COC", ruleVersion: 1, severity: .major,
-            title: "temperature excursion \(t.text) °C (\(event.event))", limit: "not \(bound)", observed: "\(t.text) °C",
+            title: "temperature excursion \(t.text) °C (\(event.event))", limit: "not \(bound)",
+            observed: "\(t.text) °C",
             source: "custody event \(event.id) at \(event.location), \(event.at)",
             why: "The final product left its storage temperature; stability may be affected.", blocking: false)
     }
@@ -395,11 +420,13 @@ public enum ReviewEngine {
             let critical = (result.grade == "A" || result.grade == "B") && result.openStep
             let severity: Severity = action && critical ? .major : .minor
             let level = action ? "action" : "alert"
-            let limit = "≤ \(action ? result.actionLimit : result.alertLimit) CFU (\(level) limit, grade \(result.grade))"
+            let limit =
+                "≤ \(action ? result.actionLimit : result.alertLimit) CFU (\(level) limit, grade \(result.grade))"
             out.append(
                 ReviewException(
                     id: exceptionID(batch, "EM", result.id), rule: "EM", ruleVersion: 1, severity: severity,
-                    title: "EM \(level) excursion grade \(result.grade) \(result.sample): \(result.cfu) CFU", limit: limit,
+                    title: "EM \(level) excursion grade \(result.grade) \(result.sample): \(result.cfu) CFU",
+                    limit: limit,
                     observed: "\(result.cfu) CFU at \(result.location)",
                     source: "EM sample \(result.id), \(result.at)\(result.openStep ? ", product open" : "")",
                     why: critical
@@ -440,7 +467,8 @@ public enum ReviewEngine {
         if let infusion = batch.plannedInfusion, infusion > batch.expiry {
             return [
                 ReviewException(
-                    id: exceptionID(batch, "EXPIRY", "before-infusion"), rule: "EXPIRY", ruleVersion: 1, severity: .critical,
+                    id: exceptionID(batch, "EXPIRY", "before-infusion"), rule: "EXPIRY", ruleVersion: 1,
+                    severity: .critical,
                     title: "expires before the planned infusion", limit: "expiry after \(infusion)",
                     observed: "expiry \(batch.expiry)", source: "batch record \(batch.id)",
                     why: "The product would be expired when the patient is due to receive it.", blocking: true)
@@ -454,13 +482,16 @@ public enum ReviewEngine {
     static func lateDeviations(_ batch: Batch, _ context: Context) -> [ReviewException] {
         batch.deviations.compactMap { deviation in
             guard let allowed = context.site.notifyHours[deviation.severity] else { return nil }
-            let hours = (deviation.reportedAt.millisecondsSinceEpoch - deviation.discoveredAt.millisecondsSinceEpoch) / 3_600_000
+            let hours =
+                (deviation.reportedAt.millisecondsSinceEpoch - deviation.discoveredAt.millisecondsSinceEpoch)
+                / 3_600_000
             guard hours > allowed else { return nil }
             return ReviewException(
                 id: exceptionID(batch, "LATE-DEV", deviation.id), rule: "LATE-DEV", ruleVersion: 1, severity: .major,
                 title: "\(deviation.severity.rawValue) deviation \(deviation.id) reported after \(hours) h",
                 limit: "≤ \(allowed) h (quality agreement, \(context.site.id))", observed: "\(hours) h",
-                source: "deviation \(deviation.id): discovered \(deviation.discoveredAt), reported \(deviation.reportedAt)",
+                source:
+                    "deviation \(deviation.id): discovered \(deviation.discoveredAt), reported \(deviation.reportedAt)",
                 why: "The site reported the deviation later than the quality agreement allows.", blocking: false)
         }
     }
@@ -476,10 +507,13 @@ public enum ReviewEngine {
             if let certified = context.certifiedAt, certified <= event.at { return nil }
             return ReviewException(
                 id: exceptionID(batch, "INFUSED", event.id), rule: "INFUSED", ruleVersion: 1, severity: .critical,
-                title: "infused before certification (\(event.id), \(event.at))", limit: "QP certification before infusion",
-                observed: context.certifiedAt.map { "certified \($0), infused \(event.at)" } ?? "infused \(event.at), not certified",
+                title: "infused before certification (\(event.id), \(event.at))",
+                limit: "QP certification before infusion",
+                observed: context.certifiedAt.map { "certified \($0), infused \(event.at)" }
+                    ?? "infused \(event.at), not certified",
                 source: "custody event \(event.id) at \(event.location), \(event.at)",
-                why: "The product reached the patient without a QP certification: report it, open a critical deviation and "
+                why:
+                    "The product reached the patient without a QP certification: report it, open a critical deviation and "
                     + "assess the patient's risk at once.", blocking: true)
         }
     }

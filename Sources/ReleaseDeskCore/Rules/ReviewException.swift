@@ -60,7 +60,8 @@ public struct Review: Sendable, Hashable {
 
     public var json: [String: JSONValue] {
         var o: [String: JSONValue] = [
-            "rule_set": .string(ruleSet), "exceptions": .array(exceptions.map(\.json)), "quiet_sample": .bool(quietSample),
+            "rule_set": .string(ruleSet), "exceptions": .array(exceptions.map(\.json)),
+            "quiet_sample": .bool(quietSample),
         ]
         if let quietReason { o["quiet_reason"] = .string(quietReason) }
         return o

@@ -58,12 +58,14 @@ public struct TrendIndex: Sendable {
 extension DeskState {
     /// Reviews `batchID` using `index` for its trend history.
     public func review(_ batchID: String, now: Timestamp, quietPerMille: Int = 100, index: TrendIndex) -> Review? {
-        guard let record = batches[batchID], let product = products[record.batch.product], let site = sites[record.batch.site]
+        guard let record = batches[batchID], let product = products[record.batch.product],
+            let site = sites[record.batch.site]
         else { return nil }
         let decision = release.decisions[batchID]
         let certifiedAt = decision.flatMap { $0.kind == .rejected ? nil : $0.at }
         let context = ReviewEngine.Context(
-            product: product, site: site, history: index.history(before: record.batch), now: now, quietPerMille: quietPerMille,
+            product: product, site: site, history: index.history(before: record.batch), now: now,
+            quietPerMille: quietPerMille,
             invalidatedResults: release.invalidatedResults(of: batchID), certifiedAt: certifiedAt)
         var review = ReviewEngine.review(record.batch, in: context)
         escalateLateResults(batchID, &review)
@@ -74,7 +76,8 @@ extension DeskState {
     /// those results now fails, its exception is raised as critical and marked escalated, and the queue shows
     /// the batch as escalated after release.
     func escalateLateResults(_ batchID: String, _ review: inout Review) {
-        guard let decision = release.decisions[batchID], decision.kind == .certified, !decision.pendingTests.isEmpty else { return }
+        guard let decision = release.decisions[batchID], decision.kind == .certified, !decision.pendingTests.isEmpty
+        else { return }
         let marker = "-PENDING-"
         let attributes = decision.pendingTests.compactMap { id -> String? in
             guard let range = id.firstRange(of: marker) else { return nil }
@@ -86,7 +89,8 @@ extension DeskState {
             review.exceptions[i].severity = .critical
             review.exceptions[i].escalated = true
             review.exceptions[i].title = "AFTER RELEASE: " + exception.title
-            review.exceptions[i].why = exception.why
+            review.exceptions[i].why =
+                exception.why
                 + " This result was pending when \(batchID) was certified by \(decision.by) on \(decision.at): escalate at once"
                 + " (notify the QP and the treating physician, assess recall)."
         }
