@@ -31,7 +31,16 @@ public struct QCResult: Sendable, Hashable {
         let id = try f.identifier("result_id")
         let attribute = try f.identifier("attribute")
         let status = try f.choice("status", ["final", "pending"], default: "final")
-        let value = status == "pending" ? (try f.optionalString("value") ?? "") : try f.string("value")
+        let value: String
+        if status == "pending" {
+            // The result is not in yet: no value, or the empty value the journal records for it (`json`).
+            value = try f.text("value")
+            guard value.isEmpty || DisplayText.hasVisibleText(value) else {
+                throw FieldError(f.at("value"), "may not be empty (it holds no visible text)")
+            }
+        } else {
+            value = try f.string("value")
+        }
         let unit = try f.text("unit")
         let at = try f.time("tested_at")
         try f.finish()
