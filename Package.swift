@@ -15,6 +15,7 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
+        .package(url: "https://github.com/vapor/postgres-nio", from: "1.33.2"),
     ],
     targets: [
         // The canonical JSON of docs/journal-format.md §2.1: values, writer, strict reader. Pure.
@@ -35,11 +36,19 @@ let package = Package(
         .target(
             name: "ReleaseDeskServices",
             dependencies: [
-                "CanonicalJSON", "ReleaseDeskCore", "ReleaseDeskJournal",
+                "CanonicalJSON", "ReleaseDeskCore", "ReleaseDeskJournal", "ReleaseDeskPostgres",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "_CryptoExtras", package: "swift-crypto"), "CPAMShim",
             ],
             swiftSettings: [.define("RELEASEDESK_TEST_HOOKS", .when(configuration: .debug))]
+        ),
+        // The journal in PostgreSQL: the same lines and chain as the file, through the JournalStore protocol.
+        .target(
+            name: "ReleaseDeskPostgres",
+            dependencies: [
+                "ReleaseDeskCore", "ReleaseDeskJournal",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+            ]
         ),
         // C over libpam: one call that starts, authenticates, checks the account and ends. Only the services use it.
         .target(name: "CPAMShim", linkerSettings: [.linkedLibrary("pam")]),
@@ -69,6 +78,7 @@ let package = Package(
             dependencies: [
                 "CanonicalJSON", "ReleaseDeskCore", "ReleaseDeskJournal", "ReleaseDeskServices",
                 "ReleaseDeskWorkstation", "ReleaseDeskScreen", "ReleaseDeskTerminal", "ReleaseDeskRuntime",
+                "ReleaseDeskPostgres",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -76,7 +86,7 @@ let package = Package(
         .testTarget(name: "ReleaseDeskCoreTests", dependencies: ["ReleaseDeskCore", "CanonicalJSON"]),
         .testTarget(
             name: "ReleaseDeskJournalTests",
-            dependencies: ["ReleaseDeskJournal", "ReleaseDeskCore", "CanonicalJSON"],
+            dependencies: ["ReleaseDeskJournal", "ReleaseDeskCore", "CanonicalJSON", "ReleaseDeskPostgres"],
             resources: [.copy("Golden")]
         ),
         // Reducer, key map, render snapshots and themes: the workstation without a terminal.
@@ -87,7 +97,7 @@ let package = Package(
         ),
         .testTarget(
             name: "ReleaseDeskCLITests",
-            dependencies: ["ReleaseDeskCLI", "ReleaseDeskJournal", "CanonicalJSON"],
+            dependencies: ["ReleaseDeskCLI", "ReleaseDeskJournal", "CanonicalJSON", "ReleaseDeskPostgres"],
             swiftSettings: [.define("RELEASEDESK_TEST_HOOKS", .when(configuration: .debug))]
         ),
         // The workstation's runtime driven headless, a key at a time, against the in-memory terminal.

@@ -1,5 +1,6 @@
 import Foundation
 import ReleaseDeskCore
+import ReleaseDeskPostgres
 import Testing
 
 @testable import ReleaseDeskJournal
@@ -29,7 +30,9 @@ struct StoreMaker: Sendable, CustomTestStringConvertible {
                 environment: JournalEnvironment(host: host, clock: { clock.next() }, newJournalID: { "unused" }))
         })
 
-    static let all: [StoreMaker] = [.file]
+    /// Every store the contract runs against: the file, and PostgreSQL when `RELEASEDESK_TEST_POSTGRES_URL`
+    /// names a server (`PostgresTestServer`).
+    static let all: [StoreMaker] = PostgresTestServer.url == nil ? [.file] : [.file, .postgres]
 }
 
 /// What every store must do for the services: read from where the last read stopped, append under the lock

@@ -1,0 +1,133 @@
+import Foundation
+import PostgresNIO
+
+/// Why a PostgreSQL store could not be used. Never holds the password.
+public enum PostgresStoreError: Error, Equatable, CustomStringConvertible {
+    /// The store URL is malformed.
+    case badURL(String)
+    /// The server could not be reached or refused the connection.
+    case connection(String)
+    /// A statement failed.
+    case query(String)
+    /// The schema is missing, too old or too new.
+    case schema(String)
+
+    public var description: String {
+        switch self {
+        case .badURL(let why): return "the store URL is not usable: \(why)"
+        case .connection(let why): return "cannot connect to the PostgreSQL store: \(why)"
+        case .query(let why): return "the PostgreSQL store refused: \(why)"
+        case .schema(let why): return why
+        }
+    }
+}
+
+/// One connection to the server, opened on first use and again after it broke, used by one caller at a time.
+///
+/// The journal store protocol is synchronous, so every call blocks on the connection's futures. They run on
+/// this module's own event loop thread, never on the caller's, so a caller on the main thread (the
+/// workstation's terminal loop) waits without blocking the event loop.
+final class PostgresLink: @unchecked Sendable {
+    /// The event loop of every connection of this module.
+    static let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
+
+    let url: PostgresURL
+    private let lock = NSLock()
+    private var connection: PostgresConnection?
+    private static let logger: Logger = {
+        var logger = Logger(label: "releasedesk.postgres")
+        logger.logLevel = .critical
+        return logger
+    }()
+    var logger: Logger { Self.logger }
+
+    init(url: PostgresURL) {
+        self.url = url
+    }
+
+    deinit {
+        if let connection { try? connection.close().wait() }
+    }
+
+    /// Runs `body` with the connection, under this link's lock; connects first when there is none or it
+    /// broke. A connection that fails while in use is dropped, so the next call connects again.
+    func run<T>(_ body: (PostgresConnection) throws -> T) throws -> T {
+        lock.lock()
+        defer { lock.unlock() }
+        let current: PostgresConnection
+        if let connection, !connection.isClosed {
+            current = connection
+        } else {
+            connection = nil
+            current = try connect()
+            connection = current
+        }
+        do {
+            return try body(current)
+        } catch {
+            if current.isClosed { connection = nil }
+            throw Self.describe(error)
+        }
+    }
+
+    /// Runs one statement and returns its rows.
+    static func rows(_ connection: PostgresConnection, _ query: PostgresQuery, logger: Logger) throws -> [PostgresRow] {
+        do {
+            return Array(try connection.query(query, logger: logger).wait())
+        } catch {
+            throw describe(error)
+        }
+    }
+
+    private func connect() throws(PostgresStoreError) -> PostgresConnection {
+        var configuration: PostgresConnection.Configuration
+        if url.isUnixSocket {
+            configuration = .init(
+                unixSocketPath: url.socketPath, username: url.user, password: url.password, database: url.database)
+        } else {
+            let tls: PostgresConnection.Configuration.TLS
+            switch url.tls {
+            case .disable: tls = .disable
+            case .require:
+                do {
+                    tls = .require(try NIOSSLContext(configuration: .makeClientConfiguration()))
+                } catch {
+                    throw .connection("TLS could not be set up (\(error))")
+                }
+            }
+            configuration = .init(
+                host: url.host, port: url.port, username: url.user, password: url.password, database: url.database,
+                tls: tls)
+        }
+        configuration.options.connectTimeout = .seconds(10)
+        do {
+            return try PostgresConnection.connect(
+                on: Self.group.next(), configuration: configuration, id: 1, logger: Self.logger
+            ).wait()
+        } catch {
+            throw .connection("\(url) (\(Self.reason(error)))")
+        }
+    }
+
+    /// The error as a store error: the server's message when it sent one, else what failed.
+    static func describe(_ error: any Error) -> any Error {
+        if error is PostgresStoreError { return error }
+        if error is PSQLError || error is PostgresDecodingError { return PostgresStoreError.query(reason(error)) }
+        return error
+    }
+
+    /// What went wrong, without the query's parameters or the password.
+    static func reason(_ error: any Error) -> String {
+        if let error = error as? PSQLError {
+            if let server = error.serverInfo {
+                let message = server[.message] ?? "error"
+                let state = server[.sqlState].map { " [SQLSTATE \($0)]" } ?? ""
+                return message + state
+            }
+            if let underlying = error.underlying { return "\(error.code): \(underlying)" }
+            return "\(error.code)"
+        }
+        if let error = error as? PostgresDecodingError { return "unexpected column type (\(error.code))" }
+        return "\(error)"
+    }
+}
