@@ -44,7 +44,8 @@ struct AuditOpenCommand: ParsableCommand {
                 size: Size(width: width, height: height), now: SystemEnvironment.clock(), desk: desk.state,
                 records: records,
                 chain: ChainStatus(seq: desk.journal.head.seq, headHash: desk.journal.head.hash, alarm: desk.alarm),
-                journalName: DisplayText.sanitize(desk.locations.journal), signIn: SignInForm(user: account.id))
+                journalName: DisplayText.sanitize(StoreSelection.describe(desk.locations)),
+                signIn: SignInForm(user: account.id))
             _ = Workstation.reduce(&state, .signInSucceeded(account))
             _ = Workstation.reduce(&state, .keyPressed(.char("4")))
             _ = Workstation.reduce(&state, .keyPressed(.char("a")))

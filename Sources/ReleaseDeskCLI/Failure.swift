@@ -1,6 +1,7 @@
 import ArgumentParser
 import ReleaseDeskCore
 import ReleaseDeskJournal
+import ReleaseDeskPostgres
 import ReleaseDeskServices
 
 #if canImport(Glibc)
@@ -67,6 +68,12 @@ struct Failure: Error {
         case let witness as WitnessError: return Failure(.ioError, witness.description)
         case let location as LocationError: return Failure(.configuration, location.description)
         case let configuration as ConfigurationError: return Failure(.configuration, configuration.description)
+        case let store as PostgresStoreError:
+            switch store {
+            case .badURL, .schema: return Failure(.configuration, store.description)
+            case .connection: return Failure(.unavailable, store.description)
+            case .query: return Failure(.ioError, store.description)
+            }
         case let pam as PAMError:
             if case .invalidService = pam { return Failure(.configuration, pam.description) }
             return Failure(.unavailable, pam.description)
@@ -79,7 +86,13 @@ struct Failure: Error {
         _ locations: Locations, mode: Journal.Mode = .readWrite, onAlarm: Desk.OnAlarm = .refuse,
         observe: (Record) -> Void = { _ in }
     ) throws -> Desk {
-        guard FileBytes.exists(locations.journal) else {
+        if locations.store != nil {
+            guard try StoreSelection.holdsJournal(locations) else {
+                throw Failure(
+                    .noInput,
+                    "no journal in the store \(StoreSelection.describe(locations)); create one with 'releasedesk init'")
+            }
+        } else if !FileBytes.exists(locations.journal) {
             throw Failure(
                 .noInput, "no journal at \(locations.journal); create one with 'releasedesk init' or give --journal")
         }

@@ -38,7 +38,8 @@ struct FramesCommand: ParsableCommand {
                 size: Size(width: width, height: height), now: SystemEnvironment.clock(), desk: desk.state,
                 records: records,
                 chain: ChainStatus(seq: desk.journal.head.seq, headHash: desk.journal.head.hash, alarm: desk.alarm),
-                journalName: DisplayText.sanitize(desk.locations.journal), signIn: SignInForm(user: account.id))
+                journalName: DisplayText.sanitize(StoreSelection.describe(desk.locations)),
+                signIn: SignInForm(user: account.id))
             _ = Workstation.reduce(&state, .signInSucceeded(account))
             let sequence = try Self.parse(keys)
             var times: [Double] = []

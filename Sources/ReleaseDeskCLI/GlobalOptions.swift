@@ -14,6 +14,13 @@ struct GlobalOptions: ParsableArguments {
         help: "The journal file (default: $RELEASEDESK_JOURNAL, else $XDG_DATA_HOME/releasedesk/journal.jsonl).")
     var journal: String?
 
+    @Option(
+        name: .long,
+        help: ArgumentHelp(
+            "Where the journal is: a postgres:// or postgresql:// URL selects a PostgreSQL store, anything else a journal file (default: $RELEASEDESK_STORE, else the configuration file's store, else the journal file).",
+            valueName: "url"))
+    var store: String?
+
     @Option(name: .long, help: "The user id to sign in as (default: the login name).")
     var user: String?
 
@@ -52,7 +59,12 @@ struct GlobalOptions: ParsableArguments {
         var resolved: Locations
         do {
             resolved = try Locations.resolve(journalOption: journal, environment: environment)
-        } catch {
+            try StoreSelection.apply(
+                try StoreSelection.resolve(option: store, environment: environment), to: &resolved,
+                journalOption: journal)
+        } catch let error as LocationError {
+            throw Failure(.configuration, error.description)
+        } catch let error as ConfigurationError {
             throw Failure(.configuration, error.description)
         }
         if demo {

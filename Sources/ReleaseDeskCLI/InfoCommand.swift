@@ -17,15 +17,7 @@ struct InfoCommand: ParsableCommand {
         try Failure.guarded {
             let environment = GlobalOptions.environment
             let locations: Locations
-            if global.demo {
-                locations = try global.locations()
-            } else {
-                do {
-                    locations = try Locations.resolve(journalOption: global.journal, environment: environment)
-                } catch {
-                    throw Failure(.configuration, "\(error)")
-                }
-            }
+            locations = try global.locations()
             var rows: [[String]] = []
             rows.append(["version", ReleaseDesk.version])
             rows.append([
@@ -33,12 +25,24 @@ struct InfoCommand: ParsableCommand {
                 "\(JournalFormat.name) (\(JournalFormat.document), revision \(JournalFormat.revision))",
             ])
             var journalState = "does not exist"
-            if FileBytes.exists(locations.journal) {
+            if locations.store == nil, FileBytes.exists(locations.journal) {
                 let id = (try? Journal.identify(at: locations.journal)) ?? nil
                 journalState =
                     id.map { "journal id \($0)" } ?? "exists, but its first line is not a journal.created record"
             }
-            rows.append(["journal", "\(locations.journal) (\(journalState))"])
+            if locations.store != nil {
+                // The URL without its password; the state of the store, or why it cannot be read.
+                var storeState: String
+                do {
+                    storeState = try StoreSelection.identify(locations).map { "journal id \($0)" } ?? "no journal yet"
+                } catch {
+                    storeState = "cannot be read: \(error)"
+                }
+                rows.append(["store", "PostgreSQL \(StoreSelection.describe(locations)) (\(storeState))"])
+            } else {
+                rows.append(["store", "journal file"])
+                rows.append(["journal", "\(locations.journal) (\(journalState))"])
+            }
             rows.append(["credentials", locations.credentials])
             rows.append(["state", locations.stateDirectory])
             rows.append(["user", global.userID])

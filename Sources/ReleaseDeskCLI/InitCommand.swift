@@ -31,7 +31,7 @@ struct InitCommand: ParsableCommand {
         try Failure.guarded {
             let locations = try global.locations()
             let setsPassword = try global.authentication().managesPasswords
-            if FileBytes.exists(locations.journal) {
+            if locations.store == nil, FileBytes.exists(locations.journal) {
                 throw Failure(.cannotCreate, "\(locations.journal) already exists; a journal is never overwritten")
             }
             if setsPassword, FileBytes.exists(locations.credentials) {
@@ -56,7 +56,7 @@ struct InitCommand: ParsableCommand {
                 throw error
             }
             var out = StandardOutput()
-            out.write("created journal \(locations.journal)\n")
+            out.write("created journal \(StoreSelection.describe(locations))\n")
             out.write(
                 "journal id \(desk.journal.journalID); administrator \(admin); head seq \(desk.journal.head.seq) \(desk.journal.head.hash)\n"
             )

@@ -26,7 +26,7 @@ struct ReleaseDesk: ParsableCommand {
             UnholdCommand.self, RegisterCommand.self, AuditReviewCommand.self, CommentCommand.self,
             OOSSupplyCommand.self, AssignCommand.self,
             VerifyCommand.self, AuditCommand.self, InfoCommand.self, IntegrityCommand.self,
-            SampleCommand.self, DiagnosticsCommand.self,
+            SampleCommand.self, DiagnosticsCommand.self, StoreCommand.self, ExportCommand.self,
         ]
     )
 

@@ -53,11 +53,11 @@ struct VerifyCommand: ParsableCommand {
     func run() throws {
         try Failure.guarded {
             let locations = try global.locations()
-            guard FileBytes.exists(locations.journal) else {
+            guard locations.store != nil || FileBytes.exists(locations.journal) else {
                 throw Failure(.noInput, "no journal at \(locations.journal)")
             }
             let store = WitnessStore(directory: locations.stateDirectory)
-            let journalID = try Journal.identify(at: locations.journal)
+            let journalID = try StoreSelection.identify(locations)
             var witness: Witness? = nil
             var witnessProblem: String? = nil
             if let journalID {
@@ -70,7 +70,7 @@ struct VerifyCommand: ParsableCommand {
             var watch: Set<Int64> = []
             if let witness { watch.insert(witness.seq) }
             if let expectSeq { watch.insert(expectSeq) }
-            let report = try Verifier.verify(path: locations.journal, watchSeqs: watch)
+            let report = try StoreSelection.verify(locations, watchSeqs: watch)
 
             var witnessStatus = "skipped"
             var witnessMessage = witnessProblem ?? ""
@@ -78,7 +78,7 @@ struct VerifyCommand: ParsableCommand {
             if report.status != .corrupt, let id = report.journalID {
                 let verdict = try WitnessPolicy.judge(
                     witness, problem: witness.flatMap { $0.check(hashAtSeq: report.watchedHashes[$0.seq]) }
-                ) { try WitnessAcknowledgement.record(in: locations.journal, naming: $0) }
+                ) { try StoreSelection.acknowledgement(locations, naming: $0) }
                 switch verdict {
                 case .first:
                     if witnessProblem == nil {
@@ -106,10 +106,10 @@ struct VerifyCommand: ParsableCommand {
                 if expectedStatus == "differs" { failed = true }
             }
 
-            let conflicts = report.status == .corrupt ? [] : try DutyConflicts.accounts(in: locations.journal)
+            let conflicts = report.status == .corrupt ? [] : try StoreSelection.dutyConflicts(locations)
             var deepReport: DeepVerification.Report? = nil
             if deep && report.status != .corrupt {
-                let checked = try DeepVerification.run(path: locations.journal)
+                let checked = try StoreSelection.deepVerification(locations)
                 if !checked.passed { failed = true }
                 deepReport = checked
             }

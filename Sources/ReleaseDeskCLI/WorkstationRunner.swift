@@ -57,7 +57,9 @@ struct WorkstationRunner {
         }
         let log = WorkstationLog(stateDirectory: locations.stateDirectory)
         defer { log.close() }
-        log.write("workstation opened on \(locations.journal) (theme \(theme.name), colour \(noColor ? "off" : "on"))")
+        log.write(
+            "workstation opened on \(StoreSelection.describe(locations)) (theme \(theme.name), colour \(noColor ? "off" : "on"))"
+        )
         var initial: [Record] = []
         // Opened for writing even with --readonly: sign-in attempts are journaled (and counted for the lock-out);
         // --readonly only means no decision is signed from this workstation.
@@ -78,7 +80,7 @@ struct WorkstationRunner {
             pollMilliseconds: Self.pollMilliseconds)
         let runtime = WorkstationRuntime(
             desk: desk, records: initial, terminal: terminal, authenticator: authenticator,
-            journalName: locations.journal,
+            journalName: StoreSelection.describe(locations),
             signIn: SignInForm(user: Self.prefilledUser(global, demoUsers: demoUsers), demoUsers: demoUsers),
             readOnly: readOnly, environment: runtimeEnvironment)
         initial = []

@@ -94,7 +94,9 @@ public struct AuthenticationSettings: Sendable, Equatable {
 /// never silently ignored.
 public struct ConfigurationFile: Sendable {
     /// The keys the file may hold.
-    public static let keys: Set<String> = ["auth", "pam_service", "idle_lock_minutes", "max_failed_sign_ins"]
+    public static let keys: Set<String> = [
+        "auth", "pam_service", "idle_lock_minutes", "max_failed_sign_ins", "store",
+    ]
     /// The site-wide file, read when the user has none.
     public static let systemPath = "/etc/releasedesk/config.toml"
 

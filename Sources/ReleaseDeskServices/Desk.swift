@@ -48,10 +48,7 @@ public final class Desk {
         onAlarm: OnAlarm = .refuse, environment: JournalEnvironment = SystemEnvironment.journal,
         observe: (Record) -> Void = { _ in }
     ) throws -> Desk {
-        let journal: any JournalStore =
-            mode == .readWrite
-            ? try Journal.open(at: locations.journal, environment: environment)
-            : try Journal.openForReading(at: locations.journal)
+        let journal = try StoreSelection.open(locations, mode: mode, environment: environment)
         return try open(journal, locations: locations, policy: policy, onAlarm: onAlarm, observe: observe)
     }
 
@@ -86,8 +83,8 @@ public final class Desk {
             }
             hash = try PasswordHash.make(password)  // before the journal exists: slow, and may fail
         }
-        let (journal, records) = try Journal.create(
-            at: locations.journal, actor: id, then: [enrolment], environment: environment)
+        let (journal, records) = try StoreSelection.create(
+            locations, actor: id, then: [enrolment], environment: environment)
         if let hash { try CredentialStore(path: locations.credentials).save([id: hash]) }
         let desk = Desk(journal: journal, locations: locations, state: DeskState.replay(records))
         desk.saveWitness()

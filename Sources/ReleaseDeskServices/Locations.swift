@@ -6,11 +6,14 @@ public struct Locations: Sendable, Equatable {
     public var credentials: String
     /// Per-user state: witnesses and logs (`$XDG_STATE_HOME/releasedesk`).
     public var stateDirectory: String
+    /// The PostgreSQL store's URL when the journal is kept there (`StoreSelection`); nil for the journal file.
+    public var store: String?
 
-    public init(journal: String, credentials: String, stateDirectory: String) {
+    public init(journal: String, credentials: String, stateDirectory: String, store: String? = nil) {
         self.journal = journal
         self.credentials = credentials
         self.stateDirectory = stateDirectory
+        self.store = store
     }
 
     /// Resolves the journal from `--journal`, else `$RELEASEDESK_JOURNAL`, else
