@@ -162,8 +162,8 @@ struct PostgresURLTests {
         #expect(url.port == 6543)
         #expect(!url.description.contains("s3cret"))
         #expect(url.description == "postgres://app:***@db.example:6543/releasedesk?sslmode=require")
-        let socket = try PostgresURL("postgres://postgres@%2Ftmp%2Fpg/releasedesk")
-        #expect(socket.socketPath == "/tmp/pg/.s.PGSQL.5432")
+        let socket = try PostgresURL("postgres://postgres@%2Fvar%2Frun%2Fpostgresql/releasedesk")
+        #expect(socket.socketPath == "/var/run/postgresql/.s.PGSQL.5432")
         for bad in [
             "postgres://u:secret/db", "postgres://host/", "postgres://h/db?sslmode=maybe", "postgres://h/db?x=1",
         ] {
