@@ -309,6 +309,7 @@ final class SiteLife {
         for id in ids { deviations[id] = state.release.deviations[id] }
         view.release.deviationOrder = ids
         view.release.deviations = deviations
+        view.release.deviationsByBatch = ids.isEmpty ? [:] : [batch: ids]
         return view
     }
 

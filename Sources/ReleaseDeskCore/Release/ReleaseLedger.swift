@@ -103,6 +103,9 @@ public struct ReleaseLedger: Sendable, Equatable {
     public var deviations: [String: Deviation] = [:]
     /// Deviation ids in the order they were opened.
     public var deviationOrder: [String] = []
+    /// Deviation ids of each batch in the order they were opened (kept by the fold, so a batch's deviations
+    /// cost what the batch has, not what the site has).
+    public var deviationsByBatch: [String: [String]] = [:]
     public var decisions: [String: ReleaseDecision] = [:]
     /// Batches on hold: the record that put them there.
     public var holds: [String: DeviationEvent] = [:]
@@ -145,7 +148,7 @@ public struct ReleaseLedger: Sendable, Equatable {
 
     /// Deviations of a batch, in the order opened.
     public func deviations(of batch: String) -> [Deviation] {
-        deviationOrder.compactMap { deviations[$0] }.filter { $0.batch == batch }
+        (deviationsByBatch[batch] ?? []).compactMap { deviations[$0] }
     }
 
     mutating func apply(_ record: Record) {
@@ -178,6 +181,7 @@ public struct ReleaseLedger: Sendable, Equatable {
                 description: b["description"]?.stringValue ?? "",
                 stage: .open, openedBy: record.actor, openedAt: record.at, due: due, history: [event])
             deviationOrder.append(id)
+            deviationsByBatch[batch, default: []].append(id)
             qaReviewers[batch, default: []].insert(record.actor)
         case RecordKind.deviationClassificationApproved:
             guard let id = b["deviation"]?.stringValue, deviations[id] != nil else { return }
