@@ -120,18 +120,4 @@ struct SampleCommand: ParsableCommand {
         }
         output.flush()
     }
-
-    /// A version-4 UUID made from the seed, so the same seed gives the same journal byte for byte.
-    static func uuid(seed: UInt64) -> String {
-        var generator = SeededGenerator(seed: seed ^ 0x5EED)
-        var bytes = (0..<16).map { _ in UInt8.random(in: 0...255, using: &generator) }
-        bytes[6] = (bytes[6] & 0x0F) | 0x40
-        bytes[8] = (bytes[8] & 0x3F) | 0x80
-        let hex = bytes.map { b -> String in
-            let s = String(b, radix: 16)
-            return s.count == 1 ? "0" + s : s
-        }
-        return hex[0..<4].joined() + "-" + hex[4..<6].joined() + "-" + hex[6..<8].joined() + "-" + hex[8..<10].joined()
-            + "-" + hex[10..<16].joined()
-    }
 }

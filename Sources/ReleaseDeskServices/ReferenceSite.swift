@@ -216,14 +216,7 @@ final class SiteLife {
                 body: ["journal_id": .string(journalID), "format": .string(JournalFormat.name)], prev: Record.zeroHash))
     }
 
-    static func uuid(_ g: inout SeededGenerator) -> String {
-        var bytes = (0..<16).map { _ in UInt8.random(in: 0...255, using: &g) }
-        bytes[6] = (bytes[6] & 0x0F) | 0x40
-        bytes[8] = (bytes[8] & 0x3F) | 0x80
-        let hex = bytes.map { b -> String in b < 16 ? "0" + String(b, radix: 16) : String(b, radix: 16) }
-        return hex[0..<4].joined() + "-" + hex[4..<6].joined() + "-" + hex[6..<8].joined() + "-" + hex[8..<10].joined()
-            + "-" + hex[10..<16].joined()
-    }
+    static func uuid(_ g: inout SeededGenerator) -> String { SystemEnvironment.uuid(using: &g) }
 
     // MARK: - The record stream
 

@@ -44,6 +44,11 @@ public enum SystemEnvironment {
     /// A random version-4 UUID in lower case.
     @Sendable public static func randomUUID() -> String {
         var generator = SystemRandomNumberGenerator()
+        return uuid(using: &generator)
+    }
+
+    /// A version-4 UUID in lower case drawn from `generator` (a seeded one gives the same id every time).
+    public static func uuid(using generator: inout some RandomNumberGenerator) -> String {
         var bytes = (0..<16).map { _ in UInt8.random(in: 0...255, using: &generator) }
         bytes[6] = (bytes[6] & 0x0F) | 0x40
         bytes[8] = (bytes[8] & 0x3F) | 0x80
@@ -51,8 +56,7 @@ public enum SystemEnvironment {
             let s = String(b, radix: 16)
             return s.count == 1 ? "0" + s : s
         }
-        return hex[0..<4].joined() + "-" + hex[4..<6].joined() + "-" + hex[6..<8].joined() + "-" + hex[8..<10].joined()
-            + "-"
-            + hex[10..<16].joined()
+        return [hex[0..<4], hex[4..<6], hex[6..<8], hex[8..<10], hex[10..<16]].map { $0.joined() }.joined(
+            separator: "-")
     }
 }
