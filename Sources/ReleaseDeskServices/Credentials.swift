@@ -27,9 +27,23 @@ public struct PasswordHash: Sendable, Equatable {
     public static func make(_ password: String) throws -> PasswordHash {
         var generator = SystemRandomNumberGenerator()
         let salt = (0..<standard.saltBytes).map { _ in UInt8.random(in: 0...255, using: &generator) }
-        let hash = try derive(password, salt: salt, log2N: standard.log2N, r: standard.r, p: standard.p)
-        return PasswordHash(log2N: standard.log2N, r: standard.r, p: standard.p, salt: salt, hash: hash)
+        let log2N = newHashLog2N
+        let hash = try derive(password, salt: salt, log2N: log2N, r: standard.r, p: standard.p)
+        return PasswordHash(log2N: log2N, r: standard.r, p: standard.p, salt: salt, hash: hash)
     }
+
+    /// The cost of new hashes: the standard one, except in debug builds where `RELEASEDESK_TEST_SCRYPT_LOG2N`
+    /// (10 to 17) lowers it, so tests that sign in hundreds of times do not spend minutes in scrypt.
+    static let newHashLog2N: Int = {
+        #if RELEASEDESK_TEST_HOOKS
+            if let raw = getenv("RELEASEDESK_TEST_SCRYPT_LOG2N"), let value = Int(String(cString: raw)),
+                (10...standard.log2N).contains(value)
+            {
+                return value
+            }
+        #endif
+        return standard.log2N
+    }()
 
     /// Whether `password` produces this hash. The comparison takes the same time wherever bytes differ.
     public func matches(_ password: String) throws -> Bool {

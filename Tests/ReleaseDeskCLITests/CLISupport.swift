@@ -5,14 +5,18 @@ struct CLI {
     let directory: String
     let environment: [String: String]
 
-    init() {
+    /// `standardHashCost`: passwords are hashed at the product's scrypt cost; otherwise at the lowest one the
+    /// debug binary accepts (`RELEASEDESK_TEST_SCRYPT_LOG2N`, docs/torture.md), so sign-ins take milliseconds.
+    init(standardHashCost: Bool = false) {
         directory = NSTemporaryDirectory() + "releasedesk-cli-" + UUID().uuidString.lowercased()
         try! FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-        environment = [
+        var environment = [
             "HOME": directory, "XDG_DATA_HOME": directory + "/data", "XDG_STATE_HOME": directory + "/state",
             "LANG": "C.UTF-8", "TZ": "UTC", "PATH": ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin",
             "RELEASEDESK_JOURNAL": directory + "/journal.jsonl",
         ]
+        if !standardHashCost { environment["RELEASEDESK_TEST_SCRYPT_LOG2N"] = "10" }
+        self.environment = environment
     }
 
     var journal: String { directory + "/journal.jsonl" }

@@ -4,7 +4,7 @@ import Testing
 @Suite("The releasedesk command", .serialized)
 struct CLITests {
     @Test func initAndUserAddWriteAJournalThatPythonReadsBackByteForByte() throws {
-        let cli = CLI()
+        let cli = CLI(standardHashCost: true)
         defer { cli.remove() }
         try cli.initialised()
         let script = """
