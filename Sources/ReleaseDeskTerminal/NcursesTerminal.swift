@@ -88,27 +88,40 @@ public final class NcursesTerminal: TerminalBackend {
         return number
     }
 
+    /// Keys with escape sequences taken whole.
+    private var keys = KeyStream()
+
+    /// How long to wait for the next byte of an escape sequence (the library has already waited ESCDELAY
+    /// for the first one, so the rest of a real sequence is in its buffer).
+    private static let sequenceGapMilliseconds: Int32 = 25
+
     public func readKey(timeoutMilliseconds: Int) -> Key? {
+        keys.next { inSequence in
+            self.readRaw(inSequence ? Self.sequenceGapMilliseconds : Int32(timeoutMilliseconds))
+        }
+    }
+
+    private func readRaw(_ timeout: Int32) -> KeyStream.Input? {
         var value: Int32 = 0
-        switch rd_read_key(Int32(timeoutMilliseconds), &value) {
+        switch rd_read_key(timeout, &value) {
         case Int32(RD_KEY_CHAR):
-            return Key.fromScalar(UInt32(bitPattern: value))
+            return .scalar(UInt32(bitPattern: value))
         case Int32(RD_KEY_SPECIAL):
             switch value {
-            case Int32(RD_SPECIAL_UP): return .up
-            case Int32(RD_SPECIAL_DOWN): return .down
-            case Int32(RD_SPECIAL_LEFT): return .left
-            case Int32(RD_SPECIAL_RIGHT): return .right
-            case Int32(RD_SPECIAL_HOME): return .home
-            case Int32(RD_SPECIAL_END): return .end
-            case Int32(RD_SPECIAL_PAGE_UP): return .pageUp
-            case Int32(RD_SPECIAL_PAGE_DOWN): return .pageDown
-            case Int32(RD_SPECIAL_BACK_TAB): return .backTab
-            case Int32(RD_SPECIAL_ENTER): return .enter
-            case Int32(RD_SPECIAL_BACKSPACE): return .backspace
-            case Int32(RD_SPECIAL_DELETE): return .delete
-            case Int32(RD_SPECIAL_F1): return .f1
-            default: return nil  // resize and unknown keys: the caller reads the size again
+            case Int32(RD_SPECIAL_UP): return .key(.up)
+            case Int32(RD_SPECIAL_DOWN): return .key(.down)
+            case Int32(RD_SPECIAL_LEFT): return .key(.left)
+            case Int32(RD_SPECIAL_RIGHT): return .key(.right)
+            case Int32(RD_SPECIAL_HOME): return .key(.home)
+            case Int32(RD_SPECIAL_END): return .key(.end)
+            case Int32(RD_SPECIAL_PAGE_UP): return .key(.pageUp)
+            case Int32(RD_SPECIAL_PAGE_DOWN): return .key(.pageDown)
+            case Int32(RD_SPECIAL_BACK_TAB): return .key(.backTab)
+            case Int32(RD_SPECIAL_ENTER): return .key(.enter)
+            case Int32(RD_SPECIAL_BACKSPACE): return .key(.backspace)
+            case Int32(RD_SPECIAL_DELETE): return .key(.delete)
+            case Int32(RD_SPECIAL_F1): return .key(.f1)
+            default: return .key(nil)  // resize and unknown keys: the caller reads the size again
             }
         default:
             return nil
