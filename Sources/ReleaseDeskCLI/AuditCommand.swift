@@ -57,7 +57,9 @@ struct AuditCommand: ParsableCommand {
             // the whole journal has verified and the user has signed in: one read of the file.
             var selected: [Record] = []
             let locations = try global.locations()
-            let (desk, _) = try global.signedIn(locations, channel: "cli:audit", passwords: global.passwords()) {
+            let (desk, _) = try global.signedIn(
+                locations, channel: "cli:audit", for: .reading, passwords: global.passwords()
+            ) {
                 record in
                 if keep(record) { selected.append(record) }
             }

@@ -28,7 +28,8 @@ struct ImportCommand: ParsableCommand {
     func run() throws {
         try Failure.guarded {
             let locations = try global.locations()
-            let (desk, actor) = try global.signedIn(locations, channel: "cli:import", passwords: global.passwords())
+            let (desk, actor) = try global.signedIn(
+                locations, channel: "cli:import", for: .writing, passwords: global.passwords())
             defer { desk.checkpoint() }
             let written = try desk.importFiles(files, by: actor.id, reason: reason)
             var out = StandardOutput()
@@ -97,7 +98,8 @@ struct QueueCommand: ParsableCommand {
     func run() throws {
         try Failure.guarded {
             let locations = try global.locations()
-            let (desk, _) = try global.signedIn(locations, channel: "cli:queue", passwords: global.passwords())
+            let (desk, _) = try global.signedIn(
+                locations, channel: "cli:queue", for: .reading, passwords: global.passwords())
             defer { desk.checkpoint() }
             let now = SystemEnvironment.clock()
             let queue = desk.state.queue(includeInfused: all)
@@ -168,7 +170,8 @@ struct ReviewCommand: ParsableCommand {
     func run() throws {
         try Failure.guarded {
             let locations = try global.locations()
-            let (desk, _) = try global.signedIn(locations, channel: "cli:review", passwords: global.passwords())
+            let (desk, _) = try global.signedIn(
+                locations, channel: "cli:review", for: .reading, passwords: global.passwords())
             defer { desk.checkpoint() }
             guard let record = desk.state.batches[batch] else {
                 throw Failure(.noInput, "no batch \(batch) in this journal")
@@ -243,7 +246,8 @@ struct ReportCommand: ParsableCommand {
     func run() throws {
         try Failure.guarded {
             let locations = try global.locations()
-            let (desk, _) = try global.signedIn(locations, channel: "cli:report", passwords: global.passwords())
+            let (desk, _) = try global.signedIn(
+                locations, channel: "cli:report", for: .reading, passwords: global.passwords())
             defer { desk.checkpoint() }
             guard let record = desk.state.batches[batch] else {
                 throw Failure(.noInput, "no batch \(batch) in this journal")

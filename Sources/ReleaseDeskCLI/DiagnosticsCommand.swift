@@ -79,7 +79,7 @@ struct DiagnosticsCommand: ParsableCommand {
             try Failure.guarded {
                 let locations = try global.locations()
                 let (desk, actor) = try global.signedIn(
-                    locations, channel: "cli:diagnostics", passwords: global.passwords())
+                    locations, channel: "cli:diagnostics", for: .writing, passwords: global.passwords())
                 defer { desk.checkpoint() }
                 _ = try desk.state.requireUser(actor.id, anyOf: [.admin], toDo: "append diagnostic records")
                 var generator = SeededGenerator(seed: UInt64(getpid()))

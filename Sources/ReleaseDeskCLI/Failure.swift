@@ -45,7 +45,9 @@ struct Failure: Error {
             return Failure(
                 refusal.category == .permission ? .notPermitted : .refused,
                 "refused (\(refusal.gate)): \(refusal.message)")
-        case let alarm as DeskError: return Failure(.refused, alarm.description)
+        case let desk as DeskError:
+            if case .readOnlySession = desk { return Failure(.notPermitted, desk.description) }
+            return Failure(.refused, desk.description)
         case let journal as JournalError:
             switch journal {
             case .corrupt: return Failure(.refused, journal.description)

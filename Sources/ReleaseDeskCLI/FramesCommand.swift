@@ -32,7 +32,7 @@ struct FramesCommand: ParsableCommand {
         try Failure.guarded {
             var records: [Record] = []
             let (desk, account) = try global.signedIn(
-                try global.locations(), channel: "cli:diagnostics", passwords: global.passwords()
+                try global.locations(), channel: "cli:diagnostics", for: .reading, passwords: global.passwords()
             ) { records.append($0) }
             var state = WorkstationState(
                 size: Size(width: width, height: height), now: SystemEnvironment.clock(), desk: desk.state,

@@ -39,6 +39,14 @@ struct GlobalOptions: ParsableArguments {
     @Flag(name: .long, help: "Build a fresh journal from SampleData/ in a temporary directory and use it.")
     var demo = false
 
+    @OptionGroup var access: ReadOnlyOption
+
+    /// `--readonly`: sign-ins are journaled, nothing else is written.
+    var readonly: Bool { access.readonly }
+
+    /// Whether a command only reads the journal (and journals its sign-in) or writes to it.
+    enum Access { case reading, writing }
+
     /// The environment, as a dictionary.
     static var environment: [String: String] {
         var result: [String: String] = [:]
@@ -70,6 +78,7 @@ struct GlobalOptions: ParsableArguments {
         if demo {
             resolved = try DemoJournal.build(environment: environment, stateDirectory: resolved.stateDirectory)
         }
+        resolved.readOnly = readonly
         return resolved
     }
 
@@ -116,10 +125,16 @@ struct GlobalOptions: ParsableArguments {
     }
 
     /// Opens the desk and signs the user in; the password comes from stdin or the terminal.
+    ///
+    /// A command that writes (`access: .writing`) is refused in a read-only session before the password is
+    /// asked for; the desk refuses every write of such a session as well.
     func signedIn(
-        _ locations: Locations, channel: String, passwords: PasswordSource, allowingTemporaryPassword: Bool = false,
-        observe: (Record) -> Void = { _ in }
+        _ locations: Locations, channel: String, for access: Access, passwords: PasswordSource,
+        allowingTemporaryPassword: Bool = false, observe: (Record) -> Void = { _ in }
     ) throws -> (Desk, UserAccount) {
+        if access == .writing, locations.readOnly {
+            throw DeskError.readOnlySession(channel.hasPrefix("cli:") ? String(channel.dropFirst(4)) : channel)
+        }
         let authenticator = try authenticator(for: locations)
         let desk = try Failure.opening(locations, observe: observe)
         let id = userID
@@ -132,5 +147,20 @@ struct GlobalOptions: ParsableArguments {
         } catch let error as DeskError {
             throw Failure(.refused, error.description)
         }
+    }
+}
+
+/// `--readonly`, which every command takes (also those that open no journal, so that none ignores it).
+struct ReadOnlyOption: ParsableArguments {
+    @Flag(
+        name: .long,
+        help:
+            "Write nothing to the journal but sign-ins: every command that would record a decision or data, and the workstation's signing, is refused (exit 77) before a password is asked for."
+    )
+    var readonly = false
+
+    /// Refuses `action` when `--readonly` was given.
+    func refuse(_ action: String) throws {
+        if readonly { throw DeskError.readOnlySession(action) }
     }
 }

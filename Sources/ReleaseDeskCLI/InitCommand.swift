@@ -30,6 +30,7 @@ struct InitCommand: ParsableCommand {
     func run() throws {
         try Failure.guarded {
             let locations = try global.locations()
+            try global.access.refuse("init")
             let setsPassword = try global.authentication().managesPasswords
             if locations.store == nil, FileBytes.exists(locations.journal) {
                 throw Failure(.cannotCreate, "\(locations.journal) already exists; a journal is never overwritten")

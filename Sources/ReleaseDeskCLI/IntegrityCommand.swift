@@ -48,6 +48,7 @@ struct IntegrityCommand: ParsableCommand {
                 let authenticator = try global.authenticator(for: locations)
                 // The one command that opens a journal under an alarm: to acknowledge it, after investigation.
                 let desk = try Failure.opening(locations, onAlarm: .keepReadOnly)
+                try desk.requireWritable("integrity.acknowledge")
                 let id = global.userID
                 let given = witnessSeq.map { IntegrityAcknowledgement.Point(seq: $0, sha256: witnessHash!) }
                 guard let witness = given ?? desk.disagreeingWitness else {

@@ -37,6 +37,7 @@ enum SignedCommand {
         let authenticator = try global.authenticator(for: locations)
         let desk = try Failure.opening(locations)
         defer { desk.checkpoint() }
+        try desk.requireWritable(action.name)
         let id = global.userID
         var expected: String? = nil
         do throws(ActionRefusal) {
@@ -205,7 +206,7 @@ struct DeviationCommand: ParsableCommand {
                 }
                 let locations = try global.locations()
                 let (desk, actor) = try global.signedIn(
-                    locations, channel: "cli:deviation-extend", passwords: global.passwords())
+                    locations, channel: "cli:deviation-extend", for: .writing, passwords: global.passwords())
                 defer { desk.checkpoint() }
                 let written = try desk.perform("deviation.extend", by: actor.id, about: .deviation(deviation)) {
                     state throws(ActionRefusal) in
@@ -240,7 +241,7 @@ struct DeviationCommand: ParsableCommand {
         func run() throws {
             try Failure.guarded {
                 let (desk, _) = try global.signedIn(
-                    try global.locations(), channel: "cli:deviation-list", passwords: global.passwords())
+                    try global.locations(), channel: "cli:deviation-list", for: .reading, passwords: global.passwords())
                 var out = StandardOutput()
                 let now = SystemEnvironment.clock()
                 for id in desk.state.release.deviationOrder {
@@ -281,7 +282,7 @@ struct CertifyCommand: ParsableCommand {
         try Failure.guarded {
             if gates {
                 let (desk, actor) = try global.signedIn(
-                    try global.locations(), channel: "cli:certify-gates", passwords: global.passwords())
+                    try global.locations(), channel: "cli:certify-gates", for: .reading, passwords: global.passwords())
                 let open = ReleaseRules.certificationGates(
                     batch, by: actor.id, now: SystemEnvironment.clock(), in: desk.state)
                 var out = StandardOutput()
@@ -359,7 +360,7 @@ struct RegisterCommand: ParsableCommand {
         try Failure.guarded {
             guard ["text", "json"].contains(format) else { throw Failure(.usage, "--format must be text or json") }
             let (desk, _) = try global.signedIn(
-                try global.locations(), channel: "cli:register", passwords: global.passwords())
+                try global.locations(), channel: "cli:register", for: .reading, passwords: global.passwords())
             var out = StandardOutput()
             for d in desk.state.release.register {
                 if format == "json" {

@@ -48,15 +48,12 @@ struct ReleaseDesk: ParsableCommand {
     @Option(name: .long, help: "Colour: auto (off when NO_COLOR is set), always or never.")
     var color = "auto"
 
-    @Flag(
-        name: .long, help: "Open the workstation read-only: nothing is signed from it (sign-ins are still journaled).")
-    var readonly = false
-
     func run() throws {
         try Failure.guarded {
             do {
                 try MainActor.assumeIsolated {
-                    try WorkstationRunner(global: global, themeName: theme, color: color, readOnly: readonly).run()
+                    try WorkstationRunner(global: global, themeName: theme, color: color, readOnly: global.readonly)
+                        .run()
                 }
             } catch ExitCodeFailure.signal(let signal) {
                 throw ExitCode(128 + signal)

@@ -42,6 +42,8 @@ struct SampleCommand: ParsableCommand {
     @Option(name: .long, help: "Seed of the generator.")
     var seed: UInt64 = 1
 
+    @OptionGroup var access: ReadOnlyOption
+
     static let adminPassword = "sample-admin"
 
     func validate() throws {
@@ -54,6 +56,7 @@ struct SampleCommand: ParsableCommand {
 
     func run() throws {
         try Failure.guarded {
+            try access.refuse("sample")
             do {
                 try FileBytes.makeDirectories(out)
             } catch {

@@ -37,6 +37,7 @@ struct StoreInitCommand: ParsableCommand {
     func run() throws {
         try Failure.guarded {
             let locations = try global.locations()
+            try global.access.refuse("store init")
             guard let url = try StoreSelection.postgresURL(locations) else {
                 throw Failure(
                     .usage, "store init needs a PostgreSQL store: give --store postgres://… or set RELEASEDESK_STORE")
@@ -72,6 +73,8 @@ struct StoreMigrateCommand: ParsableCommand {
     @Option(name: .long, help: "Where to copy it: a new file, or a postgres:// URL of an empty store.")
     var to: String
 
+    @OptionGroup var access: ReadOnlyOption
+
     func validate() throws {
         if from.isEmpty || to.isEmpty { throw ValidationError("--from and --to must not be empty") }
         if from == to { throw ValidationError("--from and --to name the same store") }
@@ -79,6 +82,7 @@ struct StoreMigrateCommand: ParsableCommand {
 
     func run() throws {
         try Failure.guarded {
+            try access.refuse("store migrate")
             if !PostgresURL.isPostgres(to), FileBytes.exists(to) {
                 throw Failure(.cannotCreate, "\(DisplayText.sanitize(to, layout: .singleLine)) already exists")
             }

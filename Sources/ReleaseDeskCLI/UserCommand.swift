@@ -47,7 +47,8 @@ struct UserCommand: ParsableCommand {
                 let locations = try global.locations()
                 let passwords = global.passwords()
                 let setsPassword = try global.authentication().managesPasswords
-                let (desk, actor) = try global.signedIn(locations, channel: "cli:user-add", passwords: passwords)
+                let (desk, actor) = try global.signedIn(
+                    locations, channel: "cli:user-add", for: .writing, passwords: passwords)
                 defer { desk.checkpoint() }
                 // With PAM the account's operating-system password is used; nothing is set here.
                 let password =
@@ -73,7 +74,8 @@ struct UserCommand: ParsableCommand {
         func run() throws {
             try Failure.guarded {
                 let locations = try global.locations()
-                let (desk, _) = try global.signedIn(locations, channel: "cli:user-list", passwords: global.passwords())
+                let (desk, _) = try global.signedIn(
+                    locations, channel: "cli:user-list", for: .reading, passwords: global.passwords())
                 defer { desk.checkpoint() }
                 var out = StandardOutput()
                 let users = desk.state.users.values.sorted { $0.id < $1.id }
@@ -154,7 +156,7 @@ struct UserCommand: ParsableCommand {
                 let locations = try global.locations()
                 let passwords = global.passwords()
                 let (desk, actor) = try global.signedIn(
-                    locations, channel: "cli:user-passwd", passwords: passwords,
+                    locations, channel: "cli:user-passwd", for: .writing, passwords: passwords,
                     allowingTemporaryPassword: id == nil || id == global.userID)
                 defer { desk.checkpoint() }
                 let target = id ?? actor.id
@@ -184,7 +186,8 @@ enum UnsignedAction {
     ) throws {
         let locations = try global.locations()
         let (desk, actor) = try global.signedIn(
-            locations, channel: "cli:" + action.replacingAll(".", with: "-"), passwords: global.passwords())
+            locations, channel: "cli:" + action.replacingAll(".", with: "-"), for: .writing,
+            passwords: global.passwords())
         defer { desk.checkpoint() }
         let written = try desk.perform(action, by: actor.id, about: subject) { state throws(ActionRefusal) in
             try decide(state, actor.id)

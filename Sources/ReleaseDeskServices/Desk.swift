@@ -75,6 +75,7 @@ public final class Desk {
         _ locations: Locations, administrator id: String, name: String, password: String?,
         environment: JournalEnvironment = SystemEnvironment.journal
     ) throws -> Desk {
+        if locations.readOnly { throw DeskError.readOnlySession("init") }
         let enrolment = try UserAdministration.enrolFirstAdministrator(id, name: name)
         var hash: PasswordHash? = nil
         if let password {
@@ -153,6 +154,21 @@ public final class Desk {
     @discardableResult
     public func perform(
         _ action: String, by actor: String, about subject: ActionSubject? = nil,
+        _ decide: (DeskState) throws(ActionRefusal) -> [RecordDraft]
+    ) throws -> [Record] {
+        try requireWritable(action)
+        return try decideAndAppend(action, by: actor, about: subject, decide)
+    }
+
+    /// Refuses `action` in a read-only session (`Locations.readOnly`), before anything is asked or written.
+    public func requireWritable(_ action: String) throws(DeskError) {
+        if locations.readOnly { throw .readOnlySession(action) }
+    }
+
+    /// `perform` without the read-only check: also what a sign-in uses to journal its own refusals, which a
+    /// read-only session keeps like every sign-in.
+    private func decideAndAppend(
+        _ action: String, by actor: String, about subject: ActionSubject?,
         _ decide: (DeskState) throws(ActionRefusal) -> [RecordDraft]
     ) throws -> [Record] {
         if let alarm { throw DeskError.alarm(alarm) }
@@ -245,7 +261,7 @@ public final class Desk {
             throw ActionRefusal(.permission, gate: "authentication", "user id or password is wrong\(suffix)")
         }
         if account.passwordIsTemporary && !allowingTemporaryPassword {
-            try perform(channel, by: user) { _ throws(ActionRefusal) in
+            _ = try decideAndAppend(channel, by: user, about: nil) { _ throws(ActionRefusal) in
                 throw ActionRefusal(
                     .permission, gate: "temporary-password",
                     "the password of \(user) was set by an administrator and is temporary: set your own with "
@@ -270,6 +286,7 @@ extension Desk {
     public func acknowledgeAlarm(
         finding: String, witness: IntegrityAcknowledgement.Point?, by actor: String, expecting expected: String?
     ) throws -> [Record] {
+        try requireWritable("integrity.acknowledge")
         if let corruption = journal.corruption {
             throw DeskError.alarm("the journal is corrupt at \(corruption); a broken chain cannot be acknowledged")
         }
@@ -307,6 +324,8 @@ public enum DeskError: Error, Equatable, CustomStringConvertible {
     case alarm(String)
     /// The journal did not verify when opened, or this user's witness disagrees: nothing is shown.
     case notVerified(String)
+    /// A read-only session (`--readonly`) was asked to write: names the action; nothing was written.
+    case readOnlySession(String)
 
     public var description: String {
         switch self {
@@ -315,6 +334,9 @@ public enum DeskError: Error, Equatable, CustomStringConvertible {
                 "integrity alarm: \(why). The journal is read-only until an administrator acts (after investigation: releasedesk integrity acknowledge)"
         case .notVerified(let why):
             return "integrity alarm, nothing is shown: \(why); run 'releasedesk verify' and tell the administrator"
+        case .readOnlySession(let action):
+            return
+                "read-only session (--readonly): \(action) writes to the journal, so it is refused; nothing was written"
         }
     }
 }
@@ -362,6 +384,7 @@ extension Desk {
         _ action: String, by actor: String, user: String, hash: PasswordHash,
         _ decide: (DeskState) throws(ActionRefusal) -> [RecordDraft]
     ) throws -> [Record] {
+        try requireWritable(action)
         if let alarm { throw DeskError.alarm(alarm) }
         let store = CredentialStore(path: locations.credentials)
         var refusal: ActionRefusal? = nil

@@ -12,6 +12,7 @@ extension Desk {
         _ paths: [String], by actor: String, reason: String?, now: () -> Timestamp = { SystemEnvironment.clock() },
         shiftingTimesBy shift: Int64 = 0, quietPerMille: Int = 100
     ) throws -> [Record] {
+        try requireWritable("data.import")
         if let alarm { throw DeskError.alarm(alarm) }
         if (try? state.requireUser(actor, anyOf: [.qa, .admin], toDo: "import data")) == nil {
             // Re-checked under the lock; a refusal is journaled there.

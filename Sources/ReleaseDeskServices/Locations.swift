@@ -8,6 +8,10 @@ public struct Locations: Sendable, Equatable {
     public var stateDirectory: String
     /// The PostgreSQL store's URL when the journal is kept there (`StoreSelection`); nil for the journal file.
     public var store: String?
+    /// A read-only session (`--readonly`): sign-ins are journaled as always, but every decision, import,
+    /// enrolment, password change, acknowledgement and new journal is refused before anything is written
+    /// (`DeskError.readOnlySession`).
+    public var readOnly = false
 
     public init(journal: String, credentials: String, stateDirectory: String, store: String? = nil) {
         self.journal = journal

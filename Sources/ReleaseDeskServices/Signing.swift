@@ -30,6 +30,7 @@ extension Desk {
         _ action: SignedAction, as user: String, password: String, with authenticator: Authenticator, channel: String,
         shown expected: String?, clock: () -> Timestamp
     ) throws -> [Record] {
+        try requireWritable(action.name)
         checkIntegrityIfChanged()
         _ = try signIn(user: user, password: password, with: authenticator, channel: channel)
         return try perform(action.name, by: user, about: action.subject) { fresh throws(ActionRefusal) in
