@@ -53,6 +53,22 @@ public protocol JournalStore: AnyObject {
     var integrityCheck: @Sendable (_ head: JournalHead) -> String? { get }
     /// Opens another read-only instance of the same store (for a reader on another thread).
     var makeReader: @Sendable () throws -> any JournalStore { get }
+    /// Starts watching for appends by others (a long-lived reader such as the workstation); `takeWakeUp`
+    /// then says when to read. A wake-up is a hint only: readers still read on a timer.
+    func startWatching()
+    /// Whether something may have been appended since the last call (a notification, or a reconnect after
+    /// which notifications may have been missed). Never blocks.
+    func takeWakeUp() -> Bool
+    /// Why the store cannot be reached just now, and what is being done about it (nil: reachable, or a
+    /// file).
+    var connectionProblem: String? { get }
+}
+
+extension JournalStore {
+    /// A file is read on the timer alone.
+    public func startWatching() {}
+    public func takeWakeUp() -> Bool { false }
+    public var connectionProblem: String? { nil }
 }
 
 extension Journal: JournalStore {

@@ -16,6 +16,8 @@ public final class PostgresJournalStore: JournalStore {
     private let host: String
     private let clock: @Sendable () -> Timestamp
     private var chain = LineChain()
+    /// LISTENs for appends by others, once `startWatching` was called.
+    private var watcher: PostgresWatcher?
     public private(set) var corruption: Corruption?
     public private(set) var readOnlyReason: String?
     /// Rows read per statement.
@@ -37,6 +39,27 @@ public final class PostgresJournalStore: JournalStore {
         self.host = host
         self.clock = clock
         self.readOnlyReason = writable ? nil : "opened read-only"
+    }
+
+    deinit {
+        watcher?.stop()
+    }
+
+    // MARK: - Live
+
+    public func startWatching() {
+        guard watcher == nil else { return }
+        let started = PostgresWatcher(url: url)
+        watcher = started
+        started.start()
+    }
+
+    public func takeWakeUp() -> Bool {
+        watcher?.takeWakeUp() ?? false
+    }
+
+    public var connectionProblem: String? {
+        link.problem ?? watcher?.problem
     }
 
     /// Opens the store at `url` for reading and appending (records stamped with `environment`'s host and

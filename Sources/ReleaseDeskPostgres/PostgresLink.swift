@@ -23,6 +23,8 @@ public enum PostgresStoreError: Error, Equatable, CustomStringConvertible {
 }
 
 /// One connection to the server, opened on first use and again after it broke, used by one caller at a time.
+/// After a failed attempt to connect, the next waits out a back-off (0.5 s doubling to 15 s): a caller that
+/// asks sooner is told at once, instead of waiting for another attempt to time out.
 ///
 /// The journal store protocol is synchronous, so every call blocks on the connection's futures. They run on
 /// this module's own event loop thread, never on the caller's, so a caller on the main thread (the
@@ -34,12 +36,32 @@ final class PostgresLink: @unchecked Sendable {
     let url: PostgresURL
     private let lock = NSLock()
     private var connection: PostgresConnection?
+    /// Failed attempts to connect since the last success.
+    private var failures = 0
+    /// No attempt to connect before this time (after a failure).
+    private var retryAt = Date.distantPast
+    /// The last failure to connect, with the back-off; nil once connected.
+    private var lastFailure: String?
+
+    /// Why the server cannot be reached just now (nil: connected, or not tried yet).
+    var problem: String? {
+        lock.lock()
+        defer { lock.unlock() }
+        return lastFailure
+    }
+
+    /// The wait before attempt `failures + 1`.
+    static func backOff(afterFailures failures: Int) -> TimeInterval {
+        min(0.5 * pow(2, Double(max(0, failures - 1))), 15)
+    }
     private static let logger: Logger = {
         var logger = Logger(label: "releasedesk.postgres")
         logger.logLevel = .critical
         return logger
     }()
     var logger: Logger { Self.logger }
+    /// The logger of this module's connections: only critical events.
+    static var quietLogger: Logger { logger }
 
     init(url: PostgresURL) {
         self.url = url
@@ -59,13 +81,30 @@ final class PostgresLink: @unchecked Sendable {
             current = connection
         } else {
             connection = nil
-            current = try connect()
+            let now = Date()
+            if now < retryAt, let lastFailure {
+                let wait = Int(retryAt.timeIntervalSince(now).rounded(.up))
+                throw PostgresStoreError.connection("\(lastFailure); next attempt in \(wait) s")
+            }
+            do {
+                current = try Self.connect(url)
+            } catch {
+                failures += 1
+                retryAt = Date().addingTimeInterval(Self.backOff(afterFailures: failures))
+                lastFailure = "\(url) not reachable (attempt \(failures))"
+                throw error
+            }
+            failures = 0
+            lastFailure = nil
             connection = current
         }
         do {
             return try body(current)
         } catch {
-            if current.isClosed { connection = nil }
+            if current.isClosed {
+                connection = nil
+                lastFailure = "the connection to \(url) was lost"
+            }
             throw Self.describe(error)
         }
     }
@@ -79,7 +118,8 @@ final class PostgresLink: @unchecked Sendable {
         }
     }
 
-    private func connect() throws(PostgresStoreError) -> PostgresConnection {
+    /// Opens a connection to the server of `url`.
+    static func connect(_ url: PostgresURL) throws(PostgresStoreError) -> PostgresConnection {
         var configuration: PostgresConnection.Configuration
         if url.isUnixSocket {
             configuration = .init(

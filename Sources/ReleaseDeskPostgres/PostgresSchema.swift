@@ -15,7 +15,7 @@ import PostgresNIO
 /// `releasedesk_head` (the lock and the head), SELECT on `releasedesk_schema`; nothing else (`grants(to:)`).
 public enum PostgresSchema {
     /// The version this program reads and writes.
-    public static let version = 1
+    public static let version = 2
 
     /// Statements that bring a database from `version - 1` to `version`, by version.
     static let upgrades: [Int: [String]] = [
@@ -97,7 +97,28 @@ public enum PostgresSchema {
                 FOR EACH STATEMENT EXECUTE FUNCTION releasedesk_refuse()
             """,
             "REVOKE ALL ON releasedesk_records, releasedesk_head, releasedesk_schema FROM PUBLIC",
-        ]
+        ],
+        // Live readers: each INSERT statement notifies its last seq and the start of its hash on the channel
+        // `releasedesk_journal` (delivered at commit; a wake-up only, readers then read seq > last).
+        2: [
+            """
+            CREATE FUNCTION releasedesk_notify() RETURNS trigger LANGUAGE plpgsql AS $$
+            DECLARE
+                last_seq bigint;
+                last_hash text;
+            BEGIN
+                SELECT seq, sha256 INTO last_seq, last_hash FROM inserted ORDER BY seq DESC LIMIT 1;
+                IF last_seq IS NOT NULL THEN
+                    PERFORM pg_notify('releasedesk_journal', last_seq::text || ' ' || left(last_hash, 12));
+                END IF;
+                RETURN NULL;
+            END $$
+            """,
+            """
+            CREATE TRIGGER releasedesk_records_notify AFTER INSERT ON releasedesk_records
+                REFERENCING NEW TABLE AS inserted FOR EACH STATEMENT EXECUTE FUNCTION releasedesk_notify()
+            """,
+        ],
     ]
 
     /// The statements that give `role` exactly what the application needs.

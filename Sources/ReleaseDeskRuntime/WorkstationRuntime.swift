@@ -86,6 +86,7 @@ public final class WorkstationRuntime<Terminal: TerminalBackend> {
         lastPoll = environment.monotonic()
         let inbox = appended
         desk.onRecord = { inbox.records.append($0) }
+        desk.journal.startWatching()
         integrity.startDeepCheck()
     }
 
@@ -110,7 +111,10 @@ public final class WorkstationRuntime<Terminal: TerminalBackend> {
         }
         _ = deliver(.tick(environment.clock()))
         let now = environment.monotonic()
-        if state.user != nil, (now - lastPoll) * 1000 >= environment.pollMilliseconds {
+        // Read on the timer, and at once when the store says something was appended (a PostgreSQL
+        // notification, or a reconnect after which notifications may have been missed).
+        let woken = desk.journal.takeWakeUp()
+        if state.user != nil, woken || (now - lastPoll) * 1000 >= environment.pollMilliseconds {
             lastPoll = now
             effects.append(.reload)
             integrity.poll(head: desk.journal.head)
@@ -226,6 +230,7 @@ public final class WorkstationRuntime<Terminal: TerminalBackend> {
         ChainStatus(
             seq: desk.journal.head.seq, headHash: desk.journal.head.hash,
             alarm: desk.alarm.map { DisplayText.sanitize($0) },
-            signaturesVerified: deepCheckPassed)
+            signaturesVerified: deepCheckPassed,
+            connection: desk.journal.connectionProblem.map { DisplayText.sanitize($0) })
     }
 }

@@ -35,6 +35,7 @@ enum StatusLine {
             x += buffer.put(" \(roles) \(user.id) ", x: x, y: y, .statusUser)
         }
         if state.readOnly { x += buffer.put(" read-only ", x: x, y: y, .alarm) }
+        if state.chain.connection != nil { x += buffer.put(" ⚠ store offline, reconnecting ", x: x, y: y, .alarm) }
         if let user = state.user, user.roles.contains(.supervisor) || user.roles.contains(.admin) {
             // 21 CFR 11.300: locked accounts are shown to supervisors (the records are in the audit trail).
             let locked = state.desk.users.values.filter(\.isLocked).count

@@ -59,12 +59,18 @@ public struct ChainStatus: Equatable, Sendable {
     /// Whether the deep check (every signature against what it signs) has passed since the journal was
     /// opened; until it has, no signature is made.
     public var signaturesVerified: Bool
+    /// Why the store (PostgreSQL) cannot be reached just now and what is being done; nil when it can, or for
+    /// a file. What is shown is what was read before; nothing new arrives until it is back.
+    public var connection: String?
 
-    public init(seq: Int64, headHash: String, alarm: String?, signaturesVerified: Bool = true) {
+    public init(
+        seq: Int64, headHash: String, alarm: String?, signaturesVerified: Bool = true, connection: String? = nil
+    ) {
         self.seq = seq
         self.headHash = headHash
         self.alarm = alarm
         self.signaturesVerified = signaturesVerified
+        self.connection = connection
     }
 }
 

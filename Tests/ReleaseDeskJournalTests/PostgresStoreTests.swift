@@ -1,9 +1,9 @@
 import Foundation
 import ReleaseDeskCore
-import ReleaseDeskPostgres
 import Testing
 
 @testable import ReleaseDeskJournal
+@testable import ReleaseDeskPostgres
 
 /// The PostgreSQL server the tests use: `RELEASEDESK_TEST_POSTGRES_URL` (a role that may create databases;
 /// `scripts/pg-test-cluster start DIR` prints one). Without it the PostgreSQL tests are skipped.
@@ -100,6 +100,81 @@ struct PostgresStoreTests {
         #expect(throws: PostgresStoreError.self) {
             try PostgresAdmin.execute("CREATE TABLE releasedesk_other (x int)", on: asApp)
         }
+    }
+
+    /// Polls `condition` every 20 ms for up to `seconds`.
+    static func eventually(_ seconds: Double = 10, _ condition: () throws -> Bool) rethrows -> Bool {
+        let deadline = Date().addingTimeInterval(seconds)
+        while Date() < deadline {
+            if try condition() { return true }
+            Thread.sleep(forTimeInterval: 0.02)
+        }
+        return try condition()
+    }
+
+    @Test func anAppendByAnotherProcessWakesAWatchingReaderWhichReadsItOnce() throws {
+        let (url, writer) = try Self.store(1)
+        let reader = try PostgresJournalStore.openForReading(url: url)
+        try reader.readToEnd { _ in }
+        reader.startWatching()
+        #expect(Self.eventually { reader.connectionProblem == nil })
+        Thread.sleep(forTimeInterval: 0.2)  // the LISTEN is in place
+        _ = reader.takeWakeUp()
+        _ = try writer.append { _ in [Fixture.note(7), Fixture.note(8)] }
+        #expect(Self.eventually(5) { reader.takeWakeUp() })
+        var seen: [Int64] = []
+        try reader.readNew { seen.append($0.seq) }
+        #expect(seen == [3, 4])
+        try reader.readNew { seen.append($0.seq) }
+        #expect(seen == [3, 4])
+    }
+
+    @Test func cutConnectionsAreReportedThenReconnectedAndNothingIsLostOrReadTwice() throws {
+        let (url, writer) = try Self.store(1)
+        let reader = try PostgresJournalStore.openForReading(url: url)
+        try reader.readToEnd { _ in }
+        reader.startWatching()
+        #expect(Self.eventually { reader.connectionProblem == nil })
+        Thread.sleep(forTimeInterval: 0.2)
+        _ = reader.takeWakeUp()
+        // Every other connection to the database is cut: the reader's own and its watcher's.
+        guard let server = PostgresTestServer.url else { return }
+        var admin = server
+        admin.database = url.database
+        try PostgresAdmin.execute(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = current_database() "
+                + "AND pid <> pg_backend_pid()", on: admin)
+        _ = try writer.append { _ in [Fixture.note(9)] }  // the writer reconnects at once
+        // The watcher says it lost the connection, comes back, and wakes the reader: notifications sent in
+        // between may have been missed.
+        #expect(Self.eventually { reader.takeWakeUp() })
+        var seen: [Int64] = []
+        try reader.readNew { seen.append($0.seq) }
+        #expect(seen == [3])
+        #expect(Self.eventually { reader.connectionProblem == nil })
+        _ = try writer.append { _ in [Fixture.note(10)] }
+        #expect(Self.eventually(5) { reader.takeWakeUp() })
+        try reader.readNew { seen.append($0.seq) }
+        #expect(seen == [3, 4])
+        #expect(reader.head == writer.head)
+    }
+
+    @Test func anUnreachableServerIsToldAtOnceDuringTheBackOff() throws {
+        #expect(PostgresLink.backOff(afterFailures: 1) == 0.5)
+        #expect(PostgresLink.backOff(afterFailures: 3) == 2)
+        #expect(PostgresLink.backOff(afterFailures: 20) == 15)
+        let nowhere = try PostgresURL("postgres://app@/releasedesk?host=/nonexistent-releasedesk-socket-dir")
+        let link = PostgresLink(url: nowhere)
+        #expect(throws: PostgresStoreError.self) { try link.run { _ in 1 } }
+        #expect(link.problem?.contains("attempt 1") == true)
+        let started = Date()
+        do {
+            _ = try link.run { _ in 1 }
+            Issue.record("connected to nowhere")
+        } catch let error as PostgresStoreError {
+            #expect(error.description.contains("next attempt in"), "\(error)")
+        }
+        #expect(Date().timeIntervalSince(started) < 0.2)
     }
 
     @Test func aChangedLineIsFoundByVerificationAndOpening() throws {
