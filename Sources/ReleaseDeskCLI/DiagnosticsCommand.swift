@@ -12,7 +12,7 @@ struct DiagnosticsCommand: ParsableCommand {
         commandName: "diagnostics",
         abstract: "Tools for benchmarks and stress tests of a journal.",
         shouldDisplay: false,
-        subcommands: [Append.self, ReviewAll.self, FramesCommand.self, AuditOpenCommand.self]
+        subcommands: [Append.self, ReviewAll.self, FramesCommand.self, AuditOpenCommand.self, Follow.self]
     )
 
     struct ReviewAll: ParsableCommand {
@@ -96,6 +96,52 @@ struct DiagnosticsCommand: ParsableCommand {
                     Double(SystemEnvironment.clock().millisecondsSinceEpoch - started.millisecondsSinceEpoch) / 1000
                 let rate = elapsed > 0 ? Double(count) / elapsed : 0
                 StandardError.write("appended \(count) records in \(elapsed) s: \(Int(rate)) records/s\n")
+            }
+        }
+    }
+}
+
+extension DiagnosticsCommand {
+    struct Follow: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract:
+                "Follow the journal as the workstation does, printing each record others append (nothing written).",
+            discussion: """
+                Reads on every wake-up of the store (a PostgreSQL notification, or a reconnect) and every \
+                --poll-ms milliseconds, as the workstation does; prints "seen SEQ" on standard output for each \
+                new record, as soon as it is read. Ends after --count records. For latency measurements.
+                """
+        )
+
+        @OptionGroup var global: GlobalOptions
+
+        @Option(name: .long, help: "How many new records to wait for.")
+        var count: Int = 100
+
+        @Option(name: .customLong("poll-ms"), help: "The timer of the reads, in milliseconds.")
+        var pollMilliseconds: Int = 500
+
+        func run() throws {
+            try Failure.guarded {
+                let locations = try global.locations()
+                let (desk, _) = try global.signedIn(
+                    locations, channel: "cli:diagnostics", for: .reading, passwords: global.passwords())
+                desk.journal.startWatching()
+                var seen = 0
+                var lastRead = Monotonic.seconds()
+                while seen < count {
+                    let now = Monotonic.seconds()
+                    guard desk.journal.takeWakeUp() || (now - lastRead) * 1000 >= Double(pollMilliseconds) else {
+                        usleep(2000)
+                        continue
+                    }
+                    lastRead = now
+                    try desk.journal.readNew { record in
+                        seen += 1
+                        var line = Array("seen \(record.seq)\n".utf8)
+                        line.withUnsafeMutableBytes { _ = write(1, $0.baseAddress, $0.count) }
+                    }
+                }
             }
         }
     }
