@@ -234,11 +234,15 @@ public final class PostgresJournalStore: JournalStore {
         let logger = link.logger
         let host = self.host
         let clock = self.clock
-        return try link.run { connection in
+        return try link.run(idempotent: false) { connection in
             func exec(_ query: PostgresQuery) throws -> [PostgresRow] {
                 try PostgresLink.rows(connection, query, logger: logger)
             }
-            _ = try exec("BEGIN")
+            do {
+                _ = try exec("BEGIN")
+            } catch {
+                throw PostgresLink.Unstarted(underlying: error)  // nothing decided or written yet
+            }
             var committed = false
             defer { if !committed { _ = try? exec("ROLLBACK") } }
             _ = try exec("SET LOCAL synchronous_commit TO on")
@@ -396,7 +400,7 @@ public final class PostgresJournalStore: JournalStore {
         try link.run { connection in try PostgresSchema.check(connection, logger: logger, url: url) }
         var chain = LineChain()
         var batch: [(Int64, String, String, String)] = []
-        try link.run { connection in
+        try link.run(idempotent: false) { connection in
             func exec(_ query: PostgresQuery) throws { _ = try PostgresLink.rows(connection, query, logger: logger) }
             try exec("BEGIN")
             var committed = false

@@ -71,9 +71,49 @@ final class PostgresLink: @unchecked Sendable {
         if let connection { try? connection.close().wait() }
     }
 
+    /// What a body throws when the connection failed before it changed anything (`run` may run it again on a
+    /// new connection).
+    struct Unstarted: Error {
+        let underlying: any Error
+    }
+
     /// Runs `body` with the connection, under this link's lock; connects first when there is none or it
-    /// broke. A connection that fails while in use is dropped, so the next call connects again.
-    func run<T>(_ body: (PostgresConnection) throws -> T) throws -> T {
+    /// broke. A connection that fails while in use is dropped, so the next call connects again. When it was
+    /// found lost (closed by the server, cut, terminated by an administrator) and `body` only reads
+    /// (`idempotent`) or threw `Unstarted`, `body` runs once more on a new connection: a connection that went
+    /// away while idle costs no failure.
+    func run<T>(idempotent: Bool = true, _ body: (PostgresConnection) throws -> T) throws -> T {
+        do {
+            return try once(body)
+        } catch let lost as LostConnection where idempotent || lost.underlying is Unstarted {
+            do {
+                return try once(body)
+            } catch let again as LostConnection {
+                throw Self.describe(Self.unwrap(again.underlying))
+            }
+        } catch let lost as LostConnection {
+            throw Self.describe(Self.unwrap(lost.underlying))
+        }
+    }
+
+    /// A failure on a connection found lost (and dropped).
+    private struct LostConnection: Error {
+        let underlying: any Error
+    }
+
+    private static func unwrap(_ error: any Error) -> any Error {
+        (error as? Unstarted)?.underlying ?? error
+    }
+
+    /// Whether `error` means the connection is gone: closed, cut, or its backend terminated.
+    static func isConnectionLoss(_ error: any Error) -> Bool {
+        guard let error = unwrap(error) as? PSQLError else { return false }
+        if error.code == .serverClosedConnection || error.code == .uncleanShutdown { return true }
+        if let state = error.serverInfo?[.sqlState] { return state.hasPrefix("57P0") || state.hasPrefix("08") }
+        return false
+    }
+
+    private func once<T>(_ body: (PostgresConnection) throws -> T) throws -> T {
         lock.lock()
         defer { lock.unlock() }
         let current: PostgresConnection
@@ -101,11 +141,16 @@ final class PostgresLink: @unchecked Sendable {
         do {
             return try body(current)
         } catch {
-            if current.isClosed {
+            if current.isClosed || Self.isConnectionLoss(error) {
                 connection = nil
+                if !current.isClosed {
+                    let closing: EventLoopFuture<Void> = current.close()
+                    _ = closing
+                }
                 lastFailure = "the connection to \(url) was lost"
+                throw LostConnection(underlying: error)
             }
-            throw Self.describe(error)
+            throw Self.describe(Self.unwrap(error))
         }
     }
 

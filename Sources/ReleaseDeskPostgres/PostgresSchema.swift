@@ -153,7 +153,7 @@ public enum PostgresSchema {
                 "the role to grant to must be a lower-case SQL name (letters, digits, _), not \"\(role)\"")
         }
         let link = PostgresLink(url: url)
-        return try link.run { connection in
+        return try link.run(idempotent: false) { connection in
             let logger = link.logger
             func exec(_ sql: String) throws {
                 _ = try PostgresLink.rows(connection, PostgresQuery(unsafeSQL: sql), logger: logger)
@@ -218,7 +218,7 @@ public enum PostgresAdmin {
     /// Runs `sql` (one statement) on the database of `url`.
     public static func execute(_ sql: String, on url: PostgresURL) throws {
         let link = PostgresLink(url: url)
-        try link.run { connection in
+        try link.run(idempotent: false) { connection in
             _ = try PostgresLink.rows(connection, PostgresQuery(unsafeSQL: sql), logger: link.logger)
         }
     }
