@@ -55,6 +55,22 @@ public struct LineChain {
         return record
     }
 
+    /// Checks `line` (without its LF) where it stands, as `accept` does, without building its record: what a
+    /// verification needs. Returns its seq.
+    public mutating func check(_ line: UnsafeBufferPointer<UInt8>) throws(Corruption) -> Int64 {
+        let offset = bytes
+        var checked = checker
+        let before = checked.records
+        _ = try checked.accept(line, offset: offset, build: false)
+        guard checked.records == before + 1 else {
+            throw checked.unrepairedCorruption
+                ?? Corruption(line: checked.lines, offset: offset, reason: "not a record")
+        }
+        checker = checked
+        bytes += Int64(line.count) + 1
+        return checked.nextSeq - 1
+    }
+
     /// A stamper that continues this chain for `host`.
     public func stamper(host: String) -> RecordStamper {
         RecordStamper(host: host, nextSeq: checker.nextSeq, prev: checker.lastHash)

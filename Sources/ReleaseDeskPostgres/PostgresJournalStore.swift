@@ -1,3 +1,4 @@
+import Foundation
 import PostgresNIO
 import ReleaseDeskCore
 import ReleaseDeskJournal
@@ -187,25 +188,71 @@ public final class PostgresJournalStore: JournalStore {
     ) throws {
         var last = seq
         while true {
-            let rows = try PostgresLink.rows(
-                connection,
-                "SELECT seq, line, sha256 FROM releasedesk_records WHERE seq > \(last) ORDER BY seq LIMIT \(page)",
-                logger: logger)
-            for row in rows {
-                let (rowSeq, line, hash) = try row.decode((Int64, String, String).self)
-                var next = chain
-                let record = try next.accept(Array(line.utf8))
-                guard record.seq == rowSeq, next.head.hash == hash else {
-                    throw Corruption(
-                        line: next.lines, offset: chain.bytes,
-                        reason: "the row numbered \(rowSeq) (sha256 column \(hash.prefix(12))…) does not hold "
-                            + "that record: its line is seq \(record.seq), hash \(next.head.hash.prefix(12))…")
-                }
-                chain = next
-                onRecord(record)
-                last = rowSeq
-            }
+            let rows = try PostgresLink.rows(connection, page(after: last), logger: logger)
+            last = try check(rows, into: &chain, onRecord) ?? last
             if rows.count < page { return }
+        }
+    }
+
+    /// The statement that reads the page of rows after `seq`.
+    static func page(after seq: Int64) -> PostgresQuery {
+        "SELECT seq, line, sha256 FROM releasedesk_records WHERE seq > \(seq) ORDER BY seq LIMIT \(page)"
+    }
+
+    /// Checks `rows` (seq, line, sha256) through `chain`; returns the last seq (nil: no rows).
+    static func check(_ rows: [PostgresRow], into chain: inout LineChain, _ onRecord: (Record) -> Void) throws
+        -> Int64?
+    {
+        var last: Int64? = nil
+        for row in rows {
+            let (rowSeq, line, hash) = try row.decode((Int64, String, String).self)
+            var next = chain
+            let record = try next.accept(Array(line.utf8))
+            guard record.seq == rowSeq, next.head.hash == hash else {
+                throw Corruption(
+                    line: next.lines, offset: chain.bytes,
+                    reason: "the row numbered \(rowSeq) (sha256 column \(hash.prefix(12))…) does not hold "
+                        + "that record: its line is seq \(record.seq), hash \(next.head.hash.prefix(12))…")
+            }
+            chain = next
+            onRecord(record)
+            last = rowSeq
+        }
+        return last
+    }
+
+    /// Reads every row after `seq` in order on a thread of its own, a page or two ahead of `consume`, which
+    /// checks them meanwhile: the whole-store reads (verify, export) use both processors.
+    static func readAhead(_ link: PostgresLink, after seq: Int64, _ consume: ([PostgresRow]) throws -> Void) throws {
+        let pages = PageQueue()
+        let logger = link.logger
+        let producer = Thread {
+            var last = seq
+            do {
+                while true {
+                    let rows = try link.run { connection in
+                        try PostgresLink.rows(connection, page(after: last), logger: logger)
+                    }
+                    if let final = rows.last { last = try final.decode((Int64, String, String).self).0 }
+                    let full = rows.count == page
+                    guard pages.put(.rows(rows)) else { return }
+                    if !full {
+                        _ = pages.put(.end)
+                        return
+                    }
+                }
+            } catch {
+                _ = pages.put(.failed(error))
+            }
+        }
+        producer.start()
+        defer { pages.cancel() }
+        while true {
+            switch pages.take() {
+            case .rows(let rows): try consume(rows)
+            case .end: return
+            case .failed(let error): throw error
+            }
         }
     }
 
@@ -352,14 +399,39 @@ public final class PostgresJournalStore: JournalStore {
         var chain = LineChain(watchSeqs: watchSeqs)
         var corruption: Corruption? = nil
         do {
-            try link.run { connection in
-                try read(after: 0, connection, logger: link.logger, into: &chain) { _ in }
+            try readAhead(link, after: 0) { rows in
+                for row in rows {
+                    let (rowSeq, text, hash) = try row.decode((Int64, String, String).self)
+                    var line = text
+                    let seq = try line.withUTF8 { buffer in try chain.check(buffer) }
+                    guard seq == rowSeq, chain.head.hash == hash else {
+                        throw Corruption(
+                            line: chain.lines, offset: chain.bytes - Int64(line.utf8.count) - 1,
+                            reason: "the row numbered \(rowSeq) (sha256 column \(hash.prefix(12))…) does not hold "
+                                + "that record: its line is seq \(seq), hash \(chain.head.hash.prefix(12))…")
+                    }
+                }
             }
             corruption = judge(stored: stored, read: chain)
         } catch let found as Corruption {
             corruption = found
         }
         return chain.report(location: url.description, corruption: corruption)
+    }
+
+    /// The records whose line contains `marker` (e.g. `"kind":"user.`), parsed, in `seq` order: the server
+    /// searches, only those rows come back. Lines that do not parse are skipped: verification, not this
+    /// search, reports them (as `Journal.records(at:lineContaining:)` does for a file).
+    public static func records(url: PostgresURL, lineContaining marker: String) throws -> [Record] {
+        let link = PostgresLink(url: url)
+        let logger = link.logger
+        let rows = try link.run { connection in
+            try PostgresLink.rows(
+                connection,
+                "SELECT line FROM releasedesk_records WHERE strpos(line, \(marker)) > 0 ORDER BY seq",
+                logger: logger)
+        }
+        return try rows.compactMap { row in try? JournalLine.record(Array(row.decode(String.self).utf8)) }
     }
 
     /// Hands every line of the store (without its LF) to `onLine`, in `seq` order, each checked as it is read;
@@ -369,22 +441,12 @@ public final class PostgresJournalStore: JournalStore {
         try link.run { connection in try PostgresSchema.check(connection, logger: link.logger, url: url) }
         let stored = try storedHead(link)
         var chain = LineChain()
-        var last: Int64 = 0
-        let logger = link.logger
-        while true {
-            let rows = try link.run { connection in
-                try PostgresLink.rows(
-                    connection,
-                    "SELECT line FROM releasedesk_records WHERE seq > \(last) ORDER BY seq LIMIT \(page)",
-                    logger: logger)
-            }
+        try readAhead(link, after: 0) { rows in
             for row in rows {
-                let line = Array(try row.decode(String.self).utf8)
-                let record = try chain.accept(line)
+                let line = Array(try row.decode((Int64, String, String).self).1.utf8)
+                _ = try chain.accept(line)
                 try onLine(line)
-                last = record.seq
             }
-            if rows.count < page { break }
         }
         if let problem = judge(stored: stored, read: chain) { throw problem }
     }
@@ -439,5 +501,45 @@ public final class PostgresJournalStore: JournalStore {
             committed = true
         }
         return chain.head
+    }
+}
+
+/// Pages of rows handed from the reading thread to the checking one; at most two wait.
+private final class PageQueue: @unchecked Sendable {
+    enum Item {
+        case rows([PostgresRow])
+        case end
+        case failed(any Error)
+    }
+
+    private let condition = NSCondition()
+    private var items: [Item] = []
+    private var cancelled = false
+
+    /// Adds `item`, waiting while two are queued; false once the reader is gone.
+    func put(_ item: Item) -> Bool {
+        condition.lock()
+        defer { condition.unlock() }
+        while items.count >= 2 && !cancelled { condition.wait() }
+        guard !cancelled else { return false }
+        items.append(item)
+        condition.broadcast()
+        return true
+    }
+
+    func take() -> Item {
+        condition.lock()
+        defer { condition.unlock() }
+        while items.isEmpty { condition.wait() }
+        let item = items.removeFirst()
+        condition.broadcast()
+        return item
+    }
+
+    func cancel() {
+        condition.lock()
+        cancelled = true
+        condition.broadcast()
+        condition.unlock()
     }
 }

@@ -126,12 +126,8 @@ extension StoreSelection {
     /// The accounts that combine administration with a GMP role (`DutyConflicts`).
     public static func dutyConflicts(_ locations: Locations) throws -> [UserAccount] {
         guard let url = try postgresURL(locations) else { return try DutyConflicts.accounts(in: locations.journal) }
-        let store = try PostgresJournalStore.openForReading(url: url)
-        var users: [Record] = []
-        try store.readNew { record in
-            if record.kind == RecordKind.userEnrolled || record.kind == RecordKind.userRolesChanged {
-                users.append(record)
-            }
+        let users = try PostgresJournalStore.records(url: url, lineContaining: "\"kind\":\"user.").filter {
+            $0.kind == RecordKind.userEnrolled || $0.kind == RecordKind.userRolesChanged
         }
         return DeskState.replay(users).users.values.filter(\.mixesAdministrationWithGMP).sorted { $0.id < $1.id }
     }
