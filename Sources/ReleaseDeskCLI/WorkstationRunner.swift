@@ -47,7 +47,8 @@ struct WorkstationRunner {
         let locations = try global.locations()
         let authenticator = try global.authenticator(for: locations)
         var demoUsers: [DemoUserHint] = []
-        if global.demo, let directory = DemoJournal.sampleDataDirectory(environment: environment) {
+        if global.demo {
+            let directory = DemoJournal.sampleDataDirectory(forJournal: locations.journal, environment: environment)
             demoUsers =
                 (try? DemoSite.users(in: directory))?.map {
                     DemoUserHint(
