@@ -50,14 +50,19 @@ let package = Package(
                 .product(name: "PostgresNIO", package: "postgres-nio"),
             ]
         ),
+        // The system's C libraries, declared with the Debian/Ubuntu package that provides each, so that a build
+        // without them names the package to install. Debian 12 ships pam.pc with libpam0g-dev; where a release
+        // does not, the build warns with the same hint and still finds the headers in /usr/include.
+        .systemLibrary(name: "CPAM", pkgConfig: "pam", providers: [.apt(["libpam0g-dev"])]),
+        .systemLibrary(name: "CNCursesW", pkgConfig: "ncursesw", providers: [.apt(["libncursesw5-dev"])]),
         // C over libpam: one call that starts, authenticates, checks the account and ends. Only the services use it.
-        .target(name: "CPAMShim", linkerSettings: [.linkedLibrary("pam")]),
+        .target(name: "CPAMShim", dependencies: ["CPAM"], linkerSettings: [.linkedLibrary("pam")]),
         // The app layer of the workstation: UI state, the pure reducer, the key map as data.
         .target(name: "ReleaseDeskWorkstation", dependencies: ["ReleaseDeskCore"]),
         // The screen: cell buffer, panes, themes. Rendering is a pure function of state, size and theme.
         .target(name: "ReleaseDeskScreen", dependencies: ["ReleaseDeskCore", "ReleaseDeskWorkstation"]),
         // C accessors over ncursesw (curses globals and macros stay on the C side).
-        .target(name: "CNCursesShim", linkerSettings: [.linkedLibrary("ncursesw")]),
+        .target(name: "CNCursesShim", dependencies: ["CNCursesW"], linkerSettings: [.linkedLibrary("ncursesw")]),
         // The terminal backend: the only code that imports the curses shim.
         .target(
             name: "ReleaseDeskTerminal",

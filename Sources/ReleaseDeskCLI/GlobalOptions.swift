@@ -36,8 +36,15 @@ struct GlobalOptions: ParsableArguments {
     )
     var auth: String?
 
-    @Flag(name: .long, help: "Build a fresh journal from SampleData/ in a temporary directory and use it.")
+    @Flag(
+        name: .long,
+        help:
+            "Build a fresh journal from the built-in sample data (or $RELEASEDESK_SAMPLE_DATA) in a temporary folder and use it; the folder is removed when the program ends."
+    )
     var demo = false
+
+    @Flag(name: .long, help: "With --demo: keep the demo folder (journal, credentials, state) when the program ends.")
+    var keepDemo = false
 
     @OptionGroup var access: ReadOnlyOption
 
@@ -61,6 +68,10 @@ struct GlobalOptions: ParsableArguments {
         return result
     }
 
+    func validate() throws {
+        if keepDemo && !demo { throw ValidationError("--keep-demo goes with --demo") }
+    }
+
     /// Resolves the file locations; with `--demo`, builds the demo journal first.
     func locations() throws -> Locations {
         let environment = Self.environment
@@ -76,7 +87,7 @@ struct GlobalOptions: ParsableArguments {
             throw Failure(.configuration, error.description)
         }
         if demo {
-            resolved = try DemoJournal.build(environment: environment, stateDirectory: resolved.stateDirectory)
+            resolved = try DemoJournal.build(environment: environment, keep: keepDemo)
         }
         resolved.readOnly = readonly
         return resolved

@@ -41,7 +41,7 @@ struct ReleaseDesk: ParsableCommand {
     @Option(
         name: .long,
         help:
-            "Theme of the workstation: default, high-contrast, colorblind, monochrome, or a file name in a themes folder."
+            "Theme of the workstation: default, high-contrast, colorblind, monochrome, a theme in a themes folder, or a theme file (a path containing / or ending in .toml)."
     )
     var theme = "default"
 

@@ -68,12 +68,10 @@ struct SampleCommand: ParsableCommand {
             }
             let path = out + "/journal.jsonl"
             if FileBytes.exists(path) { throw Failure(.cannotCreate, "\(path) already exists") }
-            guard let sampleData = DemoJournal.sampleDataDirectory(environment: GlobalOptions.environment) else {
-                throw Failure(.noInput, "cannot find SampleData/ (its master-data.json defines the products and sites)")
-            }
             let started = SystemEnvironment.clock()
             let summary = try ReferenceSite.write(
-                records: records, seed: seed, masterDataPath: sampleData + "/master-data.json", to: path)
+                records: records, seed: seed, site: try Self.site(anchor: Timestamp(millisecondsSinceEpoch: 0)),
+                to: path)
             let seconds =
                 Double(SystemEnvironment.clock().millisecondsSinceEpoch - started.millisecondsSinceEpoch) / 1000
             var hashes: [String: PasswordHash] = [:]
@@ -98,13 +96,21 @@ struct SampleCommand: ParsableCommand {
         }
     }
 
-    func generateSite(_ count: Int) throws {
-        guard let sampleData = DemoJournal.sampleDataDirectory(environment: GlobalOptions.environment) else {
-            throw Failure(.noInput, "cannot find SampleData/ (its master-data.json defines the products and sites)")
+    /// The products and sites of the sample data's `master-data.json`: the built-in one, or the one in the
+    /// folder `$RELEASEDESK_SAMPLE_DATA` names.
+    static func site(anchor: Timestamp) throws -> SiteGenerator {
+        if let folder = DemoJournal.configuredSampleData(environment: GlobalOptions.environment) {
+            return try SiteGenerator(masterDataPath: folder + "/master-data.json", anchor: anchor)
         }
+        return try SiteGenerator(
+            masterData: Array(BuiltInSampleData.files["master-data.json", default: ""].utf8),
+            source: "built-in master-data.json", anchor: anchor)
+    }
+
+    func generateSite(_ count: Int) throws {
         let anchor = Timestamp(
             millisecondsSinceEpoch: SystemEnvironment.clock().millisecondsSinceEpoch / 86_400_000 * 86_400_000)
-        let generator = try SiteGenerator(masterDataPath: sampleData + "/master-data.json", anchor: anchor)
+        let generator = try Self.site(anchor: anchor)
         for name in ["master-data.json", "batches.json", "qc-results.csv", "journal.jsonl"]
         where FileBytes.exists(out + "/" + name) {
             throw Failure(.cannotCreate, "\(out)/\(name) already exists")

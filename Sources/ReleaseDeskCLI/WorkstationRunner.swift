@@ -47,7 +47,8 @@ struct WorkstationRunner {
         let locations = try global.locations()
         let authenticator = try global.authenticator(for: locations)
         var demoUsers: [DemoUserHint] = []
-        if global.demo, let directory = DemoJournal.sampleDataDirectory(environment: environment) {
+        if global.demo {
+            let directory = DemoJournal.sampleDataDirectory(forJournal: locations.journal, environment: environment)
             demoUsers =
                 (try? DemoSite.users(in: directory))?.map {
                     DemoUserHint(
@@ -111,7 +112,8 @@ struct WorkstationRunner {
     }
 
     /// Themes come from `$RELEASEDESK_THEMES`, `$XDG_CONFIG_HOME/releasedesk/themes`, `Themes/` of the
-    /// working directory, then the `Themes/` shipped beside the program.
+    /// working directory and `share/releasedesk/themes` beside the program's `bin` folder, in that order; a
+    /// theme found in none of them is one of those compiled in (`BuiltInThemes`).
     static func themeDirectories(_ environment: [String: String]) -> [String] {
         var dirs: [String] = []
         if let configured = environment["RELEASEDESK_THEMES"], !configured.isEmpty { dirs.append(configured) }
@@ -122,35 +124,54 @@ struct WorkstationRunner {
         }
         dirs.append("Themes")
         if let executable = DemoJournal.executableDirectory() {
-            dirs += [
-                executable + "/../../Themes", executable + "/../../../Themes",
-                executable + "/../share/releasedesk/Themes",
-            ]
+            dirs.append(executable + "/../share/releasedesk/themes")
         }
         return dirs
     }
 
-    static func loadTheme(_ name: String, environment: [String: String]) throws -> Theme {
-        guard !name.isEmpty, name.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "-" || $0 == "_" }) else {
-            throw Failure(.configuration, "theme name \"\(name)\" is not valid (letters, digits, - and _)")
+    /// Whether `--theme` names a file (`./mine.toml`, `themes/dark.toml`) rather than a theme.
+    static func isThemeFile(_ value: String) -> Bool {
+        value.contains("/") || value.hasSuffix(".toml")
+    }
+
+    /// Loads the theme `value`: a theme name, looked for in `themeDirectories` and then among the built-in
+    /// themes, or the path of a theme file (`isThemeFile`), whose `inherits` names themes found the same way.
+    static func loadTheme(_ value: String, environment: [String: String]) throws -> Theme {
+        let file = isThemeFile(value)
+        let name = !value.isEmpty && value.allSatisfy { $0.isLetter || $0.isNumber || $0 == "-" || $0 == "_" }
+        guard file || name else {
+            throw Failure(
+                .configuration,
+                "theme name \"\(value)\" is not valid (letters, digits, - and _; or a file ending in .toml)")
         }
         let dirs = themeDirectories(environment)
+        func text(_ bytes: [UInt8], _ path: String) throws -> (text: String, file: String) {
+            guard let text = String(validating: bytes, as: UTF8.self) else {
+                throw ThemeError(file: path, line: 0, reason: "is not UTF-8")
+            }
+            return (text, path)
+        }
         do {
-            let theme = try ThemeLoader.load(name) { n in
-                for dir in dirs {
-                    let path = dir + "/" + n + ".toml"
-                    if let bytes = try? FileBytes.read(path) {
-                        guard let text = String(validating: bytes, as: UTF8.self) else {
-                            throw ThemeError(file: path, line: 0, reason: "is not UTF-8")
+            let theme = try ThemeLoader.load(value) { n in
+                if file && n == value {
+                    do {
+                        guard let bytes = try FileBytes.read(n, limit: 1 << 20) else {
+                            throw ThemeError(file: n, line: 0, reason: "no such file")
                         }
-                        return (text, path)
+                        return try text(bytes, n)
+                    } catch let failure as FileBytes.Failure {
+                        throw ThemeError(file: n, line: 0, reason: "cannot be read (\(failure))")
                     }
                 }
-                return nil
+                for dir in dirs {
+                    let path = dir + "/" + n + ".toml"
+                    if let bytes = try? FileBytes.read(path) { return try text(bytes, path) }
+                }
+                return BuiltInThemes.files[n + ".toml"].map { ($0, "built-in " + n + ".toml") }
             }
             if !theme.missingRoles.isEmpty {
                 throw ThemeError(
-                    file: name, line: 0,
+                    file: value, line: 0,
                     reason: "does not define " + theme.missingRoles.map(\.rawValue).joined(separator: ", ")
                         + " (add them or inherit from a theme that does)")
             }

@@ -65,6 +65,14 @@ public enum ReferenceSite {
         checkImports: Bool = false
     ) throws -> Summary {
         let site = try SiteGenerator(masterDataPath: masterDataPath, anchor: Timestamp(millisecondsSinceEpoch: 0))
+        return try write(records: records, seed: seed, site: site, to: path, host: host, checkImports: checkImports)
+    }
+
+    /// Writes the journal at `path` as above, for the products and sites of `site`.
+    public static func write(
+        records: Int, seed: UInt64, site: SiteGenerator, to path: String, host: String = "sample-host",
+        checkImports: Bool = false
+    ) throws -> Summary {
         let life = try SiteLife(site: site, records: records, seed: seed, host: host, checkImports: checkImports)
         let stream = AnyIterator<(RecordDraft, Timestamp)> { life.next() }
         let head = try BulkWriter.create(

@@ -21,6 +21,11 @@ public struct SiteGenerator {
     /// Reads the products and sites of `masterDataPath`.
     public init(masterDataPath: String, anchor: Timestamp) throws {
         guard let bytes = try FileBytes.read(masterDataPath) else { throw ImportFileMissing(path: masterDataPath) }
+        try self.init(masterData: bytes, source: masterDataPath, anchor: anchor)
+    }
+
+    /// Reads the products and sites of a master-data file's bytes; `source` names it in errors.
+    public init(masterData bytes: [UInt8], source: String, anchor: Timestamp) throws {
         let parsed = try ImportParser.parse(file: "master-data.json", sha256: Digest.sha256(bytes).hex, bytes: bytes)
             .get()
         var products: [Product] = []
@@ -33,7 +38,7 @@ public struct SiteGenerator {
             }
         }
         guard !products.isEmpty, !sites.isEmpty else {
-            throw ImportFileMissing(path: masterDataPath + " (products and sites)")
+            throw ImportFileMissing(path: source + " (products and sites)")
         }
         self.products = products
         self.sites = sites

@@ -41,10 +41,14 @@ struct CLI {
         var stderr: String
     }
 
+    /// Runs `executable` (the built binary unless another copy is named) in `directory`.
     @discardableResult
-    func run(_ arguments: [String], input: String = "", extraEnvironment: [String: String] = [:]) throws -> Result {
+    func run(
+        _ arguments: [String], input: String = "", extraEnvironment: [String: String] = [:],
+        executable: String = Self.binary
+    ) throws -> Result {
         let process = Process()
-        process.executableURL = URL(fileURLWithPath: Self.binary)
+        process.executableURL = URL(fileURLWithPath: executable)
         process.arguments = arguments
         process.environment = environment.merging(extraEnvironment) { $1 }
         process.currentDirectoryURL = URL(fileURLWithPath: directory)

@@ -18,7 +18,7 @@ struct ReleaseCLITests {
     /// A demo journal in the test's directory; returns its path.
     static func demo(_ cli: CLI) throws -> String {
         let built = try cli.run(
-            ["--demo", "--user", "qa.anna", "--password-stdin", "queue"], input: "demo-qa-anna\n",
+            ["--demo", "--keep-demo", "--user", "qa.anna", "--password-stdin", "queue"], input: "demo-qa-anna\n",
             extraEnvironment: ["RELEASEDESK_SAMPLE_DATA": sampleData, "TMPDIR": cli.directory])
         precondition(built.status == 0, built.stderr)
         let marker = "demo journal built at "

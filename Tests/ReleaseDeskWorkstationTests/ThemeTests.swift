@@ -12,6 +12,25 @@ struct ThemeTests {
         #expect(theme.missingRoles == [], "\(name) lacks \(theme.missingRoles.map(\.rawValue))")
     }
 
+    /// The themes compiled into the program are the files of `Themes/`, byte for byte: after a change to a
+    /// theme, `scripts/make-embedded-files` writes them again.
+    @Test func theBuiltInThemesAreTheFilesOfTheThemesFolder() throws {
+        let folder = Fixture.root + "/Themes"
+        let names = try FileManager.default.contentsOfDirectory(atPath: folder).filter { $0.hasSuffix(".toml") }
+        #expect(
+            Set(BuiltInThemes.files.keys) == Set(names),
+            "Themes/ and the built-in themes differ: run scripts/make-embedded-files")
+        for name in names {
+            let file = Fixture.read(folder + "/" + name)
+            let same = BuiltInThemes.files[name].map { Array($0.utf8) } == file
+            #expect(same, "\(name) differs from the built-in copy: run scripts/make-embedded-files")
+        }
+        for name in Self.shipped {
+            let theme = try ThemeLoader.load(name) { n in BuiltInThemes.files[n + ".toml"].map { ($0, n) } }
+            #expect(theme.missingRoles == [], "built-in \(name)")
+        }
+    }
+
     @Test func monochromeUsesNoColour() throws {
         let theme = try RenderSnapshotTests.theme("monochrome")
         #expect(theme.styles.values.allSatisfy { $0.fg == .default && $0.bg == .default })
