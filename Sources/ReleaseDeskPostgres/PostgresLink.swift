@@ -143,10 +143,8 @@ final class PostgresLink: @unchecked Sendable {
         } catch {
             if current.isClosed || Self.isConnectionLoss(error) {
                 connection = nil
-                if !current.isClosed {
-                    let closing: EventLoopFuture<Void> = current.close()
-                    _ = closing
-                }
+                // Closed before it is let go: the driver requires it.
+                if !current.isClosed { try? current.close().wait() }
                 lastFailure = "the connection to \(url) was lost"
                 throw LostConnection(underlying: error)
             }
@@ -154,13 +152,10 @@ final class PostgresLink: @unchecked Sendable {
         }
     }
 
-    /// Runs one statement and returns its rows.
+    /// Runs one statement and returns its rows. Throws the driver's error as it is: `run` tells a lost
+    /// connection from a refused statement by it, and turns it into a `PostgresStoreError`.
     static func rows(_ connection: PostgresConnection, _ query: PostgresQuery, logger: Logger) throws -> [PostgresRow] {
-        do {
-            return Array(try connection.query(query, logger: logger).wait())
-        } catch {
-            throw describe(error)
-        }
+        Array(try connection.query(query, logger: logger).wait())
     }
 
     /// Opens a connection to the server of `url`.

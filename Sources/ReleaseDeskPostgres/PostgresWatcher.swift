@@ -75,7 +75,13 @@ final class PostgresWatcher: @unchecked Sendable {
                 }
                 // LISTEN is sent by the listener above; a round trip makes sure it is in place before the
                 // reconnect's wake-up, so nothing appended from here on goes unnoticed.
-                _ = try connection.query("SELECT 1", logger: PostgresLink.quietLogger).wait()
+                do {
+                    _ = try connection.query("SELECT 1", logger: PostgresLink.quietLogger).wait()
+                } catch {
+                    listening.stop()
+                    try? connection.close().wait()  // closed before it is let go: the driver requires it
+                    throw error
+                }
                 lock.lock()
                 self.connection = connection
                 failure = nil
@@ -85,8 +91,7 @@ final class PostgresWatcher: @unchecked Sendable {
                 everConnected = true
                 failures = 0
                 if stop {
-                    let closing: EventLoopFuture<Void> = connection.close()
-                    _ = closing
+                    try? connection.close().wait()
                     return
                 }
                 try? connection.closeFuture.wait()
