@@ -213,9 +213,11 @@ public enum AuditText {
     /// The header row.
     public static var csvHeader: String { csvColumns.map(csvField).joined(separator: ",") + "\r\n" }
 
-    /// One CSV cell: sanitised, neutralised against spreadsheet formulas (a cell whose first character other
-    /// than spaces is `=`, `+`, `-`, `@`, tab, CR or their full-width forms gets a `'` in front), and quoted
-    /// when it holds a comma, quote or line end.
+    /// One CSV cell: sanitised (line feeds are kept, inside quotes, as RFC 4180 allows: a reason written on
+    /// two lines reads back on two lines; every other control character is shown as a placeholder),
+    /// neutralised against spreadsheet formulas (a cell whose first character other than spaces is `=`, `+`,
+    /// `-`, `@`, tab, CR or their full-width forms gets a `'` in front), and quoted when it holds a comma,
+    /// quote or line end.
     ///
     /// Every decision is made on Unicode scalars, never on `Character`s: a combining mark after a comma or
     /// quote would otherwise hide the comma or quote inside one grapheme. And so that readers that split text
@@ -224,7 +226,7 @@ public enum AuditText {
     /// its own base; the same at the start and end of the cell, where the delimiters are.
     public static func csvField(_ raw: String) -> String {
         var scalars: [Unicode.Scalar] = []
-        for scalar in DisplayText.sanitize(raw, layout: .singleLine).unicodeScalars {
+        for scalar in DisplayText.sanitize(raw, layout: .multiline).unicodeScalars {
             if let last = scalars.last, isCSVStructural(last) || isCSVStructural(scalar), joins(last, scalar) {
                 scalars.append(dottedCircle)
             }

@@ -169,6 +169,13 @@ struct ReleaseCLITests {
                 "--description", formula, "--reason", formula,
             ], input: "demo-qa-anna\n")
         #expect(opened.status == 0, "\(opened.stderr)")
+        // A reason on two lines keeps its line feed inside a quoted cell (RFC 4180).
+        let held = try cli.run(
+            [
+                "--journal", journal, "--user", "qp.maria", "--password-stdin", "hold", "CART-26-0050", "--reason",
+                "complaint received\nawaiting the investigation",
+            ], input: "demo-qp-maria\n")
+        #expect(held.status == 0, "\(held.stderr)")
         let csv = try cli.run(
             ["--journal", journal, "--user", "sup.kenji", "--password-stdin", "audit", "--format", "csv"],
             input: "demo-sup-kenji\n")
@@ -195,6 +202,8 @@ struct ReleaseCLITests {
                 assert row[7] == ("'" + reason if reason[:1] in ('=', '+', '-', '@') else reason), row[7]
             bad = [c for r in rows for c in r if c[:1] in ('=', '+', '-', '@')]
             assert not bad, bad
+            held = [r for r in rows if r[4] == 'batch.held']
+            assert held and held[-1][7] == 'complaint received\\nawaiting the investigation', held
             dev = [r for r in rows if r[4] == 'deviation.opened']
             assert dev and dev[0][7].startswith("'=HYPERLINK("), dev
             print(len(rows) - 1)

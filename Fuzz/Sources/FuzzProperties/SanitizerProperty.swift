@@ -97,7 +97,7 @@ public enum SanitizerProperty {
             if let lead = cell.unicodeScalars.first(where: { $0 != " " && $0 != "\u{3000}" }), formulaStarts.contains(lead) {
                 found.append("csvField lets a formula start through")
             }
-            if let bad = firstForbidden(cell) { found.append("csvField let \(bad) through") }
+            if let bad = firstForbidden(cell, multiline: true) { found.append("csvField let \(bad) through") }
         }
         return found
     }
