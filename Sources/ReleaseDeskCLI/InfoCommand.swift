@@ -1,6 +1,7 @@
 import ArgumentParser
 import ReleaseDeskCore
 import ReleaseDeskJournal
+import ReleaseDeskScreen
 import ReleaseDeskServices
 
 #if canImport(Glibc)
@@ -9,7 +10,12 @@ import ReleaseDeskServices
 
 struct InfoCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "info", abstract: "Show resolved paths, versions and terminal capabilities.")
+        commandName: "info",
+        abstract: "Show resolved paths, versions and terminal capabilities.",
+        discussion: """
+            Also checks the configuration in use, as every other command does: a bad file or variable exits 78 \
+            naming the file, line and field.
+            """)
 
     @OptionGroup var global: GlobalOptions
 
@@ -18,6 +24,15 @@ struct InfoCommand: ParsableCommand {
             let environment = GlobalOptions.environment
             let locations: Locations
             locations = try global.locations()
+            // The configuration in use, checked whole: the file, the security settings and the authentication.
+            let configuration: ConfigurationFile?
+            do throws(ConfigurationError) {
+                configuration = try ConfigurationFile.load(environment: environment)
+                _ = try SecuritySettings.resolve(environment: environment)
+            } catch {
+                throw Failure(.configuration, error.description)
+            }
+            let authentication = try global.authentication()
             var rows: [[String]] = []
             rows.append(["version", ReleaseDesk.version])
             rows.append([
@@ -43,7 +58,14 @@ struct InfoCommand: ParsableCommand {
                 rows.append(["store", "journal file"])
                 rows.append(["journal", "\(locations.journal) (\(journalState))"])
             }
+            rows.append(["configuration", configuration?.path ?? "none (the defaults)"])
+            rows.append(["authentication", authentication.method.rawValue])
             rows.append(["credentials", locations.credentials])
+            let builtIn = BuiltInThemes.files.keys.sorted().map { String($0.dropLast(5)) }.joined(separator: ", ")
+            rows.append([
+                "themes",
+                WorkstationRunner.themeDirectories(environment).joined(separator: ", ") + "; built in: " + builtIn,
+            ])
             rows.append(["state", locations.stateDirectory])
             rows.append(["user", global.userID])
             rows.append(["host", SystemEnvironment.hostName()])

@@ -114,7 +114,7 @@ struct WorkstationRunner {
     /// Themes come from `$RELEASEDESK_THEMES`, `$XDG_CONFIG_HOME/releasedesk/themes`, `Themes/` of the
     /// working directory and `share/releasedesk/themes` beside the program's `bin` folder, in that order; a
     /// theme found in none of them is one of those compiled in (`BuiltInThemes`).
-    static func themeDirectories(_ environment: [String: String]) -> [String] {
+    nonisolated static func themeDirectories(_ environment: [String: String]) -> [String] {
         var dirs: [String] = []
         if let configured = environment["RELEASEDESK_THEMES"], !configured.isEmpty { dirs.append(configured) }
         if let config = environment["XDG_CONFIG_HOME"], config.hasPrefix("/") {

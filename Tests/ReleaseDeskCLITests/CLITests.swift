@@ -253,3 +253,28 @@ struct CLITests {
         #expect(try cli.run(["verify"]).status == 0)
     }
 }
+
+@Suite("info")
+struct InfoCLITests {
+    @Test func infoShowsTheConfigurationAndThemesInUseAndExits78OnABadConfiguration() throws {
+        let cli = CLI()
+        defer { cli.remove() }
+        let config = cli.directory + "/config.toml"
+        try "auth = \"local\"\nidle_lock_minutes = 10\n".write(toFile: config, atomically: true, encoding: .utf8)
+        let good = try cli.run(["info"], extraEnvironment: ["RELEASEDESK_CONFIG": config])
+        #expect(good.status == 0, "\(good.stderr)")
+        #expect(good.stdout.contains("configuration") && good.stdout.contains(config), "\(good.stdout)")
+        #expect(good.stdout.contains("authentication") && good.stdout.contains("local"), "\(good.stdout)")
+        #expect(good.stdout.contains("built in: colorblind, default, high-contrast, monochrome"), "\(good.stdout)")
+        // A key that does not exist, on line 2: named with the file and the line, exit 78.
+        try "auth = \"local\"\nidle_lock_minuts = 10\n".write(toFile: config, atomically: true, encoding: .utf8)
+        let bad = try cli.run(["info"], extraEnvironment: ["RELEASEDESK_CONFIG": config])
+        #expect(bad.status == 78, "\(bad.stdout) \(bad.stderr)")
+        #expect(bad.stderr.contains(config) && bad.stderr.contains("2"), "\(bad.stderr)")
+        #expect(bad.stderr.contains("idle_lock_minuts"), "\(bad.stderr)")
+        // Even when --store names the store, so that the file's store is never read.
+        let named = try cli.run(
+            ["info", "--store", cli.directory + "/other.jsonl"], extraEnvironment: ["RELEASEDESK_CONFIG": config])
+        #expect(named.status == 78, "\(named.stdout) \(named.stderr)")
+    }
+}
