@@ -168,7 +168,7 @@ public final class WorkstationRuntime<Terminal: TerminalBackend> {
             guard let user = state.user else { return [] }
             do {
                 let subject = state.selectedBatchID.map(ActionSubject.batch)
-                try desk.perform(action, by: user.id, about: subject) { _ throws(ActionRefusal) in throw refusal }
+                try desk.recordRefusal(action, by: user.id, about: subject, refusal)
             } catch {
                 log("refused \(action) for \(user.id): \(refusal.gate)")
             }

@@ -160,6 +160,14 @@ public final class Desk {
         return try decideAndAppend(action, by: actor, about: subject, decide)
     }
 
+    /// Journals `refusal` of `action` (a refusal the workstation made before asking for a signature). Also in a
+    /// read-only session: like a sign-in, a refused attempt is part of the session's trail, not a decision.
+    public func recordRefusal(
+        _ action: String, by actor: String, about subject: ActionSubject?, _ refusal: ActionRefusal
+    ) throws {
+        _ = try decideAndAppend(action, by: actor, about: subject) { _ throws(ActionRefusal) in throw refusal }
+    }
+
     /// Refuses `action` in a read-only session (`Locations.readOnly`), before anything is asked or written.
     public func requireWritable(_ action: String) throws(DeskError) {
         if locations.readOnly { throw .readOnlySession(action) }
