@@ -209,16 +209,24 @@ public final class PostgresJournalStore: JournalStore {
             var next = chain
             let record = try next.accept(Array(line.utf8))
             guard record.seq == rowSeq, next.head.hash == hash else {
-                throw Corruption(
-                    line: next.lines, offset: chain.bytes,
-                    reason: "the row numbered \(rowSeq) (sha256 column \(hash.prefix(12))…) does not hold "
-                        + "that record: its line is seq \(record.seq), hash \(next.head.hash.prefix(12))…")
+                throw rowMismatch(
+                    seq: rowSeq, hash: hash, holding: record.seq, next.head.hash, at: next.lines, chain.bytes)
             }
             chain = next
             onRecord(record)
             last = rowSeq
         }
         return last
+    }
+
+    /// A row whose `seq` and `sha256` columns are not those of the line it holds (`lineSeq`, `lineHash`).
+    static func rowMismatch(
+        seq: Int64, hash: String, holding lineSeq: Int64, _ lineHash: String, at line: Int, _ offset: Int64
+    ) -> Corruption {
+        Corruption(
+            line: line, offset: offset,
+            reason: "the row numbered \(seq) (sha256 column \(hash.prefix(12))…) does not hold that record: its "
+                + "line is seq \(lineSeq), hash \(lineHash.prefix(12))…")
     }
 
     /// Reads every row after `seq` in order on a thread of its own, a page or two ahead of `consume`, which
@@ -405,10 +413,9 @@ public final class PostgresJournalStore: JournalStore {
                     var line = text
                     let seq = try line.withUTF8 { buffer in try chain.check(buffer) }
                     guard seq == rowSeq, chain.head.hash == hash else {
-                        throw Corruption(
-                            line: chain.lines, offset: chain.bytes - Int64(line.utf8.count) - 1,
-                            reason: "the row numbered \(rowSeq) (sha256 column \(hash.prefix(12))…) does not hold "
-                                + "that record: its line is seq \(seq), hash \(chain.head.hash.prefix(12))…")
+                        throw rowMismatch(
+                            seq: rowSeq, hash: hash, holding: seq, chain.head.hash, at: chain.lines,
+                            chain.bytes - Int64(line.utf8.count) - 1)
                     }
                 }
             }
@@ -444,7 +451,7 @@ public final class PostgresJournalStore: JournalStore {
         try readAhead(link, after: 0) { rows in
             for row in rows {
                 let line = Array(try row.decode((Int64, String, String).self).1.utf8)
-                _ = try chain.accept(line)
+                _ = try line.withUnsafeBufferPointer { buffer in try chain.check(buffer) }
                 try onLine(line)
             }
         }

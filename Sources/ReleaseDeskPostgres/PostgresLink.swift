@@ -54,14 +54,13 @@ final class PostgresLink: @unchecked Sendable {
     static func backOff(afterFailures failures: Int) -> TimeInterval {
         min(0.5 * pow(2, Double(max(0, failures - 1))), 15)
     }
-    private static let logger: Logger = {
+    /// The logger of this module's connections: only critical events.
+    static let logger: Logger = {
         var logger = Logger(label: "releasedesk.postgres")
         logger.logLevel = .critical
         return logger
     }()
     var logger: Logger { Self.logger }
-    /// The logger of this module's connections: only critical events.
-    static var quietLogger: Logger { logger }
 
     init(url: PostgresURL) {
         self.url = url

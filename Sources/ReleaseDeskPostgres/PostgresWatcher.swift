@@ -76,7 +76,7 @@ final class PostgresWatcher: @unchecked Sendable {
                 // LISTEN is sent by the listener above; a round trip makes sure it is in place before the
                 // reconnect's wake-up, so nothing appended from here on goes unnoticed.
                 do {
-                    _ = try connection.query("SELECT 1", logger: PostgresLink.quietLogger).wait()
+                    _ = try connection.query("SELECT 1", logger: PostgresLink.logger).wait()
                 } catch {
                     listening.stop()
                     try? connection.close().wait()  // closed before it is let go: the driver requires it
