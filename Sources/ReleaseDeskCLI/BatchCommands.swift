@@ -99,7 +99,8 @@ struct QueueCommand: ParsableCommand {
         try Failure.guarded {
             let locations = try global.locations()
             let (desk, _) = try global.signedIn(
-                locations, channel: "cli:queue", for: .reading, passwords: global.passwords())
+                locations, channel: "cli:queue", for: .reading, passwords: global.passwords(),
+                warm: .verifyFirst)
             defer { desk.checkpoint() }
             let now = SystemEnvironment.clock()
             let queue = desk.state.queue(includeInfused: all)
@@ -247,7 +248,8 @@ struct ReportCommand: ParsableCommand {
         try Failure.guarded {
             let locations = try global.locations()
             let (desk, _) = try global.signedIn(
-                locations, channel: "cli:report", for: .reading, passwords: global.passwords())
+                locations, channel: "cli:report", for: .reading, passwords: global.passwords(),
+                warm: .verifyFirst)
             defer { desk.checkpoint() }
             guard let record = desk.state.batches[batch] else {
                 throw Failure(.noInput, "no batch \(batch) in this journal")

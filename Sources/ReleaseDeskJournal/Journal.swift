@@ -66,12 +66,12 @@ public final class Journal {
     /// The journal file's path.
     public let path: String
     let io: JournalFileIO
-    private let fd: Int32
+    let fd: Int32
     private let host: String
     private let clock: @Sendable () -> Timestamp
-    private var checker: ChainChecker
+    var checker: ChainChecker
     /// Bytes of complete lines consumed so far.
-    private(set) var consumed: Int64 = 0
+    var consumed: Int64 = 0
     /// Why this process will not write, when it will not.
     public private(set) var readOnlyReason: String?
     /// The corruption found, if any.

@@ -36,6 +36,10 @@ enum StatusLine {
         }
         if state.readOnly { x += buffer.put(" read-only ", x: x, y: y, .alarm) }
         if state.chain.connection != nil { x += buffer.put(" ⚠ store offline, reconnecting ", x: x, y: y, .alarm) }
+        if state.user != nil, !state.chain.signaturesVerified, state.chain.alarm == nil {
+            // The whole file and every signature (and a snapshot's state) are still being verified.
+            x += buffer.put(" verifying · no signing yet ", x: x, y: y, .dim)
+        }
         if let user = state.user, user.roles.contains(.supervisor) || user.roles.contains(.admin) {
             // 21 CFR 11.300: locked accounts are shown to supervisors (the records are in the audit trail).
             let locked = state.desk.users.values.filter(\.isLocked).count
