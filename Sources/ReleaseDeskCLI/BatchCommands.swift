@@ -100,7 +100,7 @@ struct QueueCommand: ParsableCommand {
             let locations = try global.locations()
             let (desk, _) = try global.signedIn(
                 locations, channel: "cli:queue", for: .reading, passwords: global.passwords(),
-                warm: .verifyFirst)
+                warm: GlobalOptions.showingOpen)
             defer { desk.checkpoint() }
             let now = SystemEnvironment.clock()
             let queue = desk.state.queue(includeInfused: all)
@@ -249,7 +249,7 @@ struct ReportCommand: ParsableCommand {
             let locations = try global.locations()
             let (desk, _) = try global.signedIn(
                 locations, channel: "cli:report", for: .reading, passwords: global.passwords(),
-                warm: .verifyFirst)
+                warm: GlobalOptions.showingOpen)
             defer { desk.checkpoint() }
             guard let record = desk.state.batches[batch] else {
                 throw Failure(.noInput, "no batch \(batch) in this journal")

@@ -55,6 +55,11 @@ struct GlobalOptions: ParsableArguments {
     enum Access { case reading, writing }
 
     /// The environment, as a dictionary.
+    /// How a command that only shows opens the journal: warm from this user's verified-state snapshot when
+    /// `RELEASEDESK_SNAPSHOT=1` (docs/journal-format.md, "Verified-state snapshot"), else cold. Opt-in until
+    /// the snapshot's encoding loads faster than a replay (its JSON form does not yet, at 300 000 records).
+    static var showingOpen: Desk.Warm { environment["RELEASEDESK_SNAPSHOT"] == "1" ? .verifyFirst : .cold }
+
     static var environment: [String: String] {
         var result: [String: String] = [:]
         var pointer = environ
