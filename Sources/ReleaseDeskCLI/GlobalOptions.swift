@@ -55,10 +55,10 @@ struct GlobalOptions: ParsableArguments {
     enum Access { case reading, writing }
 
     /// The environment, as a dictionary.
-    /// How a command that only shows opens the journal: warm from this user's verified-state snapshot when
-    /// `RELEASEDESK_SNAPSHOT=1` (docs/journal-format.md, "Verified-state snapshot"), else cold. Opt-in until
-    /// the snapshot's encoding loads faster than a replay (its JSON form does not yet, at 300 000 records).
-    static var showingOpen: Desk.Warm { environment["RELEASEDESK_SNAPSHOT"] == "1" ? .verifyFirst : .cold }
+    /// How a command that only shows opens the journal: warm from this user's verified-state snapshot
+    /// (docs/journal-format.md, "Verified-state snapshot"), the whole file verified before anything is shown;
+    /// cold, from the first record, with `RELEASEDESK_SNAPSHOT=0`.
+    static var showingOpen: Desk.Warm { environment["RELEASEDESK_SNAPSHOT"] == "0" ? .cold : .verifyFirst }
 
     static var environment: [String: String] {
         var result: [String: String] = [:]

@@ -54,6 +54,11 @@ public struct JournalHead: Sendable, Equatable {
     public var seq: Int64
     /// SHA-256 hex of the last record's line.
     public var hash: String
+
+    public init(seq: Int64, hash: String) {
+        self.seq = seq
+        self.hash = hash
+    }
 }
 
 /// An open journal file: reads what others append, appends durably under the lock, repairs torn tails.

@@ -85,14 +85,20 @@ public final class Desk {
         // it all again.
         let token = store.changeToken()
         let desk = Desk(journal: store, locations: locations, state: DeskState(policy: policy))
+        // The lines before a snapshot are not read here: with `.verifyFirst` the whole store is verified on
+        // another thread, up to the record the snapshot names, while the snapshot is loaded.
+        let early = warm == .verifyFirst ? try desk.verifyWhileLoading() : nil
         try desk.readAll(warm: warm, observe: observe)
+        let earlyFinding = early?.wait()
         if desk.alarm == nil {
             if desk.warmFrom == nil {
                 desk.verifiedToken = token
-            } else if warm == .verifyFirst, let finding = store.integrityCheck(store.head) {
-                // The lines before the snapshot were not read: the whole file is verified before anything
-                // is shown. The token stays unset, so a signature verifies it again (`Desk.sign`).
-                desk.raiseAlarm(finding)
+            } else if warm == .verifyFirst {
+                // Verified before anything is shown; the token stays unset, so a signature verifies it again
+                // (`Desk.sign`). The tail after the snapshot's record was chain-checked as it was read.
+                let finding =
+                    early?.point == desk.warmFrom ? earlyFinding : store.integrityCheck(store.head)
+                if let finding { desk.raiseAlarm(finding) }
             }
         }
         if let alarm = desk.alarm, onAlarm == .refuse { throw DeskError.notVerified(alarm) }
@@ -294,12 +300,15 @@ public final class Desk {
         let known = state.users[user] != nil
         let accepted = try authenticator.verify(user: user, password: password) && known
         var lockedNow = false
-        try confirmBeforeWriting()
         let (_, written) = try journal.append { observed in
             for record in observed { fold(record) }
-            if accepted { return UserAdministration.signInSucceeded(user, channel: channel, in: state) }
-            let drafts = UserAdministration.signInFailed(user, channel: channel, in: state)
+            let drafts =
+                accepted
+                ? UserAdministration.signInSucceeded(user, channel: channel, in: state)
+                : UserAdministration.signInFailed(user, channel: channel, in: state)
             lockedNow = drafts.contains { $0.kind == RecordKind.userLocked }
+            // A sign-in that writes nothing (no earlier failures to clear) needs no confirmed state.
+            if !drafts.isEmpty { try confirmBeforeWriting() }
             return drafts
         }
         for record in written { fold(record) }

@@ -1,7 +1,40 @@
+import Dispatch
 import ReleaseDeskCore
 import ReleaseDeskJournal
 
+/// A verification of the whole store up to the record a snapshot names, run on another thread while the
+/// snapshot is loaded (`Desk.open` with `.verifyFirst`).
+final class EarlyVerification: @unchecked Sendable {
+    let point: ResumePoint
+    private let done = DispatchSemaphore(value: 0)
+    // Written once by the worker before `done` is signalled; read only after `wait` has seen the signal.
+    private var finding: String?
+
+    init(point: ResumePoint, check: @escaping @Sendable (JournalHead) -> String?) {
+        self.point = point
+        DispatchQueue.global(qos: .userInitiated).async { [self] in
+            finding = check(JournalHead(seq: point.seq, hash: point.hash))
+            done.signal()
+        }
+    }
+
+    /// The alarm text, or nil when the store verifies and holds the snapshot's record; waits for the check.
+    func wait() -> String? {
+        done.wait()
+        return finding
+    }
+}
+
 extension Desk {
+    /// Starts verifying the whole store up to the record this user's snapshot names (its header only, MAC
+    /// checked): nil when there is no such snapshot.
+    func verifyWhileLoading() throws -> EarlyVerification? {
+        guard let id = try journal.identify(),
+            let point = SnapshotPolicy.namedPoint(directory: locations.stateDirectory, journalID: id)
+        else { return nil }
+        return EarlyVerification(point: point, check: journal.integrityCheck)
+    }
+
     /// Takes up the journal from this user's snapshot of it when one matches (`SnapshotPolicy`): the
     /// snapshot's own checks, a witness that is not behind it and names the same record, and the record
     /// at its seq still in the file with its hash at its offset. Anything else leaves the desk to read the

@@ -14,7 +14,7 @@ import ReleaseDeskJournal
 /// journal is read from its first record.
 public enum SnapshotPolicy {
     /// The first line of every snapshot file; a snapshot of another version is ignored.
-    public static let format = "releasedesk-snapshot/1"
+    public static let format = "releasedesk-snapshot/2"
     /// A snapshot is rewritten when opening replayed at least this many records after it (or had none).
     public static let rewriteAfter: Int64 = 10_000
 
@@ -67,6 +67,18 @@ public enum SnapshotPolicy {
         }
     }
 
+    /// The record the snapshot of `journalID` names, from its header alone (its MAC checked, its state not
+    /// read): where a verification of the whole journal can start while the state is loaded. Nil when there is
+    /// no usable header; `load` makes every check again.
+    public static func namedPoint(directory: String, journalID: String) -> ResumePoint? {
+        let file = path(in: directory, journalID: journalID)
+        guard let prefix = try? FileBytes.readPrefix(file, count: 4096),
+            let key = try? key(in: directory, create: false),
+            let (point, _, _) = try? header(prefix, key: key)
+        else { return nil }
+        return point.journalID == journalID ? point : nil
+    }
+
     /// Writes the snapshot of `state` at `point` atomically (temporary file, fsync, rename).
     public static func save(_ state: DeskState, at point: ResumePoint, directory: String) throws {
         guard state.lastSeq == point.seq, state.journalID == point.journalID else {
@@ -78,10 +90,9 @@ public enum SnapshotPolicy {
         try FileBytes.replaceAtomically(path(in: directory, journalID: point.journalID), with: bytes, mode: 0o600)
     }
 
-    /// The bytes of a snapshot: the format line, the header line, the state as JSON.
+    /// The bytes of a snapshot: the format line, the header line, the state in `SnapshotCoding`'s binary form.
     public static func encode(_ state: DeskState, at point: ResumePoint, key: [UInt8]) throws -> [UInt8] {
-        let encoder = JSONEncoder()
-        let payload = [UInt8](try encoder.encode(state))
+        let payload = try SnapshotCoding.encode(state)
         let payloadHash = Digest.sha256(payload).hex
         var header = headerFields(point, length: payload.count, sha256: payloadHash)
         header["mac"] = .string(mac(key: key, header: header))
@@ -94,6 +105,33 @@ public enum SnapshotPolicy {
     /// The snapshot in `bytes`, checked: format line, header, length, SHA-256 and MAC of the payload, the
     /// state's own seq and journal id, and the security policy. Throws `SnapshotRejection` saying why not.
     public static func decode(_ bytes: [UInt8], key: [UInt8]?, policy: SecurityPolicy) throws -> Loaded {
+        guard let key else { throw SnapshotRejection("this user has no snapshot key") }
+        let (point, length, payloadHash) = try header(bytes, key: key)
+        let formatLength = format.utf8.count + 1
+        let lf = bytes[formatLength...].firstIndex(of: 0x0A)!  // found by `header`
+        let payload = Array(bytes[(lf + 1)...])
+        guard payload.count == length else {
+            throw SnapshotRejection("its state has \(payload.count) bytes where the header says \(length)")
+        }
+        guard Digest.sha256(payload).hex == payloadHash else {
+            throw SnapshotRejection("its state does not have the SHA-256 its header names")
+        }
+        let state: DeskState
+        do {
+            state = try SnapshotCoding.decode(DeskState.self, from: payload)
+        } catch {
+            throw SnapshotRejection("its state cannot be read: \(error)")
+        }
+        guard state.lastSeq == point.seq, state.journalID == point.journalID else {
+            throw SnapshotRejection("its state is not at the record its header names")
+        }
+        guard state.policy == policy else { throw SnapshotRejection("it was folded under other security settings") }
+        return Loaded(state: state, point: point)
+    }
+
+    /// The header at the start of `bytes` (the format line, then the header line), its MAC checked: the
+    /// record it names, and the payload's length and SHA-256.
+    static func header(_ bytes: [UInt8], key: [UInt8]) throws -> (ResumePoint, Int64, String) {
         let formatLine = Array(format.utf8) + [0x0A]
         guard bytes.count > formatLine.count, Array(bytes[0..<formatLine.count]) == formatLine else {
             throw SnapshotRejection("it is not a \(format) snapshot")
@@ -107,29 +145,10 @@ public enum SnapshotPolicy {
             let payloadHash = header["payload_sha256"]?.stringValue, let mac = header["mac"]?.stringValue
         else { throw SnapshotRejection("its header is not valid") }
         header["mac"] = nil
-        guard let key else { throw SnapshotRejection("this user has no snapshot key") }
         guard Self.mac(key: key, header: header) == mac else {
             throw SnapshotRejection("its header was not written with this user's snapshot key")
         }
-        let payload = Array(rest[(lf + 1)...])
-        guard payload.count == length else {
-            throw SnapshotRejection("its state has \(payload.count) bytes where the header says \(length)")
-        }
-        guard Digest.sha256(payload).hex == payloadHash else {
-            throw SnapshotRejection("its state does not have the SHA-256 its header names")
-        }
-        let state: DeskState
-        do {
-            state = try JSONDecoder().decode(DeskState.self, from: Data(payload))
-        } catch {
-            throw SnapshotRejection("its state cannot be read: \(error)")
-        }
-        let point = ResumePoint(journalID: id, seq: seq, hash: hash, offset: offset, line: Int(line))
-        guard state.lastSeq == seq, state.journalID == id else {
-            throw SnapshotRejection("its state is not at the record its header names")
-        }
-        guard state.policy == policy else { throw SnapshotRejection("it was folded under other security settings") }
-        return Loaded(state: state, point: point)
+        return (ResumePoint(journalID: id, seq: seq, hash: hash, offset: offset, line: Int(line)), length, payloadHash)
     }
 
     static func headerFields(_ point: ResumePoint, length: Int, sha256: String) -> [String: JSONValue] {

@@ -459,7 +459,10 @@ extension BatchStep: Codable {
     }
 
     public init(from decoder: any Decoder) throws {
+        // In the order `encode(to:)` writes them: the snapshot's binary form reads keys in order.
         let c = try decoder.container(keyedBy: CodingKeys.self)
+        let id = try c.decode(String.self, forKey: .id)
+        let name = try c.decode(String.self, forKey: .name)
         let fields = try c.decode([String].self, forKey: .fields)
         let values = try c.decode([String?].self, forKey: .values)
         guard fields.count == values.count else {
@@ -467,8 +470,7 @@ extension BatchStep: Codable {
                 forKey: .values, in: c, debugDescription: "fields and values differ in number")
         }
         self.init(
-            id: try c.decode(String.self, forKey: .id), name: try c.decode(String.self, forKey: .name),
-            entries: zip(fields, values).map { (field: $0, value: $1) },
+            id: id, name: name, entries: zip(fields, values).map { (field: $0, value: $1) },
             performedBy: try c.decodeIfPresent(String.self, forKey: .performedBy),
             performedAt: try c.decodeIfPresent(Timestamp.self, forKey: .performedAt),
             requiresVerification: try c.decode(Bool.self, forKey: .requiresVerification),
