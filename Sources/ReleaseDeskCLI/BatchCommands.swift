@@ -80,7 +80,8 @@ struct QueueCommand: ParsableCommand {
             Urgency: earliest deadline first (the planned infusion, else the expiry), then critical exceptions. \
             JSON Lines (--json), one batch per line: batch, product, site, coi, status (flagged, full-review, \
             results-pending, deviation-open, oos-confirmed, ready-for-qp, awaiting-review, in-manufacture, infused, \
-            released, released-pending, escalated, supplied-oos, rejected, on-hold), open {critical, major, minor} \
+            released, released-pending, escalated, supplied-oos, rejected, on-hold, site-suspended), open \
+            {critical, major, minor} \
             (exceptions with no disposition or investigation yet), pending_tests (tests not reported and re-tests \
             requested), apheresis_at, \
             hours_since_apheresis, expiry, shelf_life_hours, planned_infusion, quiet_reason.

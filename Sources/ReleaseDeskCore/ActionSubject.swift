@@ -1,11 +1,12 @@
 import CanonicalJSON
 
 /// What an action is about, so that its refusal lands in that batch's audit trail: a batch, an exception
-/// (resolved to the batch it was raised on) or a deviation (resolved to its batch).
+/// (resolved to the batch it was raised on), a deviation (resolved to its batch) or a site (no batch).
 public enum ActionSubject: Sendable, Equatable {
     case batch(String)
     case exception(String)
     case deviation(String)
+    case site(String)
 
     /// The batch the subject belongs to in `state`, or nil when the journal does not know it.
     public func batch(in state: DeskState) -> String? {
@@ -14,6 +15,8 @@ public enum ActionSubject: Sendable, Equatable {
             return state.batches[id] != nil ? id : nil
         case .deviation(let id):
             return state.release.deviations[id]?.batch
+        case .site:
+            return nil
         case .exception(let id):
             if let batch = state.release.dispositions[id]?.first?.batch { return batch }
             return state.batches.values.first { $0.review?.exceptions.contains { $0.id == id } == true }?.batch.id
@@ -29,6 +32,7 @@ public enum ActionSubject: Sendable, Equatable {
         case .batch: break
         case .exception(let id): fields["exception"] = .string(id)
         case .deviation(let id): fields["deviation"] = .string(id)
+        case .site(let id): fields["site"] = .string(id)
         }
         return fields
     }

@@ -125,6 +125,10 @@ public enum AuditText {
             return "put \(text("batch")) on hold\(signed(record))\(reason())"
         case RecordKind.batchHoldReleased:
             return "released \(text("batch")) from hold\(signed(record))\(reason())"
+        case RecordKind.siteSuspended:
+            return "SUSPENDED site \(text("site"))\(signed(record))\(reason())"
+        case RecordKind.siteReinstated:
+            return "reinstated site \(text("site"))\(signed(record))\(reason())"
         case RecordKind.batchCommented:
             return "commented on \(text("batch")): \"\(text("reason"))\""
         case RecordKind.batchAssigned:

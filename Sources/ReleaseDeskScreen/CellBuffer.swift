@@ -93,7 +93,7 @@ public struct CellBuffer: Equatable, Sendable {
     static let asciiGlyphs: [Character: String] = [
         "‼": "!!", "⚠": "!", "•": "-", "✔": "OK", "✓": "ok", "⚑": "F", "◎": "o", "…": "...", "⚙": "*", "▶": ">",
         "▼": "v", "▲": "^", "→": "->", "·": "-", "⧗": "~", "▏": "|", "─": "-", "│": "|", "–": "-", "—": "-", "◀": "<",
-        "✘": "X", "⏸": "||",
+        "✘": "X", "⏸": "||", "⊘": "(/)",
     ]
 
     /// `text` in ASCII: known glyphs by their stand-ins, the rest by `DisplayText.asciiFallback`.

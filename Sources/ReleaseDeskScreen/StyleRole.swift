@@ -57,6 +57,7 @@ public enum StyleRole: String, CaseIterable, Sendable, Hashable {
         case .suppliedOOS: return .major
         case .rejected: return .rejected
         case .onHold: return .onHold
+        case .siteSuspended: return .onHold
         }
     }
 

@@ -286,6 +286,7 @@ public enum Glyphs {
         case .suppliedOOS: return "⚠ OOS supply"
         case .rejected: return "✘ rejected"
         case .onHold: return "⏸ on hold"
+        case .siteSuspended: return "⊘ site susp."
         }
     }
 }

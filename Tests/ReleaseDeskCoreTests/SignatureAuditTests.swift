@@ -110,6 +110,14 @@ struct SignatureAuditTests {
             try ReleaseRules.reject(
                 other, reason: "cells not viable", by: "qp.omar", expecting: nil, digest: digest, in: s)
         }
+        let site = state.batches[ready]!.batch.site
+        for suspend in [true, false] {
+            try run { s throws(ActionRefusal) in
+                try ReleaseRules.setSiteStatus(
+                    site, suspend: suspend, reason: "audit finding", by: "sup.kenji", expecting: nil, digest: digest,
+                    in: s)
+            }
+        }
         let head = IntegrityAcknowledgement.Point(seq: records.last!.seq, sha256: String(repeating: "a", count: 64))
         try run { s throws(ActionRefusal) in
             try IntegrityAcknowledgement.acknowledge(

@@ -66,6 +66,8 @@ public enum BatchStatus: String, Sendable, CaseIterable {
     case rejected
     /// Put on hold by a QP.
     case onHold = "on-hold"
+    /// Would be ready for the QP, but its site is suspended (gate `site-suspended`).
+    case siteSuspended = "site-suspended"
 
     /// Glyph and word, so colour never carries the meaning alone.
     public var label: String {
@@ -85,6 +87,7 @@ public enum BatchStatus: String, Sendable, CaseIterable {
         case .suppliedOOS: return "⚠ supplied OOS (physician's request)"
         case .rejected: return "✘ rejected"
         case .onHold: return "⏸ on hold"
+        case .siteSuspended: return "⊘ site suspended"
         }
     }
 }
@@ -198,6 +201,8 @@ extension DeskState {
             status = .deviationOpen
         } else if record.review?.quietSample == true && !record.isFullyReviewed(in: release) {
             status = .fullReview
+        } else if release.suspension(of: record.batch.site) != nil {
+            status = .siteSuspended
         } else {
             status = .readyForQP
         }

@@ -130,8 +130,17 @@ public struct ReleaseLedger: Sendable, Equatable {
     public var oosInvestigations: [String: [OOSInvestigation]] = [:]
     /// The signed QA full review of each batch chosen by quiet-batch sampling (the latest).
     public var fullReviews: [String: DeviationEvent] = [:]
+    /// Each site's suspensions and reinstatements, oldest first (`kind` is `site.suspended` or
+    /// `site.reinstated`); the last one says whether the site is suspended.
+    public var siteEvents: [String: [DeviationEvent]] = [:]
 
     public init() {}
+
+    /// The record that suspended `site`, when it is suspended now.
+    public func suspension(of site: String) -> DeviationEvent? {
+        guard let last = siteEvents[site]?.last, last.kind == RecordKind.siteSuspended else { return nil }
+        return last
+    }
 
     /// The disposition in force for an exception.
     public func disposition(of exception: String) -> Disposition? { dispositions[exception]?.last }
@@ -264,6 +273,9 @@ public struct ReleaseLedger: Sendable, Equatable {
                 batch: batch, throughSeq: through, records: (b["record_seqs"]?.arrayValue ?? []).count,
                 by: record.actor,
                 at: record.at, seq: record.seq, reason: reason, signature: signature)
+        case RecordKind.siteSuspended, RecordKind.siteReinstated:
+            guard let site = b["site"]?.stringValue else { return }
+            siteEvents[site, default: []].append(event)
         default:
             break
         }
@@ -279,7 +291,8 @@ public struct ReleaseLedger: Sendable, Equatable {
             RecordKind.batchHeld,
             RecordKind.batchHoldReleased, RecordKind.batchCommented, RecordKind.auditTrailReviewed,
             RecordKind.batchAssigned,
-            RecordKind.oosInvestigated, RecordKind.batchFullReviewed,
+            RecordKind.oosInvestigated, RecordKind.batchFullReviewed, RecordKind.siteSuspended,
+            RecordKind.siteReinstated,
         ] + RecordKind.oosSupply)
 }
 

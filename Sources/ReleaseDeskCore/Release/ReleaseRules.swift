@@ -648,6 +648,7 @@ public enum ReleaseRules {
         if state.release.holds[id] != nil {
             gates.append(ActionRefusal(.rule, gate: "on-hold", "\(id) is on hold"))
         }
+        if let gate = siteGate(record, in: state) { gates.append(gate) }
         if let gate = independenceGate(id, actor: actor, doing: .certification, in: state) { gates.append(gate) }
         if let gate = auditTrailGate(id, in: state) { gates.append(gate) }
         return gates

@@ -18,6 +18,10 @@ public enum SignatureMeaning: String, CaseIterable, Sendable, Hashable {
     case holdReleased = "hold-released"
     /// An administrator acknowledged an integrity alarm after investigating it.
     case acknowledged
+    /// A supervisor suspended a manufacturing site: its batches cannot be certified.
+    case suspended
+    /// A supervisor reinstated a suspended site.
+    case reinstated
 
     /// The sentence the signer confirms.
     public var statement: String {
@@ -30,6 +34,8 @@ public enum SignatureMeaning: String, CaseIterable, Sendable, Hashable {
         case .held: return "I put this batch on hold"
         case .holdReleased: return "I release this batch from hold"
         case .acknowledged: return "I have investigated this integrity alarm and record my finding"
+        case .suspended: return "I suspend this site: none of its batches may be certified"
+        case .reinstated: return "I reinstate this site"
         }
     }
 }

@@ -36,7 +36,7 @@ public enum SignatureAudit {
         RecordKind.auditTrailReviewed, RecordKind.oosSupplyRequested, RecordKind.oosRiskEvaluated,
         RecordKind.oosSupplyAccepted, RecordKind.oosNotified, RecordKind.oosSupplied,
         RecordKind.integrityAlarmAcknowledged,
-        RecordKind.oosInvestigated, RecordKind.batchFullReviewed,
+        RecordKind.oosInvestigated, RecordKind.batchFullReviewed, RecordKind.siteSuspended, RecordKind.siteReinstated,
     ]
 
     /// Kinds whose body repeats the signed content field for field (plus `reason` and `signature`): each of
@@ -291,6 +291,13 @@ public enum SignatureAudit {
             }
             let finding = try text(b, "finding")
             return .request(IntegrityAcknowledgement.request(finding: finding, witness: witness, head: head))
+        case RecordKind.siteSuspended, RecordKind.siteReinstated:
+            let site = try text(b, "site")
+            let reason = try text(b, "reason")
+            let suspend = record.kind == RecordKind.siteSuspended
+            return try rebuilt { () throws(ActionRefusal) in
+                try ReleaseRules.siteStatusRequest(site, suspend: suspend, reason: reason, in: state)
+            }
         default:
             throw SignatureAuditProblem(message: "no rule to rebuild what it signs")
         }

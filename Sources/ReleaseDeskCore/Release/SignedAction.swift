@@ -26,6 +26,8 @@ public enum SignedAction: Equatable, Sendable {
     /// A step of the supply of an out-of-specification batch (request, evaluation, acceptance, notification).
     case oosSupplyStep(batch: String, step: ReleaseRules.OOSStep, reason: String)
     case supplyOOS(batch: String, reason: String)
+    /// A site suspended (`suspend`) or reinstated by a supervisor.
+    case siteStatus(site: String, suspend: Bool, reason: String)
 
     /// Which action, without its fields: what a dialog or a permission check needs before the fields are known.
     public enum Kind: String, CaseIterable, Sendable {
@@ -44,6 +46,8 @@ public enum SignedAction: Equatable, Sendable {
         case fullReview = "batch.full_review"
         case oosSupplyStep = "batch.oos-supply"
         case supplyOOS = "batch.oos-supply:supply"
+        case suspendSite = "site.suspend"
+        case reinstateSite = "site.reinstate"
 
         /// The action's name in the journal (a refusal's `action`, the sign-in channel of the command line).
         public var name: String { self == .supplyOOS ? Kind.oosSupplyStep.rawValue : rawValue }
@@ -67,6 +71,8 @@ public enum SignedAction: Equatable, Sendable {
             case .fullReview: return ([.qa], "sign full reviews")
             case .oosSupplyStep: return ([.qp, .qa], "record OOS supply steps")
             case .supplyOOS: return ([.qp], "supply batches")
+            case .suspendSite: return ([.supervisor], "suspend sites")
+            case .reinstateSite: return ([.supervisor], "reinstate sites")
             }
         }
     }
@@ -88,6 +94,7 @@ public enum SignedAction: Equatable, Sendable {
         case .fullReview: return .fullReview
         case .oosSupplyStep: return .oosSupplyStep
         case .supplyOOS: return .supplyOOS
+        case .siteStatus(_, let suspend, _): return suspend ? .suspendSite : .reinstateSite
         }
     }
 
@@ -105,6 +112,8 @@ public enum SignedAction: Equatable, Sendable {
         case .approveClassification(let id, _, _), .recordInvestigation(let id, _, _), .approveDeviation(let id, _),
             .approveExtension(let id, _):
             return .deviation(id)
+        case .siteStatus(let site, _, _):
+            return .site(site)
         }
     }
 
@@ -144,6 +153,8 @@ public enum SignedAction: Equatable, Sendable {
             return try ReleaseRules.oosStepRequest(batch, step, reason: reason, in: state)
         case .supplyOOS(let batch, _):
             return try ReleaseRules.oosSupplyRequest(batch, in: state)
+        case .siteStatus(let site, let suspend, let reason):
+            return try ReleaseRules.siteStatusRequest(site, suspend: suspend, reason: reason, in: state)
         }
     }
 
@@ -211,6 +222,9 @@ public enum SignedAction: Equatable, Sendable {
         case .supplyOOS(let batch, let reason):
             return try ReleaseRules.supplyOOS(
                 batch, reason: reason, by: actor, now: now, expecting: expected, digest: digest, in: state)
+        case .siteStatus(let site, let suspend, let reason):
+            return try ReleaseRules.setSiteStatus(
+                site, suspend: suspend, reason: reason, by: actor, expecting: expected, digest: digest, in: state)
         }
     }
 }
