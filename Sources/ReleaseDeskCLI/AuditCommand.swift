@@ -33,10 +33,14 @@ struct AuditCommand: ParsableCommand {
     @Option(name: .long, help: "Only records of this kind (a trailing .* matches a family, e.g. user.*).")
     var kind: String?
 
-    @Option(name: .long, help: "Only records at or after this UTC time (YYYY-MM-DD or YYYY-MM-DDTHH:MM:SS.mmmZ).")
+    @Option(
+        name: .long,
+        help: "Only records at or after this UTC time (YYYY-MM-DD, or YYYY-MM-DDTHH:MM[:SS[.mmm]], Z optional).")
     var since: String?
 
-    @Option(name: .long, help: "Only records before this UTC time (same forms as --since).")
+    @Option(
+        name: .long,
+        help: "Only records up to this UTC time, included (same forms as --since; a day includes the whole day).")
     var until: String?
 
     @Option(name: .long, help: "table, csv or jsonl.")
@@ -51,7 +55,7 @@ struct AuditCommand: ParsableCommand {
         try Failure.guarded {
             let query = AuditQuery(
                 actor: actor, kind: kind, batch: batch, since: since.flatMap(AuditQuery.time),
-                until: until.flatMap(AuditQuery.time))
+                until: until.flatMap(AuditQuery.untilBound))
             func keep(_ r: Record) -> Bool { query.matches(r) }
             // The records are collected while the desk reads and verifies the journal, and shown only once
             // the whole journal has verified and the user has signed in: one read of the file.

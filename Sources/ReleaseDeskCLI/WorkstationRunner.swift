@@ -25,6 +25,7 @@ struct WorkstationRunner {
     func run() throws {
         let environment = GlobalOptions.environment
         let theme = try Self.loadTheme(themeName, environment: environment)
+        let preferences = try Self.preferences(environment: environment)
         guard isatty(0) == 1, isatty(1) == 1 else {
             throw Failure(
                 .unavailable, "the workstation needs a terminal; for scripts use the subcommands (releasedesk --help)")
@@ -68,7 +69,7 @@ struct WorkstationRunner {
 
         let terminal: NcursesTerminal
         do {
-            terminal = try NcursesTerminal(theme: theme, noColor: noColor)
+            terminal = try NcursesTerminal(theme: theme, noColor: noColor, mouse: preferences.mouse)
         } catch {
             throw Failure(.unavailable, "cannot open the workstation: \(error.description)")
         }
@@ -83,7 +84,7 @@ struct WorkstationRunner {
             desk: desk, records: initial, terminal: terminal, authenticator: authenticator,
             journalName: StoreSelection.describe(locations),
             signIn: SignInForm(user: Self.prefilledUser(global, demoUsers: demoUsers), demoUsers: demoUsers),
-            readOnly: readOnly, environment: runtimeEnvironment)
+            readOnly: readOnly, preferences: preferences, environment: runtimeEnvironment)
         initial = []
         runtime.run()
         terminal.stop()
@@ -91,6 +92,21 @@ struct WorkstationRunner {
         if NcursesTerminal.pendingSignal != 0 {
             throw ExitCodeFailure.signal(NcursesTerminal.pendingSignal)
         }
+    }
+
+    /// The key map (`keys.toml`, checked whole: a problem exits 78 naming the file, the line and both bindings
+    /// of a clash) and the mouse and clipboard settings of the configuration file.
+    static func preferences(environment: [String: String]) throws -> Preferences {
+        let settings = try WorkstationSettings.resolve(environment: environment)
+        var preferences = Preferences(mouse: settings.mouse, copyToClipboard: settings.clipboardOSC52)
+        if let file = try KeyBindingsFile.load(environment: environment) {
+            do throws(KeyMapFileError) {
+                preferences.keyBindings = try KeyMapFile.load(file.text, file: file.path)
+            } catch {
+                throw Failure(.configuration, error.description)
+            }
+        }
+        return preferences
     }
 
     /// The user id the sign-in form starts with: `--user`, else the login name, except in the demo when the

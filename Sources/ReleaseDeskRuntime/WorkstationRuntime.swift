@@ -71,7 +71,7 @@ public final class WorkstationRuntime<Terminal: TerminalBackend> {
     /// signature starts at once, on another thread: until it has passed, no signature is made.
     public init(
         desk: Desk, records: [Record], terminal: Terminal, authenticator: Authenticator, journalName: String,
-        signIn: SignInForm, readOnly: Bool, environment: RuntimeEnvironment
+        signIn: SignInForm, readOnly: Bool, preferences: Preferences = Preferences(), environment: RuntimeEnvironment
     ) {
         self.desk = desk
         self.terminal = terminal
@@ -83,6 +83,7 @@ public final class WorkstationRuntime<Terminal: TerminalBackend> {
             chain: Self.chain(desk, deepCheckPassed: false), journalName: DisplayText.sanitize(journalName),
             signIn: signIn,
             readOnly: readOnly || desk.alarm != nil)
+        state.preferences = preferences
         lastPoll = environment.monotonic()
         let inbox = appended
         desk.onRecord = { inbox.records.append($0) }
@@ -139,7 +140,9 @@ public final class WorkstationRuntime<Terminal: TerminalBackend> {
 
     /// Sends the terminal what changed since the last frame.
     private func draw() {
-        terminal.draw(differ.runs(to: Screen.render(state, unicode: environment.unicode)))
+        let frame = Screen.render(state, unicode: environment.unicode)
+        terminal.draw(differ.runs(to: frame))
+        terminal.placeCursor(frame.cursor)
     }
 
     private func deliver(_ action: Action) -> [Effect] { Workstation.reduce(&state, action) }
@@ -154,6 +157,9 @@ public final class WorkstationRuntime<Terminal: TerminalBackend> {
         case .redraw:
             differ.invalidate()
             terminal.redrawAll()
+            return []
+        case .copy(let text):
+            terminal.copyToClipboard(text)
             return []
         case .reload:
             do {

@@ -13,6 +13,17 @@ public struct Cell: Equatable, Sendable {
     }
 }
 
+/// A cell's column and row.
+public struct CellPoint: Equatable, Sendable {
+    public var x: Int
+    public var y: Int
+
+    public init(x: Int, y: Int) {
+        self.x = x
+        self.y = y
+    }
+}
+
 /// A grid of cells: what one frame shows. Everything written is sanitised first, so no path from data can
 /// put a control character on the terminal; outside UTF-8 locales it is written in ASCII.
 public struct CellBuffer: Equatable, Sendable {
@@ -21,6 +32,9 @@ public struct CellBuffer: Equatable, Sendable {
     public private(set) var cells: [Cell]
     /// Whether non-ASCII may be shown.
     public let unicode: Bool
+    /// Where the terminal's cursor is left after the frame: the selected row of the focused pane, or where
+    /// text is typed (screen readers and magnifiers follow it); nil leaves it where it is.
+    public var cursor: CellPoint?
 
     public init(width: Int, height: Int, unicode: Bool = true) {
         self.width = max(0, width)
@@ -83,10 +97,35 @@ public struct CellBuffer: Equatable, Sendable {
     @discardableResult
     public mutating func putCell(_ text: String, x: Int, y: Int, columns: Int, _ role: StyleRole) -> Int {
         guard columns > 0 else { return 0 }
-        let safe = unicode ? DisplayText.sanitize(text) : Self.ascii(DisplayText.sanitize(text))
-        let fitted = DisplayWidth.pad(DisplayWidth.truncate(safe, to: columns), to: columns)
-        put(fitted, x: x, y: y, maxWidth: columns, role)
+        let fitted = fitted(text, to: columns)
+        put(
+            fitted + String(repeating: " ", count: max(0, columns - DisplayWidth.of(fitted))), x: x, y: y,
+            maxWidth: columns, role)
         return columns
+    }
+
+    /// Writes `text` in at most `columns` columns: whole when it fits, else cut and ended with `…` (`...`
+    /// outside UTF-8 locales). Returns the columns used.
+    @discardableResult
+    public mutating func putFitted(_ text: String, x: Int, y: Int, columns: Int, _ role: StyleRole) -> Int {
+        guard columns > 0 else { return 0 }
+        return put(fitted(text, to: columns), x: x, y: y, maxWidth: columns, role)
+    }
+
+    /// `text` as it will be shown (sanitised, in ASCII when needed), cut to `columns` with an ellipsis that
+    /// fits inside them.
+    public func fitted(_ text: String, to columns: Int) -> String {
+        guard columns > 0 else { return "" }
+        let safe = unicode ? DisplayText.sanitize(text) : Self.ascii(DisplayText.sanitize(text))
+        if DisplayWidth.of(safe) <= columns { return safe }
+        if unicode { return DisplayWidth.truncate(safe, to: columns) }
+        guard columns > 3 else { return String(safe.prefix(columns)) }
+        return String(DisplayWidth.truncate(safe, to: columns - 2).dropLast()) + "..."
+    }
+
+    /// The columns `text` takes once shown (sanitised, in ASCII when needed).
+    public func width(of text: String) -> Int {
+        DisplayWidth.of(unicode ? DisplayText.sanitize(text) : Self.ascii(DisplayText.sanitize(text)))
     }
 
     /// ASCII stand-ins for the glyphs the panes use; any other non-ASCII becomes `?` or a `<U+XXXX>` form.

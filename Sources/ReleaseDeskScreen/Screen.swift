@@ -31,6 +31,7 @@ public enum Screen {
                 title = DetailPane.title(state)
                 drawBox(rect, focused: focused, title: title, box: box, into: &buffer)
                 DetailPane.draw(state, in: rect, into: &buffer)
+                if focused { buffer.cursor = CellPoint(x: rect.x + 2, y: rect.y + 1) }
             case .audit:
                 title = AuditPane.title(state)
                 drawBox(rect, focused: focused, title: title, box: box, into: &buffer)
@@ -40,7 +41,8 @@ public enum Screen {
         if let banner = layout.banner { AlarmBanner.draw(state, in: banner, into: &buffer) }
         StatusLine.draw(state, in: layout.statusLine, into: &buffer)
         switch state.mode {
-        case .help(let pane): HelpView.draw(pane, state: state, into: &buffer, box: box)
+        case .help(let pane, let offset): HelpView.draw(pane, offset: offset, state: state, into: &buffer, box: box)
+        case .messages(let offset): MessagesView.draw(offset: offset, state: state, into: &buffer, box: box)
         case .sortMenu: SortMenuView.draw(state, into: &buffer, box: box)
         case .dialog(let dialog): DialogView.draw(dialog, state: state, into: &buffer, box: box)
         case .record(let seq, let offset):

@@ -37,13 +37,16 @@ public enum Effect: Equatable, Sendable {
     /// Assign a batch to a QA user under the journal lock (not signed); answer with `actionSucceeded` or
     /// `actionRefused`.
     case assign(batch: String, to: String)
+    /// Put `text` (an id, never a secret) on the clipboard through the terminal.
+    case copy(String)
 }
 
 /// The app layer: one pure function from state and action to new state and effects.
 public enum Workstation {
     /// Commands of the `:` line, for completion.
     public static let lineCommands = [
-        "assign", "audit", "detail", "exceptions", "filter", "help", "queue", "quit", "reload", "sort",
+        "assign", "audit", "detail", "exceptions", "filter", "help", "messages", "queue", "quit", "reload", "sort",
+        "unassign",
     ]
 
     public static func reduce(_ state: inout WorkstationState, _ action: Action) -> [Effect] {
@@ -122,6 +125,7 @@ public enum Workstation {
             if state.size.isTooSmall {
                 return key == .char("q") || key == .ctrl("c") ? [.quit] : []
             }
+            if case .mouse(let event) = key { return mouse(&state, event) }
             return workingKey(&state, key)
         }
     }
@@ -178,8 +182,25 @@ public enum Workstation {
         switch state.mode {
         case .dialog(let dialog):
             return DialogReducer.key(&state, dialog, key)
-        case .help:
-            if [.escape, .char("?"), .char("q"), .enter, .f1].contains(key) { state.mode = .normal }
+        case .help(let pane, let offset):
+            if [.escape, .char("?"), .char("q"), .enter, .f1].contains(key) {
+                state.mode = .normal
+            } else {
+                let (box, lines) = state.helpBox(pane)
+                if let next = box.scroll(key, from: offset, lineCount: lines.count) {
+                    state.mode = .help(pane, offset: next)
+                }
+            }
+            return []
+        case .messages(let offset):
+            if [.escape, .char("q"), .enter].contains(key) {
+                state.mode = .normal
+            } else {
+                let (box, lines) = state.messageBox
+                if let next = box.scroll(key, from: offset, lineCount: lines.count) {
+                    state.mode = .messages(offset: next)
+                }
+            }
             return []
         case .record(let seq, let offset):
             return recordKey(&state, key, seq: seq, offset: offset)
@@ -202,7 +223,9 @@ public enum Workstation {
         case .normal:
             break
         }
-        guard let command = KeyMap.command(for: key, in: state.focus) else { return [] }
+        guard let command = KeyMap.command(for: key, in: state.focus, map: state.preferences.keyBindings) else {
+            return []
+        }
         state.message = nil
         return run(&state, command)
     }
@@ -282,11 +305,22 @@ public enum Workstation {
             state.sortReversed.toggle()
             state.refilterQueue()
         case .help:
-            state.mode = .help(pane)
+            state.mode = .help(pane, offset: 0)
         case .commandLine:
             state.mode = .command("")
         case .redraw:
             return [.redraw]
+        case .copyID:
+            guard let id = selectedID(state) else {
+                state.message = "Nothing selected to copy."
+                return []
+            }
+            guard state.preferences.copyToClipboard else {
+                state.message = "Copying is off: clipboard = \"osc52\" in config.toml turns it on."
+                return []
+            }
+            state.message = "Copied \(id.kind) \(id.value) to the clipboard."
+            return [.copy(id.value)]
         case .reload:
             state.message = "Reloaded."
             return [.reload]
@@ -297,6 +331,79 @@ public enum Workstation {
             .fullReview:
             return DialogReducer.open(&state, command)
         }
+        return []
+    }
+
+    // MARK: Copy and mouse
+
+    /// The id of what is selected in the focused pane: the batch in the queue, the exception in the exception
+    /// list, the deviation of the exception in the detail pane (else the exception, else the batch), the
+    /// record's seq in the audit trail.
+    public static func selectedID(_ state: WorkstationState) -> (kind: String, value: String)? {
+        switch state.focus {
+        case .queue:
+            return state.selectedBatchID.map { ("batch", $0) }
+        case .exceptions:
+            return state.selectedException.map { ("exception", $0.id) }
+        case .detail:
+            if let exception = state.selectedException {
+                if let deviation = state.desk.release.dispositions[exception.id]?.last?.deviation {
+                    return ("deviation", deviation)
+                }
+                return ("exception", exception.id)
+            }
+            return state.selectedBatchID.map { ("batch", $0) }
+        case .audit:
+            return state.selectedAuditRecord.map { ("record", String($0.seq)) }
+        }
+    }
+
+    /// Rows one turn of the wheel moves.
+    public static let wheelRows = 3
+
+    /// A click selects the row under it and focuses its pane; the wheel scrolls what is under it (or the box
+    /// shown over the panes). Ignored when the mouse is off, and while typing or in a dialog.
+    static func mouse(_ state: inout WorkstationState, _ event: MouseEvent) -> [Effect] {
+        guard state.preferences.mouse, !state.size.isTooSmall else { return [] }
+        let wheel: Int?
+        switch event.action {
+        case .wheelUp: wheel = -wheelRows
+        case .wheelDown: wheel = wheelRows
+        case .press(button: 0): wheel = nil
+        default: return []
+        }
+        switch state.mode {
+        case .normal:
+            break
+        case .help, .messages, .record:
+            guard let wheel else { return [] }
+            let key: Key = wheel < 0 ? .up : .down
+            var effects: [Effect] = []
+            for _ in 0..<abs(wheel) { effects += workingKey(&state, key) }
+            return effects
+        default:
+            return []
+        }
+        let layout = state.layout
+        guard
+            let (pane, rect) = layout.panes.first(where: { _, r in
+                event.x >= r.x && event.x < r.x + r.width && event.y >= r.y && event.y < r.y + r.height
+            })
+        else { return [] }
+        state.session?.touch(at: state.now)
+        if let wheel {
+            move(&state, pane, by: wheel)
+            return []
+        }
+        if state.focus != pane { focus(&state, pane) }
+        guard pane.isList else { return [] }
+        let top = layout.listTop(pane)
+        let row = event.y - top
+        guard row >= 0, row < layout.listRows(pane), event.x > rect.x, event.x < rect.x + rect.width - 1 else {
+            return []
+        }
+        let index = state.cursor(pane).offset + row
+        if index < state.rowCount(pane) { move(&state, pane, to: index) }
         return []
     }
 
@@ -433,7 +540,11 @@ public enum Workstation {
         let argument = parts.count > 1 ? parts[1].trimmingSpaces : ""
         switch name {
         case "q", "quit": return [.quit]
-        case "help": state.mode = .help(state.focus)
+        case "help": state.mode = .help(state.focus, offset: 0)
+        case "messages":
+            // Newest at the bottom, shown first.
+            let (box, lines) = state.messageBox
+            state.mode = .messages(offset: box.maxOffset(lines.count))
         case "reload": return run(&state, .reload)
         case "queue": focus(&state, .queue)
         case "exceptions": focus(&state, .exceptions)

@@ -131,12 +131,31 @@ public enum InputMode: Equatable, Sendable {
     case filter(Pane, text: String)
     /// Choosing a sort column.
     case sortMenu
-    /// Help for a pane.
-    case help(Pane)
+    /// Help for a pane, scrolled down `offset` lines.
+    case help(Pane, offset: Int)
+    /// The last messages of the status line in full (`:messages`), scrolled down `offset` lines.
+    case messages(offset: Int)
     /// The `:` command line.
     case command(String)
     /// A dialog that changes something and ends in a signature.
     case dialog(ActionDialog)
+}
+
+/// How this workstation was set up: its key map (`keys.toml`), whether the mouse is used and whether the
+/// selected id may be copied to the terminal's clipboard. Fixed for the session.
+public struct Preferences: Sendable {
+    /// The key map: the built-in one, or with the bindings of `keys.toml` (checked before the session starts).
+    public var keyBindings: [KeyBinding]
+    /// Whether clicks select and the wheel scrolls (`mouse = false` in the configuration file turns it off).
+    public var mouse: Bool
+    /// Whether `y` copies the selected id to the clipboard with OSC 52 (`clipboard = "osc52"`).
+    public var copyToClipboard: Bool
+
+    public init(keyBindings: [KeyBinding] = KeyMap.bindings, mouse: Bool = true, copyToClipboard: Bool = false) {
+        self.keyBindings = keyBindings
+        self.mouse = mouse
+        self.copyToClipboard = copyToClipboard
+    }
 }
 
 /// Everything the screen shows, and nothing else: rendering is a pure function of this, the size and the
@@ -176,8 +195,23 @@ public struct WorkstationState: Equatable, Sendable {
     public var sortReversed = false
     public var mode: InputMode = .normal
     public var lastSearch: String?
-    /// A one-line message on the status line (result of the last action).
-    public var message: String?
+    /// A one-line message on the status line (result of the last action); every message is also kept in
+    /// `messageLog`.
+    public var message: String? {
+        didSet {
+            guard let message, message != oldValue else { return }
+            messageLog.append(message)
+            if messageLog.count > Self.messageLogLimit {
+                messageLog.removeFirst(messageLog.count - Self.messageLogLimit)
+            }
+        }
+    }
+    /// The last messages of the status line, oldest first, in full (`:messages` shows them).
+    public private(set) var messageLog: [String] = []
+    /// How many messages `messageLog` keeps.
+    public static let messageLogLimit = 50
+    /// The key map and the settings of this session.
+    public var preferences = Preferences()
     /// Batch whose exceptions, detail and audit trail are shown.
     public private(set) var selectedBatchID: String?
     /// Whether the audit pane lists the selected batch's trail or every record.
@@ -210,6 +244,7 @@ public struct WorkstationState: Equatable, Sendable {
             && a.message == b.message && a.visibleQueue == b.visibleQueue && a.selectedBatchID == b.selectedBatchID
             && a.readOnly == b.readOnly && a.session == b.session && a.auditScope == b.auditScope
             && a.auditIndex == b.auditIndex && a.auditFilterProblem == b.auditFilterProblem && a.locked == b.locked
+            && a.messageLog == b.messageLog
     }
 
     public var layout: Layout { Layout(size: size, zoomed: zoomed, banner: chain.alarm != nil) }

@@ -46,8 +46,19 @@ struct AuditViewerTests {
         Self.setFilter("kind:user.* since:2026-01-15 until:2026-01-16", &state)
         #expect(state.auditIndex.count == 2)
         #expect(state.auditIndex.allSatisfy { state.records[$0].kind == RecordKind.userEnrolled })
-        Self.setFilter(" until:2026-01-15", &state)
+        Self.setFilter(" until:2026-01-14", &state)
         #expect(state.auditIndex.isEmpty)
+        // until: includes the whole day, minute or second it names; a time may come with or without Z.
+        for (filter, count) in [
+            ("kind:user.* until:2026-01-15", 2), ("kind:user.* until:2026-01-15T11:59", 0),
+            ("kind:user.* until:2026-01-15T12:00", 2), ("kind:user.* until:2026-01-15T12:00:00Z", 2),
+            ("kind:user.* until:2026-01-15T11:59:59.999", 0), ("kind:user.* since:2026-01-15T12:00:01", 0),
+            ("kind:user.* since:2026-01-15T12:00 until:2026-01-15T12:00", 2),
+        ] {
+            _ = Workstation.reduce(&state, .keyPressed(.escape))
+            Self.setFilter(filter, &state)
+            #expect(state.auditIndex.count == count, "\(filter)")
+        }
         _ = Workstation.reduce(&state, .keyPressed(.escape))
         Self.setFilter("since:yesterday", &state)
         #expect(state.auditFilterProblem?.hasPrefix("since:") == true)

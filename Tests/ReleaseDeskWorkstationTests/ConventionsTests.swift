@@ -1,0 +1,240 @@
+import ReleaseDeskCore
+import ReleaseDeskScreen
+import Testing
+
+@testable import ReleaseDeskWorkstation
+
+/// What users of other terminal programs expect: help that scrolls and lists the filter syntaxes, a status
+/// line that never runs off the screen, the message log, the mouse, the cursor on the selection, reverse
+/// video without colour, copying an id.
+@Suite("Terminal conventions")
+struct ConventionsTests {
+    static let small = Size(width: 80, height: 24)
+
+    static func press(_ keys: [Key], _ state: inout WorkstationState) {
+        for key in keys { _ = Workstation.reduce(&state, .keyPressed(key)) }
+    }
+
+    static func text(_ state: WorkstationState, unicode: Bool = true) -> String {
+        Screen.render(state, unicode: unicode).lines.joined(separator: "\n")
+    }
+
+    // MARK: Help
+
+    @Test func helpScrollsAt80x24AndReachesTheFilterSyntaxes() {
+        var state = Fixture.state(size: Self.small)
+        Self.press([.char("4"), .char("?")], &state)
+        let (box, lines) = state.helpBox(.audit)
+        #expect(lines.count > box.rows, "the help of the audit pane is longer than a 24-row screen")
+        #expect(state.mode == .help(.audit, offset: 0))
+        #expect(!Self.text(state).contains("until:DATE"))
+        Self.press([.char("j"), .down], &state)
+        #expect(state.mode == .help(.audit, offset: 2))
+        Self.press([.char("k")], &state)
+        #expect(state.mode == .help(.audit, offset: 1))
+        Self.press([.pageDown], &state)
+        #expect(state.mode == .help(.audit, offset: 1 + box.rows))
+        Self.press([.end], &state)
+        #expect(state.mode == .help(.audit, offset: box.maxOffset(lines.count)))
+        Self.press([.pageDown, .char("j")], &state)
+        #expect(state.mode == .help(.audit, offset: box.maxOffset(lines.count)), "never beyond the end")
+        Self.press([.pageUp, .home], &state)
+        #expect(state.mode == .help(.audit, offset: 0))
+        // Every line of the help can be brought on screen, the filter syntaxes with them.
+        var seen = Set<String>()
+        var offset = 0
+        while true {
+            for line in Screen.render(state).lines { seen.insert(line) }
+            Self.press([.pageDown], &state)
+            guard case .help(_, let next) = state.mode, next != offset else { break }
+            offset = next
+        }
+        let all = seen.joined(separator: "\n")
+        for needle in [
+            "actor:ID", "kind:KIND", "kind:deviation.*", "batch:ID", "since:DATE", "until:DATE", "that whole day",
+            "chain of identity", "no field: prefixes", ":messages", "Upper-case keys change data",
+        ] {
+            #expect(all.contains(needle), "help never shows \(needle)")
+        }
+        Self.press([.escape], &state)
+        #expect(state.mode == .normal)
+    }
+
+    @Test func theFooterSaysWhereOneIsInALongHelp() {
+        var state = Fixture.state(size: Self.small)
+        Self.press([.char("?")], &state)
+        let lines = Screen.render(state).lines
+        #expect(lines.contains { $0.contains("j/k ↑↓ PgUp/PgDn Home/End scroll · 1–") })
+    }
+
+    // MARK: Status line and messages
+
+    @Test func everyStatusMessageFitsOrEndsWithAnEllipsis() {
+        var state = Fixture.state(size: Self.small)
+        let long = "Refused (gate open): " + String(repeating: "the deviation DEV-0001 is still open ", count: 6)
+        state.message = long
+        let frame = Screen.render(state)
+        let status = frame.lines[23]
+        #expect(DisplayWidth.of(status) == 80)
+        #expect(status.trimmingCharacters(in: .whitespaces).hasSuffix("…"))
+        #expect(status.contains("Refused (gate open): the deviation"))
+        // Outside UTF-8 the ellipsis is three dots, and still fits.
+        let ascii = Screen.render(state, unicode: false).lines[23]
+        #expect(ascii.count == 80)
+        #expect(ascii.trimmingCharacters(in: .whitespaces).hasSuffix("..."))
+        // A short message is shown whole with the key hints.
+        state.message = "Reloaded."
+        let short = Screen.render(state).lines[23]
+        #expect(short.contains("Reloaded.") && short.contains("Tab pane"))
+        // Typed text longer than the line shows its end, and the hint gives way.
+        state.message = nil
+        Self.press([.char("/")], &state)
+        Fixture.type(String(repeating: "abcdefghij", count: 12) + "END", into: &state)
+        let typing = Screen.render(state).lines[23]
+        #expect(typing.hasPrefix("/…") && typing.contains("END▏"))
+        #expect(DisplayWidth.of(typing) == 80)
+    }
+
+    @Test func messagesShowsTheLastMessagesInFullAndScrolls() {
+        var state = Fixture.state(size: Self.small)
+        for i in 1...(WorkstationState.messageLogLimit + 5) { state.message = "message number \(i)" }
+        let long =
+            "Refused (gate open): " + String(repeating: "every word of a long refusal is kept ", count: 5) + "END"
+        state.message = long
+        #expect(state.messageLog.count == WorkstationState.messageLogLimit)
+        #expect(state.messageLog.first == "message number 7")
+        #expect(state.messageLog.last == long)
+        Self.press([.char(":")], &state)
+        Fixture.type("messages", into: &state)
+        Self.press([.enter], &state)
+        guard case .messages(let offset) = state.mode else {
+            Issue.record("not in the message log: \(state.mode)")
+            return
+        }
+        // Opens at the newest, the long message in full, wrapped.
+        let (box, lines) = state.messageBox
+        #expect(offset == box.maxOffset(lines.count))
+        let screen = Self.text(state)
+        #expect(screen.contains("Messages (Esc closes)"))
+        #expect(screen.contains("END"))
+        #expect(!screen.contains("message number 7 "))
+        Self.press([.home], &state)
+        #expect(state.mode == .messages(offset: 0))
+        #expect(Self.text(state).contains("message number 7"))
+        Self.press([.char("j")], &state)
+        #expect(state.mode == .messages(offset: 1))
+        Self.press([.escape], &state)
+        #expect(state.mode == .normal)
+    }
+
+    // MARK: Selection and cursor
+
+    @Test func theCursorIsLeftOnTheSelectedRowOfTheFocusedPane() {
+        var state = Fixture.state(size: Self.small)
+        let layout = state.layout
+        var frame = Screen.render(state)
+        #expect(frame.cursor == CellPoint(x: 1, y: layout.listTop(.queue)))
+        Self.press([.char("j"), .char("j")], &state)
+        frame = Screen.render(state)
+        #expect(frame.cursor == CellPoint(x: 1, y: layout.listTop(.queue) + 2))
+        #expect(frame.lines[frame.cursor!.y].dropFirst().hasPrefix("▶"))
+        Self.press([.char("4")], &state)
+        frame = Screen.render(state)
+        let audit = state.cursor(.audit)
+        #expect(frame.cursor == CellPoint(x: 1, y: layout.listTop(.audit) + audit.selected - audit.offset))
+        // While typing, the cursor is where the text goes.
+        Self.press([.char("/"), .char("a"), .char("b")], &state)
+        frame = Screen.render(state)
+        #expect(frame.cursor == CellPoint(x: 3, y: 23))
+    }
+
+    @Test func withoutColourTheFocusedSelectionIsReverseVideo() throws {
+        for name in ["default", "high-contrast", "colorblind", "monochrome"] {
+            let theme = try RenderSnapshotTests.theme(name).withoutColor
+            let selection = theme.style(.selection)
+            #expect(selection.modifiers.contains(.reversed), "\(name)")
+            #expect(selection.fg == .default && selection.bg == .default)
+            #expect(
+                !theme.style(.selectionUnfocused).modifiers.contains(.reversed),
+                "\(name): the unfocused selection must look different")
+        }
+        // A theme of colours keeps its own selection.
+        let colour = try RenderSnapshotTests.theme("default")
+        #expect(colour.withVisibleSelection == colour)
+    }
+
+    // MARK: Mouse
+
+    @Test func aClickSelectsTheRowAndFocusesItsPaneAndTheWheelScrolls() {
+        var state = Fixture.state(size: Self.small)
+        let layout = state.layout
+        let audit = layout.panes[.audit]!
+        // A click on the third visible row of the audit pane.
+        let top = state.cursor(.audit).offset
+        Self.press([.mouse(MouseEvent(.press(button: 0), x: audit.x + 5, y: layout.listTop(.audit) + 2))], &state)
+        #expect(state.focus == .audit)
+        #expect(state.cursor(.audit).selected == top + 2)
+        // A click on the queue's header focuses the queue without moving its selection.
+        let selected = state.cursor(.queue).selected
+        Self.press([.mouse(MouseEvent(.press(button: 0), x: 4, y: layout.listTop(.queue) - 1))], &state)
+        #expect(state.focus == .queue && state.cursor(.queue).selected == selected)
+        // The wheel over the queue moves it three rows, without a click.
+        Self.press([.mouse(MouseEvent(.wheelDown, x: 4, y: layout.listTop(.queue) + 1))], &state)
+        #expect(state.cursor(.queue).selected == selected + Workstation.wheelRows)
+        Self.press([.mouse(MouseEvent(.wheelUp, x: 4, y: layout.listTop(.queue) + 1))], &state)
+        #expect(state.cursor(.queue).selected == selected)
+        // Releases, right clicks and the status line do nothing.
+        let before = state
+        Self.press(
+            [
+                .mouse(MouseEvent(.release(button: 0), x: audit.x + 5, y: layout.listTop(.audit))),
+                .mouse(MouseEvent(.press(button: 2), x: audit.x + 5, y: layout.listTop(.audit))),
+                .mouse(MouseEvent(.press(button: 0), x: 10, y: 23)),
+            ], &state)
+        #expect(state == before)
+        // The wheel scrolls help.
+        Self.press([.char("?"), .mouse(MouseEvent(.wheelDown, x: 40, y: 10))], &state)
+        #expect(state.mode == .help(.queue, offset: Workstation.wheelRows))
+    }
+
+    @Test func withTheMouseOffClicksAreIgnored() {
+        var state = Fixture.state(size: Self.small)
+        state.preferences.mouse = false
+        let audit = state.layout.panes[.audit]!
+        Self.press([.mouse(MouseEvent(.press(button: 0), x: audit.x + 5, y: audit.y + 2))], &state)
+        #expect(state.focus == .queue)
+    }
+
+    // MARK: Copy
+
+    @Test func yCopiesTheSelectedIdOnlyWhenTheClipboardIsOn() {
+        var state = Fixture.state(size: Self.small)
+        let batch = state.selectedBatchID!
+        #expect(Workstation.reduce(&state, .keyPressed(.char("y"))) == [])
+        #expect(state.message?.contains("clipboard = \"osc52\"") == true)
+        state.preferences.copyToClipboard = true
+        #expect(Workstation.reduce(&state, .keyPressed(.char("y"))) == [.copy(batch)])
+        #expect(state.message == "Copied batch \(batch) to the clipboard.")
+        Self.press([.char("4")], &state)
+        let seq = state.selectedAuditRecord!.seq
+        #expect(Workstation.reduce(&state, .keyPressed(.char("y"))) == [.copy(String(seq))])
+        Self.press([.char("2")], &state)
+        if let exception = state.selectedException {
+            #expect(Workstation.reduce(&state, .keyPressed(.char("y"))) == [.copy(exception.id)])
+        }
+    }
+
+    @Test func osc52SendsPrintableASCIIInBase64AndNothingElse() {
+        #expect(OSC52.base64(Array("CART-26-0022".utf8)) == "Q0FSVC0yNi0wMDIy")
+        #expect(OSC52.base64(Array("a".utf8)) == "YQ==")
+        #expect(OSC52.base64(Array("ab".utf8)) == "YWI=")
+        #expect(OSC52.sequence(for: "CART-26-0022") == "\u{1B}]52;c;Q0FSVC0yNi0wMDIy\u{07}")
+        // Controls (a BEL or Esc that would end the sequence early), spaces and non-ASCII are left out.
+        #expect(
+            OSC52.sequence(for: "A\u{07}B\u{1B}]C D\u{00E9}") == "\u{1B}]52;c;" + OSC52.base64(Array("AB]CD".utf8))
+                + "\u{07}")
+        #expect(OSC52.sequence(for: "\u{1B}\u{07} ") == nil)
+        let long = String(repeating: "X", count: 1000)
+        #expect(OSC52.sequence(for: long) == "\u{1B}]52;c;" + OSC52.base64(Array(long.prefix(256).utf8)) + "\u{07}")
+    }
+}
