@@ -158,6 +158,17 @@ public final class WorkstationRuntime<Terminal: TerminalBackend> {
             differ.invalidate()
             terminal.redrawAll()
             return []
+        case .unassign(let batch):
+            guard let user = state.user else { return [] }
+            do {
+                try desk.perform("batch.unassign", by: user.id, about: .batch(batch)) { fresh throws(ActionRefusal) in
+                    try ReleaseRules.unassign(batch: batch, by: user.id, in: fresh)
+                }
+                log("removed the assignment of \(batch) as \(user.id)")
+                return deliver(.actionSucceeded(DisplayText.sanitize("Removed the assignment of \(batch).")))
+            } catch {
+                return deliver(.actionRefused(DisplayText.sanitize(environment.describe(error))))
+            }
         case .copy(let text):
             terminal.copyToClipboard(text)
             return []

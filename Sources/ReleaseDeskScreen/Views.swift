@@ -51,6 +51,12 @@ enum StatusLine {
             let shown = input(":", text, columns: state.message == nil ? rect.width : inputColumns, buffer: buffer)
             typing(shown, hint: state.message ?? "", in: rect, into: &buffer, hintRole: .message)
             return
+        case .prompt(let prompt, let text):
+            let shown = input(prompt.question, text, columns: inputColumns, buffer: buffer)
+            typing(
+                shown, hint: state.message ?? "Enter confirms · Tab completes · Esc cancels", in: rect, into: &buffer,
+                hintRole: state.message == nil ? .statusLine : .message)
+            return
         default:
             break
         }

@@ -37,6 +37,9 @@ public enum Effect: Equatable, Sendable {
     /// Assign a batch to a QA user under the journal lock (not signed); answer with `actionSucceeded` or
     /// `actionRefused`.
     case assign(batch: String, to: String)
+    /// Remove a batch's assignment under the journal lock (not signed, journaled); answer with
+    /// `actionSucceeded` or `actionRefused`.
+    case unassign(batch: String)
     /// Put `text` (an id, never a secret) on the clipboard through the terminal.
     case copy(String)
 }
@@ -220,6 +223,8 @@ public enum Workstation {
             return filterKey(&state, key, pane: pane, text: text)
         case .command(let text):
             return commandKey(&state, key, text: text)
+        case .prompt(let prompt, let text):
+            return promptKey(&state, key, prompt: prompt, text: text)
         case .normal:
             break
         }
@@ -534,6 +539,49 @@ public enum Workstation {
         return []
     }
 
+    /// Active QA users whose id starts with `prefix`, for completion of `:assign`.
+    static func assignees(_ state: WorkstationState, prefix: String) -> [String] {
+        state.desk.users.values.filter { $0.roles.contains(.qa) && !$0.isLocked && $0.id.hasPrefix(prefix) }.map(\.id)
+            .sorted()
+    }
+
+    static func promptKey(_ state: inout WorkstationState, _ key: Key, prompt: Prompt, text: String) -> [Effect] {
+        var text = text
+        switch key {
+        case .escape:
+            state.mode = .normal
+            return []
+        case .enter:
+            state.mode = .normal
+            let answer = text.trimmingSpaces
+            switch prompt {
+            case .assignee(let batch):
+                if answer.isEmpty {
+                    state.message = "Not assigned: no user id given."
+                    return []
+                }
+                return answer == "-" ? [.unassign(batch: batch)] : [.assign(batch: batch, to: answer)]
+            }
+        case .tab:
+            if case .assignee = prompt {
+                let candidates = assignees(state, prefix: text)
+                if candidates.count == 1 {
+                    text = candidates[0]
+                } else if !candidates.isEmpty {
+                    state.message = candidates.joined(separator: "  ")
+                }
+            }
+        case .backspace:
+            _ = text.popLast()
+        case .char(let c):
+            if text.count < 64 { text.append(c) }
+        default:
+            return []
+        }
+        state.mode = .prompt(prompt, text: text)
+        return []
+    }
+
     static func execute(_ state: inout WorkstationState, _ line: String) -> [Effect] {
         let parts = line.split(separator: " ", maxSplits: 1).map(String.init)
         guard let name = parts.first else { return [] }
@@ -550,17 +598,21 @@ public enum Workstation {
         case "exceptions": focus(&state, .exceptions)
         case "detail": focus(&state, .detail)
         case "audit": focus(&state, .audit)
-        case "assign":
+        case "assign", "unassign":
             guard let batch = state.selectedBatchID else {
                 state.message = "Select a batch first."
                 return []
             }
-            let to = argument.isEmpty ? (state.user?.id ?? "") : argument
             if state.readOnly {
                 state.message = "Read-only: nothing can be written (integrity alarm or --readonly)."
                 return []
             }
-            return [.assign(batch: batch, to: to)]
+            if name == "unassign" || argument == "-" { return [.unassign(batch: batch)] }
+            if argument.isEmpty {
+                state.mode = .prompt(.assignee(batch: batch), text: "")
+                return []
+            }
+            return [.assign(batch: batch, to: argument)]
         case "filter":
             if state.focus.isList { setFilter(&state, state.focus, argument) }
         case "sort":

@@ -120,6 +120,19 @@ public struct RecordText: Equatable, Sendable {
     public var ascii: Bool
 }
 
+/// What a status-line question asks for.
+public enum Prompt: Equatable, Sendable {
+    /// The QA user to assign `batch` to.
+    case assignee(batch: String)
+
+    /// The question, before the typed answer.
+    public var question: String {
+        switch self {
+        case .assignee(let batch): return "Assign \(batch) to (user id, - removes): "
+        }
+    }
+}
+
 /// What the keyboard is doing besides navigating.
 public enum InputMode: Equatable, Sendable {
     case normal
@@ -137,6 +150,8 @@ public enum InputMode: Equatable, Sendable {
     case messages(offset: Int)
     /// The `:` command line.
     case command(String)
+    /// A question on the status line and the answer typed so far (`:assign` without a user).
+    case prompt(Prompt, text: String)
     /// A dialog that changes something and ends in a signature.
     case dialog(ActionDialog)
 }

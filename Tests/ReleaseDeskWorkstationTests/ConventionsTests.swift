@@ -52,7 +52,7 @@ struct ConventionsTests {
         let all = seen.joined(separator: "\n")
         for needle in [
             "actor:ID", "kind:KIND", "kind:deviation.*", "batch:ID", "since:DATE", "until:DATE", "that whole day",
-            "chain of identity", "no field: prefixes", ":messages", "Upper-case keys change data",
+            "chain of identity", "no field: prefixes", ":messages", ":unassign", "Upper-case keys change data",
         ] {
             #expect(all.contains(needle), "help never shows \(needle)")
         }
