@@ -12,13 +12,14 @@ struct AuditCommand: ParsableCommand {
             Formats: table (readable), csv (RFC 4180, CRLF; columns seq, at, actor, host, kind, batch, summary, reason, signature, body; \
             cells starting with =, +, -, @, tab or CR are prefixed with '), jsonl (one record per line: the \
             journal's canonical JSON, with DEL, C1, bidirectional and invisible characters written as \\u escapes \
-            so the output is safe to view; parsing and re-encoding canonically gives the journal's bytes). \
+            so the output is safe to view; parsing and re-encoding canonically gives the journal's bytes), json \
+            (the same records as one array). With no record: the table's or CSV's header, [] or nothing. \
             Text from data is sanitised in every format. Needs a signed-in user.
             """
     )
 
     enum Format: String, ExpressibleByArgument, CaseIterable {
-        case table, csv, jsonl
+        case table, json, jsonl, csv
     }
 
     @OptionGroup var global: GlobalOptions
@@ -43,7 +44,7 @@ struct AuditCommand: ParsableCommand {
         help: "Only records up to this UTC time, included (same forms as --since; a day includes the whole day).")
     var until: String?
 
-    @Option(name: .long, help: "table, csv or jsonl.")
+    @Option(name: .long, help: "table, json (one document), jsonl (one record per line) or csv.")
     var format: Format = .table
 
     func validate() throws {
@@ -80,6 +81,9 @@ struct AuditCommand: ParsableCommand {
                 for record in selected { out.write(AuditText.csvRow(record)) }
             case .jsonl:
                 for record in selected { out.write(AuditText.safeJSONLine(record) + "\n") }
+            case .json:
+                // One document: the records' lines as the elements of an array.
+                out.write("[" + selected.map(AuditText.safeJSONLine).joined(separator: ",") + "]\n")
             case .table:
                 let rows = selected.map { record in
                     [String(record.seq), record.at.description, record.actor, record.kind, AuditText.summary(record)]
