@@ -84,6 +84,7 @@ public final class WorkstationRuntime<Terminal: TerminalBackend> {
             signIn: signIn,
             readOnly: readOnly || desk.alarm != nil)
         state.preferences = preferences
+        state.preferences.unicode = environment.unicode
         lastPoll = environment.monotonic()
         let inbox = appended
         desk.onRecord = { inbox.records.append($0) }

@@ -128,20 +128,42 @@ public struct CellBuffer: Equatable, Sendable {
         DisplayWidth.of(unicode ? DisplayText.sanitize(text) : Self.ascii(DisplayText.sanitize(text)))
     }
 
-    /// ASCII stand-ins for the glyphs the panes use; any other non-ASCII becomes `?` or a `<U+XXXX>` form.
+    /// ASCII stand-ins for the glyphs the panes use; any other non-ASCII character is written as its code
+    /// point (`\u5c71`), never as a bare `?`.
     static let asciiGlyphs: [Character: String] = [
         "‼": "!!", "⚠": "!", "•": "-", "✔": "OK", "✓": "ok", "⚑": "F", "◎": "o", "…": "...", "⚙": "*", "▶": ">",
-        "▼": "v", "▲": "^", "→": "->", "·": "-", "⧗": "~", "▏": "|", "─": "-", "│": "|", "–": "-", "—": "-", "◀": "<",
-        "✘": "X", "⏸": "||",
+        "▼": "v", "▲": "^", "→": "->", "←": "<-", "↑": "Up", "↓": "Down", "·": "-", "⧗": "~", "▏": "|", "─": "-",
+        "│": "|", "–": "-", "—": "-", "◀": "<", "✘": "X", "⏸": "||", "“": "\"", "”": "\"", "‘": "'", "’": "'",
+        "×": "x",
     ]
 
-    /// `text` in ASCII: known glyphs by their stand-ins, the rest by `DisplayText.asciiFallback`.
+    /// `text` in ASCII: known glyphs by their stand-ins; hidden and control characters as
+    /// `DisplayText.asciiFallback` names them; every other character as its code point, `\uXXXX` (or
+    /// `\UXXXXXXXX` beyond the basic plane), as JSON and most languages write it.
     public static func ascii(_ text: String) -> String {
         var out = ""
         for ch in text {
-            if let stand = asciiGlyphs[ch] { out += stand } else { out.append(ch) }
+            if let stand = asciiGlyphs[ch] {
+                out += stand
+                continue
+            }
+            for scalar in ch.unicodeScalars {
+                if scalar.isASCII && scalar.value >= 0x20 && scalar.value != 0x7F {
+                    out.unicodeScalars.append(scalar)
+                    continue
+                }
+                let named = DisplayText.asciiFallback(String(scalar))
+                out += named == "?" ? codePoint(scalar) : named
+            }
         }
-        return DisplayText.asciiFallback(out)
+        return out
+    }
+
+    /// `\u5c71` for U+5C71, `\U0001f600` beyond U+FFFF.
+    static func codePoint(_ scalar: Unicode.Scalar) -> String {
+        let hex = String(scalar.value, radix: 16)
+        if scalar.value > 0xFFFF { return "\\U" + String(repeating: "0", count: max(0, 8 - hex.count)) + hex }
+        return "\\u" + String(repeating: "0", count: max(0, 4 - hex.count)) + hex
     }
 
     /// Sets the role of cells without changing their text.

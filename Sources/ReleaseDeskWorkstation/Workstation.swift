@@ -417,7 +417,9 @@ public enum Workstation {
     /// Shows record `seq` in full, its raw line escaped once here rather than at every frame.
     static func openRecord(_ state: inout WorkstationState, seq: Int64) {
         state.mode = .record(seq: seq, offset: 0)
-        state.recordText = RecordView.record(state, seq: seq).map { RecordView.text(of: $0) }
+        state.recordText = RecordView.record(state, seq: seq).map {
+            RecordView.text(of: $0, asciiOnly: !state.preferences.unicode)
+        }
     }
 
     static func recordKey(_ state: inout WorkstationState, _ key: Key, seq: Int64, offset: Int) -> [Effect] {

@@ -165,6 +165,8 @@ public struct Preferences: Sendable {
     public var mouse: Bool
     /// Whether `y` copies the selected id to the clipboard with OSC 52 (`clipboard = "osc52"`).
     public var copyToClipboard: Bool
+    /// Whether the terminal shows UTF-8; otherwise raw records are escaped to ASCII before they are wrapped.
+    public var unicode = true
 
     public init(keyBindings: [KeyBinding] = KeyMap.bindings, mouse: Bool = true, copyToClipboard: Bool = false) {
         self.keyBindings = keyBindings

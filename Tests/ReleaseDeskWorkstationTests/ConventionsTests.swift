@@ -238,3 +238,46 @@ struct ConventionsTests {
         #expect(OSC52.sequence(for: long) == "\u{1B}]52;c;" + OSC52.base64(Array(long.prefix(256).utf8)) + "\u{07}")
     }
 }
+
+/// Outside UTF-8 (`LANG=C`): every cell ASCII, arrows as words, other characters as their code points.
+@Suite("ASCII outside UTF-8")
+struct ASCIIFormsTests {
+    @Test func nonASCIIIsWrittenAsItsCodePointNeverAsAQuestionMark() {
+        #expect(CellBuffer.ascii("山田 健二") == "\\u5c71\\u7530 \\u5065\\u4e8c")
+        #expect(CellBuffer.ascii("María José") == "Mar\\u00eda Jos\\u00e9")
+        #expect(CellBuffer.ascii("a😀b") == "a\\U0001f600b")
+        #expect(CellBuffer.ascii("↑ ↓ ← → … “x”") == "Up Down <- -> ... \"x\"")
+        // Controls and hidden characters keep their names.
+        #expect(CellBuffer.ascii("\u{1B}x\u{200B}") == "<ESC>x<U+200B>")
+    }
+
+    @Test func theRawRecordAndHelpReadInASCII() {
+        var state = Fixture.state(size: Size(width: 80, height: 24))
+        state.preferences.unicode = false
+        _ = Workstation.reduce(&state, .keyPressed(.char("4")))
+        _ = Workstation.reduce(&state, .keyPressed(.char("a")))
+        _ = Workstation.reduce(&state, .keyPressed(.char("g")))
+        // Record 2 enrols qp.maria, María José Fernández.
+        _ = Workstation.reduce(&state, .keyPressed(.char("j")))
+        _ = Workstation.reduce(&state, .keyPressed(.enter))
+        let frame = Screen.render(state, unicode: false)
+        let text = frame.lines.joined(separator: "\n")
+        #expect(frame.cells.allSatisfy { $0.text.unicodeScalars.allSatisfy { $0.value < 0x80 } })
+        #expect(text.contains("Mar\\u00eda Jos\\u00e9 Fern\\u00e1ndez"), "\(text)")
+        #expect(!text.contains("Mar?a"))
+        // The raw line is escaped before it is wrapped: every escape is whole, none cut at the edge.
+        guard case .record(let seq, _) = state.mode, let raw = state.recordText else {
+            Issue.record("no record open")
+            return
+        }
+        #expect(raw.ascii && raw.line.contains("Mar\\u00eda Jos\\u00e9 Fern\\u00e1ndez"))
+        #expect(raw.seq == seq)
+        let escaped = RecordView.jsonEscapingNonASCII("山😀é")
+        #expect(escaped == "\\u5c71\\ud83d\\ude00\\u00e9")
+        _ = Workstation.reduce(&state, .keyPressed(.escape))
+        _ = Workstation.reduce(&state, .keyPressed(.char("?")))
+        let help = Screen.render(state, unicode: false).lines.joined(separator: "\n")
+        #expect(help.contains("j Down"))
+        #expect(help.contains("k Up"))
+    }
+}
