@@ -18,6 +18,7 @@ struct WorkstationRunner {
     var themeName: String
     var color: String
     var readOnly: Bool
+    var plain = false
 
     /// How often records appended by other processes are looked for.
     static let pollMilliseconds = 500.0
@@ -25,7 +26,8 @@ struct WorkstationRunner {
     func run() throws {
         let environment = GlobalOptions.environment
         let theme = try Self.loadTheme(themeName, environment: environment)
-        let preferences = try Self.preferences(environment: environment)
+        var preferences = try Self.preferences(environment: environment)
+        preferences.plain = plain
         guard isatty(0) == 1, isatty(1) == 1 else {
             throw Failure(
                 .unavailable, "the workstation needs a terminal; for scripts use the subcommands (releasedesk --help)")

@@ -258,7 +258,7 @@ public enum Workstation {
             switch pane {
             case .queue: focus(&state, .exceptions)
             case .exceptions: focus(&state, .detail)
-            case .detail: state.zoomed = state.zoomed == nil ? pane : nil
+            case .detail: if !state.preferences.plain { state.zoomed = state.zoomed == nil ? pane : nil }
             case .audit:
                 guard let record = state.selectedAuditRecord else {
                     state.message = "No record selected."
@@ -267,6 +267,10 @@ public enum Workstation {
                 openRecord(&state, seq: record.seq)
             }
         case .zoom:
+            if state.preferences.plain {
+                state.message = "Plain mode shows one pane at a time: Tab and 1–4 switch."
+                return []
+            }
             state.zoomed = state.zoomed == nil ? pane : nil
             for pane in Pane.allCases where pane.isList { keepVisible(&state, pane) }
         case .auditScope:

@@ -167,6 +167,9 @@ public struct Preferences: Sendable {
     public var copyToClipboard: Bool
     /// Whether the terminal shows UTF-8; otherwise raw records are escaped to ASCII before they are wrapped.
     public var unicode = true
+    /// `--plain`, for screen readers: one pane at a time over the whole screen (Tab and 1–4 switch), no box
+    /// drawing.
+    public var plain = false
 
     public init(keyBindings: [KeyBinding] = KeyMap.bindings, mouse: Bool = true, copyToClipboard: Bool = false) {
         self.keyBindings = keyBindings
@@ -264,7 +267,9 @@ public struct WorkstationState: Equatable, Sendable {
             && a.messageLog == b.messageLog
     }
 
-    public var layout: Layout { Layout(size: size, zoomed: zoomed, banner: chain.alarm != nil) }
+    public var layout: Layout {
+        Layout(size: size, zoomed: preferences.plain ? focus : zoomed, banner: chain.alarm != nil)
+    }
 
     public func cursor(_ pane: Pane) -> ListCursor { cursors[pane] ?? ListCursor() }
 

@@ -281,3 +281,40 @@ struct ASCIIFormsTests {
         #expect(help.contains("k Up"))
     }
 }
+
+/// `--plain`, for screen readers: one pane at a time, no box drawing.
+@Suite("Plain mode")
+struct PlainModeTests {
+    static let boxDrawing = Set("┌┐└┘─│")
+
+    @Test func onePaneAtATimeWithoutLineDrawingAndTabSwitches() {
+        var state = Fixture.state(size: Size(width: 80, height: 24))
+        state.preferences.plain = true
+        var seen: [String] = []
+        for _ in Pane.allCases {
+            let frame = Screen.render(state)
+            let text = frame.lines.joined(separator: "\n")
+            #expect(!text.contains { Self.boxDrawing.contains($0) }, "line drawing in \(state.focus)")
+            let titles = Pane.allCases.filter { pane in
+                frame.lines[0].hasPrefix("  \(pane.rawValue + 1)/4 \(pane.name)")
+            }
+            #expect(titles == [state.focus], "\(frame.lines[0])")
+            #expect(state.layout.panes.count == 1 && state.layout.panes[state.focus]?.width == 80)
+            // The cursor stays on the selected row for the reader.
+            if state.focus.isList, state.rowCount(state.focus) > 0 {
+                let c = state.cursor(state.focus)
+                #expect(frame.cursor?.y == state.layout.listTop(state.focus) + c.selected - c.offset)
+            }
+            seen.append(state.focus.name)
+            _ = Workstation.reduce(&state, .keyPressed(.tab))
+        }
+        #expect(seen == Pane.allCases.map(\.name))
+        // z does not hide the plain layout behind a zoom.
+        _ = Workstation.reduce(&state, .keyPressed(.char("z")))
+        #expect(state.zoomed == nil)
+        #expect(state.message?.hasPrefix("Plain mode shows one pane at a time") == true)
+        // Dialogs and help have no line drawing either.
+        _ = Workstation.reduce(&state, .keyPressed(.char("?")))
+        #expect(!Screen.render(state).lines.joined().contains { Self.boxDrawing.contains($0) })
+    }
+}

@@ -95,6 +95,11 @@ struct RenderSnapshotTests {
         _ = Workstation.reduce(&messages, .keyPressed(.char(":")))
         Fixture.type("messages", into: &messages)
         _ = Workstation.reduce(&messages, .keyPressed(.enter))
+        // --plain: one pane at a time, no line drawing; Tab moves to the next pane.
+        var plain = Fixture.state(size: size)
+        plain.preferences.plain = true
+        var plainAudit = plain
+        _ = Workstation.reduce(&plainAudit, .keyPressed(.char("4")))
         // A justifiable exception, CART-26-0052's trend (CART-26-0022's is blocking: J is refused before a
         // dialog opens).
         var justify = Fixture.state(size: size)
@@ -110,7 +115,7 @@ struct RenderSnapshotTests {
             ("audit-zoomed", zoomed),
             ("queue-filter", filtered), ("help", help), ("sign-in", signIn), ("justify-dialog", justify),
             ("audit-record", record), ("audit-all", all), ("integrity-alarm", alarm), ("help-end", helpEnd),
-            ("messages", messages),
+            ("messages", messages), ("plain", plain), ("plain-audit", plainAudit),
         ]
     }
 
