@@ -185,7 +185,7 @@ enum SignInView {
         field("User id", form.user, active: form.field == .user)
         field("Password", String(repeating: "•", count: form.password.count), active: form.field == .password)
         if let message = form.message {
-            buffer.put(message, x: inner.x, y: y, maxWidth: inner.width, form.busy ? .dim : .critical)
+            buffer.putFitted(message, x: inner.x, y: y, columns: inner.width, form.busy ? .dim : .critical)
         }
         y += 2
         buffer.put("Enter next/sign in · Tab switch field · Ctrl-C quit", x: inner.x, y: y, maxWidth: inner.width, .dim)

@@ -110,6 +110,7 @@ public enum Workstation {
             if case .dialog(var dialog) = state.mode {
                 dialog.busy = false
                 dialog.message = words
+                state.remember(words)
                 if dialog.prompt != nil { dialog.prompt!.password = "" }
                 state.mode = .dialog(dialog)
             } else {

@@ -220,16 +220,19 @@ public struct WorkstationState: Equatable, Sendable {
     public var message: String? {
         didSet {
             guard let message, message != oldValue else { return }
-            messageLog.append(message)
-            if messageLog.count > Self.messageLogLimit {
-                messageLog.removeFirst(messageLog.count - Self.messageLogLimit)
-            }
+            remember(message)
         }
     }
     /// The last messages of the status line, oldest first, in full (`:messages` shows them).
     public private(set) var messageLog: [String] = []
     /// How many messages `messageLog` keeps.
     public static let messageLogLimit = 50
+
+    /// Keeps `message` in the log (also one shown elsewhere than the status line, such as in a dialog).
+    mutating func remember(_ message: String) {
+        messageLog.append(message)
+        if messageLog.count > Self.messageLogLimit { messageLog.removeFirst(messageLog.count - Self.messageLogLimit) }
+    }
     /// The key map and the settings of this session.
     public var preferences = Preferences()
     /// Batch whose exceptions, detail and audit trail are shown.

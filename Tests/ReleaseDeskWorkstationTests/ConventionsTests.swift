@@ -318,3 +318,27 @@ struct PlainModeTests {
         #expect(!Screen.render(state).lines.joined().contains { Self.boxDrawing.contains($0) })
     }
 }
+
+extension ConventionsTests {
+    @Test func aRefusalInADialogIsCutToFitAndKeptWholeForMessages() {
+        var state = Fixture.state(size: Self.small)
+        // A justifiable exception opens its dialog (CART-26-0052's trend).
+        Self.press([.char("/")], &state)
+        Fixture.type("0052", into: &state)
+        Self.press([.enter, .enter, .char("J")], &state)
+        guard case .dialog = state.mode else {
+            Issue.record("no dialog: \(state.mode)")
+            return
+        }
+        let long =
+            "Refused (state-changed): "
+            + String(repeating: "the exception was dispositioned by someone else ", count: 4)
+            + "END"
+        _ = Workstation.reduce(&state, .actionRefused(long))
+        let text = Screen.render(state).lines.joined(separator: "\n")
+        #expect(text.contains("Refused (state-changed): the exception"))
+        #expect(!text.contains("END"))
+        #expect(text.contains("…"))
+        #expect(state.messageLog.last == long)
+    }
+}
