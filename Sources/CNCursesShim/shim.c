@@ -127,6 +127,10 @@ static void write_raw(const char *bytes, size_t count) {
     }
 }
 
+void rd_cursor_visible(int visible) {
+    if (active) curs_set(visible ? 1 : 0);
+}
+
 void rd_mouse(int on) {
     if (!active || (on != 0) == (mouse_on != 0)) return;
     mouse_on = on != 0;

@@ -71,7 +71,8 @@ struct WorkstationRunner {
 
         let terminal: NcursesTerminal
         do {
-            terminal = try NcursesTerminal(theme: theme, noColor: noColor, mouse: preferences.mouse)
+            terminal = try NcursesTerminal(
+                theme: theme, noColor: noColor, mouse: preferences.mouse, showCursor: preferences.plain)
         } catch {
             throw Failure(.unavailable, "cannot open the workstation: \(error.description)")
         }
@@ -98,7 +99,7 @@ struct WorkstationRunner {
 
     /// The key map (`keys.toml`, checked whole: a problem exits 78 naming the file, the line and both bindings
     /// of a clash) and the mouse and clipboard settings of the configuration file.
-    static func preferences(environment: [String: String]) throws -> Preferences {
+    nonisolated static func preferences(environment: [String: String]) throws -> Preferences {
         let settings = try WorkstationSettings.resolve(environment: environment)
         var preferences = Preferences(mouse: settings.mouse, copyToClipboard: settings.clipboardOSC52)
         if let file = try KeyBindingsFile.load(environment: environment) {

@@ -26,8 +26,9 @@ public final class NcursesTerminal: TerminalBackend {
     private var running = true
 
     /// Checks the terminal, then enters curses mode; `noColor` removes colour (attributes remain; the
-    /// focused selection is then reverse video), `mouse` asks the terminal for mouse reports.
-    public init(theme: Theme, noColor: Bool, mouse: Bool = false) throws(Unusable) {
+    /// focused selection is then reverse video), `mouse` asks the terminal for mouse reports, `showCursor`
+    /// leaves the cursor visible (`--plain`: a screen reader follows it from row to row).
+    public init(theme: Theme, noColor: Bool, mouse: Bool = false, showCursor: Bool = false) throws(Unusable) {
         try Self.check()
         guard rd_start() == 0 else { throw .cannotStart }
         let mode = noColor ? ColorMode.none : ColorMode.forTerminal(colors: Int(rd_colors()))
@@ -35,6 +36,7 @@ public final class NcursesTerminal: TerminalBackend {
         self.theme = mode == .none ? theme.withoutColor : theme.withVisibleSelection
         maxPairs = rd_color_pairs()
         if mouse { rd_mouse(1) }
+        if showCursor { rd_cursor_visible(1) }
     }
 
     /// Checks that the terminal named by `TERM` is known and can address the cursor.

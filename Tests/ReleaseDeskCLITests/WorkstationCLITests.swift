@@ -48,10 +48,17 @@ struct WorkstationCLITests {
         result = try cli.run(["--demo"], extraEnvironment: ["RELEASEDESK_THEMES": Self.themes])
         #expect(result.status == 78)
         #expect(result.stderr.contains(folder + "/keys.toml:1: certify: changes data or signs"))
+        // info checks the key bindings as the workstation does.
+        result = try cli.run(["info"])
+        #expect(result.status == 78)
+        #expect(result.stderr.contains(folder + "/keys.toml:1: certify: changes data or signs"))
         // A sound file passes the check (and the workstation then needs a terminal).
         try "certify = \"K\"\n".write(toFile: folder + "/keys.toml", atomically: true, encoding: .utf8)
         result = try cli.run([], extraEnvironment: ["RELEASEDESK_THEMES": Self.themes])
         #expect(result.status == 69)
+        result = try cli.run(["info"])
+        #expect(result.status == 0)
+        #expect(result.stdout.contains(folder + "/keys.toml (checked)"))
     }
 
     static let themes: String = {

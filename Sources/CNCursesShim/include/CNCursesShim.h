@@ -44,6 +44,8 @@ void rd_clear_all(void);
 int rd_read_key(int timeout_ms, int *value);
 /* Leaves the cursor at row y, column x (refreshing); nothing when outside the screen. */
 void rd_move_cursor(int y, int x);
+/* Shows (1) or hides (0) the cursor. */
+void rd_cursor_visible(int visible);
 /* Turns xterm mouse reports (SGR form) on or off; off again when curses mode ends. */
 void rd_mouse(int on);
 /* Writes `count` bytes to the terminal as they are (an OSC 52 sequence), after what curses has buffered. */
