@@ -329,7 +329,7 @@ public enum Workstation {
                 state.message = "Copying is off: clipboard = \"osc52\" in config.toml turns it on."
                 return []
             }
-            state.message = "Copied \(id.kind) \(id.value) to the clipboard."
+            state.message = "Sent \(id.kind) \(id.value) to the terminal's clipboard (OSC 52)."
             return [.copy(id.value)]
         case .reload:
             state.message = "Reloaded."

@@ -214,7 +214,7 @@ struct ConventionsTests {
         #expect(state.message?.contains("clipboard = \"osc52\"") == true)
         state.preferences.copyToClipboard = true
         #expect(Workstation.reduce(&state, .keyPressed(.char("y"))) == [.copy(batch)])
-        #expect(state.message == "Copied batch \(batch) to the clipboard.")
+        #expect(state.message == "Sent batch \(batch) to the terminal's clipboard (OSC 52).")
         Self.press([.char("4")], &state)
         let seq = state.selectedAuditRecord!.seq
         #expect(Workstation.reduce(&state, .keyPressed(.char("y"))) == [.copy(String(seq))])
