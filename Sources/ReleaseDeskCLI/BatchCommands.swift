@@ -104,7 +104,8 @@ struct QueueCommand: ParsableCommand {
             let format = try ListFormat.resolve(format, json: json)
             let locations = try global.locations()
             let (desk, _) = try global.signedIn(
-                locations, channel: "cli:queue", for: .reading, passwords: global.passwords())
+                locations, channel: "cli:queue", for: .reading, passwords: global.passwords(),
+                warm: GlobalOptions.showingOpen)
             defer { desk.checkpoint() }
             let now = SystemEnvironment.clock()
             let queue = desk.state.queue(includeInfused: all)
@@ -250,7 +251,8 @@ struct ReportCommand: ParsableCommand {
         try Failure.guarded {
             let locations = try global.locations()
             let (desk, _) = try global.signedIn(
-                locations, channel: "cli:report", for: .reading, passwords: global.passwords())
+                locations, channel: "cli:report", for: .reading, passwords: global.passwords(),
+                warm: GlobalOptions.showingOpen)
             defer { desk.checkpoint() }
             guard let record = desk.state.batches[batch] else {
                 throw Failure(.noInput, "no batch \(batch) in this journal")

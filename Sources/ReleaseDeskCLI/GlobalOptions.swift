@@ -55,6 +55,11 @@ struct GlobalOptions: ParsableArguments {
     enum Access { case reading, writing }
 
     /// The environment, as a dictionary.
+    /// How a command that only shows opens the journal: warm from this user's verified-state snapshot
+    /// (docs/journal-format.md, "Verified-state snapshot"), the whole file verified before anything is shown;
+    /// cold, from the first record, with `RELEASEDESK_SNAPSHOT=0`.
+    static var showingOpen: Desk.Warm { environment["RELEASEDESK_SNAPSHOT"] == "0" ? .cold : .verifyFirst }
+
     static var environment: [String: String] {
         var result: [String: String] = [:]
         var pointer = environ
@@ -141,13 +146,14 @@ struct GlobalOptions: ParsableArguments {
     /// asked for; the desk refuses every write of such a session as well.
     func signedIn(
         _ locations: Locations, channel: String, for access: Access, passwords: PasswordSource,
-        allowingTemporaryPassword: Bool = false, observe: (Record) -> Void = { _ in }
+        allowingTemporaryPassword: Bool = false,
+        warm: Desk.Warm = .cold, observe: (Record) -> Void = { _ in }
     ) throws -> (Desk, UserAccount) {
         if access == .writing, locations.readOnly {
             throw DeskError.readOnlySession(channel.hasPrefix("cli:") ? String(channel.dropFirst(4)) : channel)
         }
         let authenticator = try authenticator(for: locations)
-        let desk = try Failure.opening(locations, observe: observe)
+        let desk = try Failure.opening(locations, warm: warm, observe: observe)
         let id = userID
         let password = try passwords.read(prompt: "Password for \(DisplayText.sanitize(id)): ")
         do {

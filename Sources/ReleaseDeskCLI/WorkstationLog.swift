@@ -11,9 +11,18 @@ import ReleaseDeskServices
 struct WorkstationLog {
     private let fd: Int32
 
-    init(stateDirectory: String) {
+    init(stateDirectory: String, file: String = "workstation.log") {
         try? FileBytes.makeDirectories(stateDirectory, mode: 0o700)
-        fd = open(stateDirectory + "/workstation.log", O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0o600)
+        fd = open(stateDirectory + "/" + file, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0o600)
+    }
+
+    /// What a command's warm open did with the snapshot (loaded, ignored and why, written), in
+    /// `snapshot.log` under the state directory.
+    static func snapshot(_ notes: [String], stateDirectory: String) {
+        guard !notes.isEmpty else { return }
+        let log = WorkstationLog(stateDirectory: stateDirectory, file: "snapshot.log")
+        for note in notes { log.write(note) }
+        log.close()
     }
 
     func write(_ event: String, now: Timestamp = SystemEnvironment.clock()) {

@@ -41,7 +41,8 @@ public struct DeskState: Sendable, Equatable {
             && a.sites == b.sites
             && a.batches == b.batches && a.seriesIndex == b.seriesIndex && a.stagedImport?.id == b.stagedImport?.id
             && a.stagedImport?.records == b.stagedImport?.records && a.imports.map(\.id) == b.imports.map(\.id)
-            && a.imports.map(\.seq) == b.imports.map(\.seq) && a.release == b.release
+            && a.imports.map(\.seq) == b.imports.map(\.seq) && a.imports.map(\.files) == b.imports.map(\.files)
+            && a.release == b.release
             && a.acknowledgedWitnesses == b.acknowledgedWitnesses
     }
 
@@ -304,5 +305,66 @@ extension DeskState {
             )
         }
         return out
+    }
+}
+
+// Codable: the verified-state snapshot (docs/journal-format.md, "Verified-state snapshot") stores the state.
+extension SecurityPolicy: Codable {}
+
+extension DeskState: Codable {
+    private enum CodingKeys: String, CodingKey {
+        case journalID, lastSeq, lastAt, users, recordCounts, policy, products, sites, batches, seriesIndex
+        case stagedImportID, stagedImportRecords, importIDs, importSeqs, importFiles, release, acknowledgedWitnesses
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        self.init(policy: try c.decode(SecurityPolicy.self, forKey: .policy))
+        journalID = try c.decodeIfPresent(String.self, forKey: .journalID)
+        lastSeq = try c.decode(Int64.self, forKey: .lastSeq)
+        lastAt = try c.decodeIfPresent(Timestamp.self, forKey: .lastAt)
+        users = try c.decode([String: UserAccount].self, forKey: .users)
+        recordCounts = try c.decode([String: Int].self, forKey: .recordCounts)
+        products = try c.decode([String: Product].self, forKey: .products)
+        sites = try c.decode([String: Site].self, forKey: .sites)
+        batches = try c.decode([String: BatchRecord].self, forKey: .batches)
+        seriesIndex = try c.decode([String: [String]].self, forKey: .seriesIndex)
+        if let id = try c.decodeIfPresent(String.self, forKey: .stagedImportID) {
+            stagedImport = (id, try c.decode([Record].self, forKey: .stagedImportRecords))
+        }
+        let ids = try c.decode([String].self, forKey: .importIDs)
+        let seqs = try c.decode([Int64].self, forKey: .importSeqs)
+        let files = try c.decode([[JSONValue]].self, forKey: .importFiles)
+        guard ids.count == seqs.count, ids.count == files.count else {
+            throw DecodingError.dataCorruptedError(
+                forKey: .importIDs, in: c, debugDescription: "imports differ in number")
+        }
+        imports = (0..<ids.count).map { (ids[$0], seqs[$0], files[$0]) }
+        release = try c.decode(ReleaseLedger.self, forKey: .release)
+        acknowledgedWitnesses = try c.decode(
+            [IntegrityAcknowledgement.Point: Int64].self, forKey: .acknowledgedWitnesses)
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(policy, forKey: .policy)
+        try c.encodeIfPresent(journalID, forKey: .journalID)
+        try c.encode(lastSeq, forKey: .lastSeq)
+        try c.encodeIfPresent(lastAt, forKey: .lastAt)
+        try c.encode(users, forKey: .users)
+        try c.encode(recordCounts, forKey: .recordCounts)
+        try c.encode(products, forKey: .products)
+        try c.encode(sites, forKey: .sites)
+        try c.encode(batches, forKey: .batches)
+        try c.encode(seriesIndex, forKey: .seriesIndex)
+        if let stagedImport {
+            try c.encode(stagedImport.id, forKey: .stagedImportID)
+            try c.encode(stagedImport.records, forKey: .stagedImportRecords)
+        }
+        try c.encode(imports.map(\.id), forKey: .importIDs)
+        try c.encode(imports.map(\.seq), forKey: .importSeqs)
+        try c.encode(imports.map(\.files), forKey: .importFiles)
+        try c.encode(release, forKey: .release)
+        try c.encode(acknowledgedWitnesses, forKey: .acknowledgedWitnesses)
     }
 }

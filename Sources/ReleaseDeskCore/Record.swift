@@ -120,3 +120,6 @@ public enum RecordKind {
         productSpecified, siteRegistered, batchImported, qcResultsRecorded, custodyEventsRecorded,
     ]
 }
+
+// Codable: the verified-state snapshot (docs/journal-format.md, "Verified-state snapshot") stores the state.
+extension Record: Codable {}

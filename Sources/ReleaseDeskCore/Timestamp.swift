@@ -179,3 +179,6 @@ public struct Timestamp: Sendable, Hashable, Comparable, CustomStringConvertible
         return s.count >= width ? s : String(repeating: "0", count: width - s.count) + s
     }
 }
+
+// Codable: the verified-state snapshot (docs/journal-format.md, "Verified-state snapshot") stores the state.
+extension Timestamp: Codable {}

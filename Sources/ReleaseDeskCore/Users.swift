@@ -112,3 +112,7 @@ extension String {
         return String(scalars[first...last])
     }
 }
+
+// Codable: the verified-state snapshot (docs/journal-format.md, "Verified-state snapshot") stores the state.
+extension Role: Codable {}
+extension UserAccount: Codable {}

@@ -401,3 +401,20 @@ struct ChainChecker {
         return true
     }
 }
+
+extension ChainChecker {
+    /// Continues the chain after a record read earlier (a verified-state snapshot's record): the next line
+    /// must be `seq` + 1 with `prev` = `hash`. Only for a checker that has read nothing yet.
+    mutating func resume(
+        journalID: String, seq: Int64, hash: Digest, atMilliseconds: Int64, lines: Int
+    ) {
+        self.journalID = journalID
+        self.nextSeq = seq + 1
+        self.lastHash = hash
+        self.lastAt = atMilliseconds
+        self.lines = lines
+        self.records = Int(seq)
+        self.lastRecordLine = lines
+        self.last = (seq, hash, atMilliseconds)
+    }
+}

@@ -39,6 +39,28 @@ public enum FileBytes {
         return bytes
     }
 
+    /// The first `count` bytes of `path` (fewer when it is shorter), or `nil` when it does not exist.
+    public static func readPrefix(_ path: String, count: Int) throws(Failure) -> [UInt8]? {
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        if fd < 0 {
+            if errno == ENOENT { return nil }
+            throw failure("open")
+        }
+        defer { close(fd) }
+        var bytes = [UInt8](repeating: 0, count: count)
+        var filled = 0
+        while filled < count {
+            let n = bytes.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress! + filled, count - filled) }
+            if n < 0 {
+                if errno == EINTR { continue }
+                throw failure("read")
+            }
+            if n == 0 { break }
+            filled += n
+        }
+        return Array(bytes[0..<filled])
+    }
+
     /// Replaces `path` with `bytes`: temporary file with `mode`, `fsync`, `rename`, directory `fsync`.
     public static func replaceAtomically(_ path: String, with bytes: [UInt8], mode: UInt32) throws(Failure) {
         let temporary = "\(path).tmp-\(getpid())"

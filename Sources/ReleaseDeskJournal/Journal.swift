@@ -1,4 +1,5 @@
 import CanonicalJSON
+import Dispatch
 import ReleaseDeskCore
 
 #if canImport(Glibc)
@@ -54,6 +55,11 @@ public struct JournalHead: Sendable, Equatable {
     public var seq: Int64
     /// SHA-256 hex of the last record's line.
     public var hash: String
+
+    public init(seq: Int64, hash: String) {
+        self.seq = seq
+        self.hash = hash
+    }
 }
 
 /// An open journal file: reads what others append, appends durably under the lock, repairs torn tails.
@@ -66,12 +72,12 @@ public final class Journal {
     /// The journal file's path.
     public let path: String
     let io: JournalFileIO
-    private let fd: Int32
+    let fd: Int32
     private let host: String
     private let clock: @Sendable () -> Timestamp
-    private var checker: ChainChecker
+    var checker: ChainChecker
     /// Bytes of complete lines consumed so far.
-    private(set) var consumed: Int64 = 0
+    var consumed: Int64 = 0
     /// Why this process will not write, when it will not.
     public private(set) var readOnlyReason: String?
     /// The corruption found, if any.
@@ -213,7 +219,13 @@ public final class Journal {
     /// This is how a journal is opened for showing its data: after it, `corruption` is set for any change to
     /// the file that the chain can see.
     public func readToEnd(_ onRecord: (Record) -> Void) throws(JournalError) {
-        try readNew(onRecord)
+        try readToEnd(pipeliningFrom: Self.pipelineThreshold, onRecord)
+    }
+
+    /// `readToEnd(_:)`, reading on another thread when at least `threshold` bytes are left to read.
+    func readToEnd(pipeliningFrom threshold: Int64, _ onRecord: (Record) -> Void) throws(JournalError) {
+        guard corruption == nil else { return }
+        try consumePipelined(from: threshold, onRecord)
         guard corruption == nil else { return }
         do {
             try io.flock(fd, LOCK_SH)
@@ -360,6 +372,42 @@ public final class Journal {
         }
         // Under the lock, invalid lines at the end stay pending: the caller settles them with the tail.
         return partial.isEmpty ? nil : TailSegment(offset: lineStart, bytes: partial)
+    }
+
+    /// At least this many bytes to read make opening read and check lines on one thread while the caller
+    /// folds the records on its own.
+    static let pipelineThreshold: Int64 = 4 << 20
+
+    /// `consume(underLock: false, onRecord)` with the reading, hashing and parsing of lines on another thread,
+    /// handing records over in batches, while `onRecord` runs on this one (a cold open folds as it reads). The
+    /// other thread is the only one to touch this journal until it ends; this thread only takes records.
+    private func consumePipelined(from threshold: Int64, _ onRecord: (Record) -> Void) throws(JournalError) {
+        let size: Int64
+        do {
+            size = try io.size(fd)
+        } catch {
+            throw .io(error)
+        }
+        guard size - consumed >= threshold else {
+            _ = try consume(underLock: false, onRecord)
+            return
+        }
+        let handoff = RecordHandoff()
+        let journal = UncheckedJournal(self)
+        DispatchQueue.global(qos: .userInitiated).async {
+            let outcome: Result<Void, JournalError>
+            do throws(JournalError) {
+                _ = try journal.value.consume(underLock: false) { handoff.put($0) }
+                outcome = .success(())
+            } catch {
+                outcome = .failure(error)
+            }
+            handoff.finish(outcome)
+        }
+        while let batch = handoff.take() {
+            for record in batch { onRecord(record) }
+        }
+        try handoff.outcome.get()
     }
 
     private func accept(_ line: UnsafeBufferPointer<UInt8>, offset: Int64) -> Result<Record?, Corruption> {
@@ -570,5 +618,73 @@ public final class Journal {
         guard let slash = path.lastIndex(of: "/") else { return "." }
         if slash == path.startIndex { return "/" }
         return String(path[..<slash])
+    }
+}
+
+/// The journal handed to the reading thread of `consumePipelined`, which alone touches it until it is done.
+private struct UncheckedJournal: @unchecked Sendable {
+    let value: Journal
+    init(_ value: Journal) { self.value = value }
+}
+
+/// Records handed from the reading thread to the folding one in batches; at most four batches wait.
+private final class RecordHandoff: @unchecked Sendable {
+    private static let batchSize = 512
+    private static let queued = 4
+    private let mutex = UnsafeMutablePointer<pthread_mutex_t>.allocate(capacity: 1)
+    private let changed = UnsafeMutablePointer<pthread_cond_t>.allocate(capacity: 1)
+    private var batches: [[Record]] = []
+    private var finished = false
+    // The reading thread's batch being filled: touched by that thread alone.
+    private var filling: [Record] = []
+    // Set with `finished`, under the mutex; read by the folding thread once `take` returned nil.
+    private(set) var outcome: Result<Void, JournalError> = .success(())
+
+    init() {
+        pthread_mutex_init(mutex, nil)
+        pthread_cond_init(changed, nil)
+        filling.reserveCapacity(Self.batchSize)
+    }
+
+    deinit {
+        pthread_cond_destroy(changed)
+        pthread_mutex_destroy(mutex)
+        changed.deallocate()
+        mutex.deallocate()
+    }
+
+    /// Adds a record (reading thread); a full batch is handed over, waiting while enough are queued.
+    func put(_ record: Record) {
+        filling.append(record)
+        if filling.count >= Self.batchSize { handOver(finishing: nil) }
+    }
+
+    /// Hands over what is left and says the reading ended with `outcome` (reading thread).
+    func finish(_ outcome: Result<Void, JournalError>) { handOver(finishing: outcome) }
+
+    private func handOver(finishing: Result<Void, JournalError>?) {
+        let batch = filling
+        filling = []
+        filling.reserveCapacity(Self.batchSize)
+        pthread_mutex_lock(mutex)
+        while batches.count >= Self.queued { pthread_cond_wait(changed, mutex) }
+        if !batch.isEmpty { batches.append(batch) }
+        if let finishing {
+            outcome = finishing
+            finished = true
+        }
+        pthread_cond_broadcast(changed)
+        pthread_mutex_unlock(mutex)
+    }
+
+    /// The next batch (folding thread), waiting for one; nil once the reading ended and all were taken.
+    func take() -> [Record]? {
+        pthread_mutex_lock(mutex)
+        defer { pthread_mutex_unlock(mutex) }
+        while batches.isEmpty && !finished { pthread_cond_wait(changed, mutex) }
+        guard !batches.isEmpty else { return nil }
+        let batch = batches.removeFirst()
+        pthread_cond_broadcast(changed)
+        return batch
     }
 }

@@ -7,7 +7,7 @@ public enum JournalFormat {
     /// The normative description of the file, in the repository.
     public static let document = "docs/journal-format.md"
     /// The revision of `document` this code implements.
-    public static let revision = 2
+    public static let revision = 3
     /// The format version every record carries as `v` (the single constant is `Record.formatVersion`).
     public static var version: Int64 { Record.formatVersion }
     /// The `format` named by record 1 (`journal.created`).

@@ -62,6 +62,11 @@ public protocol JournalStore: AnyObject {
     /// Why the store cannot be reached just now, and what is being done about it (nil: reachable, or a
     /// file).
     var connectionProblem: String? { get }
+    /// Where a snapshot of the state folded so far may say it stands (nil: none; a store without snapshots).
+    var resumePoint: ResumePoint? { get }
+    /// Takes up the store after `point` without reading what comes before it, when the store still holds
+    /// that record there; otherwise returns why not. A store without snapshots always says why not.
+    func resume(at point: ResumePoint) throws(JournalError) -> String?
 }
 
 extension JournalStore {
@@ -93,5 +98,13 @@ extension Journal: JournalStore {
     public var makeReader: @Sendable () throws -> any JournalStore {
         let path = self.path
         return { try Journal.openForReading(at: path) }
+    }
+}
+
+extension JournalStore {
+    public var resumePoint: ResumePoint? { nil }
+
+    public func resume(at point: ResumePoint) throws(JournalError) -> String? {
+        "this store does not take up a journal from a snapshot"
     }
 }

@@ -77,7 +77,7 @@ public final class WorkstationRuntime<Terminal: TerminalBackend> {
         self.terminal = terminal
         self.authenticator = authenticator
         self.environment = environment
-        integrity = BackgroundIntegrity(store: desk.journal)
+        integrity = BackgroundIntegrity(store: desk.journal, verifiedAtOpen: desk.warmFrom == nil)
         state = WorkstationState(
             size: terminal.size, now: environment.clock(), desk: desk.state, records: records,
             chain: Self.chain(desk, deepCheckPassed: false), journalName: DisplayText.sanitize(journalName),
@@ -89,7 +89,7 @@ public final class WorkstationRuntime<Terminal: TerminalBackend> {
         let inbox = appended
         desk.onRecord = { inbox.records.append($0) }
         desk.journal.startWatching()
-        integrity.startDeepCheck()
+        integrity.startDeepCheck(expecting: desk.warmFrom == nil ? nil : desk.state)
     }
 
     /// Runs until the user quits or a signal asks the program to end; then saves the witness when someone
@@ -125,12 +125,14 @@ public final class WorkstationRuntime<Terminal: TerminalBackend> {
             desk.raiseAlarm(alarm)
             environment.log("integrity alarm: \(alarm)")
         }
-        if integrity.deepCheckPassed != state.chain.signaturesVerified {
+        let verified = integrity.signaturesMayBeAccepted
+        if verified, desk.awaitsStateConfirmation { desk.acceptStateConfirmation() }
+        if verified != state.chain.signaturesVerified {
             effects.append(.reload)  // the new chain status is delivered with the reload
         }
         while !effects.isEmpty && !finished {
             effects += run(effects.removeFirst())
-            let chain = Self.chain(desk, deepCheckPassed: integrity.deepCheckPassed)
+            let chain = Self.chain(desk, deepCheckPassed: integrity.signaturesMayBeAccepted)
             if !appended.records.isEmpty || chain != state.chain {
                 let fresh = appended.records
                 appended.records = []

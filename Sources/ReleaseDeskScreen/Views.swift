@@ -70,6 +70,10 @@ enum StatusLine {
         }
         if state.readOnly { badge(" read-only ", .alarm) }
         if state.chain.connection != nil { badge(" ⚠ store offline, reconnecting ", .alarm) }
+        if state.user != nil, !state.chain.signaturesVerified, state.chain.alarm == nil {
+            // The whole file and every signature (and a snapshot's state) are still being verified.
+            badge(" verifying · no signing yet ", .dim)
+        }
         if let user = state.user, user.roles.contains(.supervisor) || user.roles.contains(.admin) {
             // 21 CFR 11.300: locked accounts are shown to supervisors (the records are in the audit trail).
             let locked = state.desk.users.values.filter(\.isLocked).count

@@ -32,8 +32,10 @@ public enum DeepVerification {
         public var findings: [Finding] = []
         /// Where the chain itself broke (the replay stops there), if it did.
         public var corruption: String?
+        /// When a state loaded from a snapshot was given to compare: why the replay did not give it.
+        public var stateProblem: String?
 
-        public var passed: Bool { findings.isEmpty && corruption == nil }
+        public var passed: Bool { findings.isEmpty && corruption == nil && stateProblem == nil }
     }
 
     /// Replays the journal at `path` read-only and checks every signature.
@@ -41,9 +43,11 @@ public enum DeepVerification {
         try run(reading: Journal.openForReading(at: path))
     }
 
-    /// Replays `journal` (a reader positioned at the start) and checks every signature.
-    public static func run(reading journal: any JournalStore) throws -> Report {
-        var state = DeskState()
+    /// Replays `journal` (a reader positioned at the start) and checks every signature. With `expected` (the
+    /// state a warm open loaded from a snapshot and replayed to its `lastSeq`), the replay's state at that
+    /// seq must equal it.
+    public static func run(reading journal: any JournalStore, expecting expected: DeskState? = nil) throws -> Report {
+        var state = DeskState(policy: expected?.policy ?? SecurityPolicy())
         var report = Report()
         // A repaired fragment is a line of its own just before its `journal.tail_repaired` record.
         var fragmentLines = 0
@@ -57,6 +61,14 @@ public enum DeepVerification {
                 report.findings.append(Finding(line: Int(record.seq) + fragmentLines, audit: finding))
             }
             state.apply(record)
+            if let expected, record.seq == expected.lastSeq, state != expected {
+                report.stateProblem =
+                    "the state loaded from this user's snapshot is not what the journal folds to at seq "
+                    + "\(expected.lastSeq); the snapshot was edited or is damaged"
+            }
+        }
+        if let expected, report.corruption == nil, state.lastSeq < expected.lastSeq {
+            report.stateProblem = "the journal ends before seq \(expected.lastSeq), which the snapshot's state reached"
         }
         if let corruption = journal.corruption { report.corruption = "\(corruption)" }
         return report

@@ -20,13 +20,35 @@ public final class Desk {
     public private(set) var disagreeingWitness: IntegrityAcknowledgement.Point?
     private let witnesses: WitnessStore
     /// The store's change token when it was last verified whole (at opening, or by `checkIntegrityIfChanged`).
+    /// A warm open never sets it: the file is verified whole again before anything is signed.
     var verifiedToken: ChangeToken?
+    /// The snapshot the state was loaded from, when the desk was opened warm (nil after a cold open).
+    public internal(set) var warmFrom: ResumePoint?
+    /// Whether a warm open's state has been compared with a replay of the whole journal and found equal.
+    public internal(set) var warmStateConfirmed = false
+    /// What happened to the snapshot while opening (ignored and why, loaded, written), for the log.
+    public internal(set) var snapshotNotes: [String] = []
+    /// Whether the state came from a snapshot that no replay of the whole journal has confirmed yet: nothing
+    /// may be written or signed on it (`confirmWarmState` first).
+    public var awaitsStateConfirmation: Bool { warmFrom != nil && !warmStateConfirmed }
 
     private init(journal: any JournalStore, locations: Locations, state: DeskState) {
         self.journal = journal
         self.locations = locations
         self.state = state
         self.witnesses = WitnessStore(directory: locations.stateDirectory)
+    }
+
+    /// Whether opening may start from this user's verified-state snapshot (`SnapshotPolicy`).
+    public enum Warm: Sendable {
+        /// Read and fold the journal from its first record (every command that writes or signs).
+        case cold
+        /// Load a matching snapshot, replay the tail, then verify the whole file before returning (commands
+        /// that only show).
+        case verifyFirst
+        /// Load a matching snapshot and replay the tail; the caller verifies the whole file and confirms the
+        /// state in the background (`BackgroundIntegrity`) before anything is signed (the workstation).
+        case verifyInBackground
     }
 
     /// What opening does when the journal does not verify or this user's witness disagrees.
@@ -46,26 +68,41 @@ public final class Desk {
     public static func open(
         _ locations: Locations, mode: Journal.Mode = .readWrite, policy: SecurityPolicy = SecurityPolicy(),
         onAlarm: OnAlarm = .refuse, environment: JournalEnvironment = SystemEnvironment.journal,
-        observe: (Record) -> Void = { _ in }
+        warm: Warm = .cold, observe: (Record) -> Void = { _ in }
     ) throws -> Desk {
         let journal = try StoreSelection.open(locations, mode: mode, environment: environment)
-        return try open(journal, locations: locations, policy: policy, onAlarm: onAlarm, observe: observe)
+        return try open(journal, locations: locations, policy: policy, onAlarm: onAlarm, warm: warm, observe: observe)
     }
 
     /// Opens the desk on `store` (not read yet): reads and verifies it all and checks this user's witness,
     /// as `open(_:…)` does for the journal file of `locations`.
     public static func open(
         _ store: any JournalStore, locations: Locations, policy: SecurityPolicy = SecurityPolicy(),
-        onAlarm: OnAlarm = .refuse,
+        onAlarm: OnAlarm = .refuse, warm: Warm = .cold,
         observe: (Record) -> Void = { _ in }
     ) throws -> Desk {
         // Taken before the store is read: a change while it is read moves the token, and the next check reads
         // it all again.
         let token = store.changeToken()
         let desk = Desk(journal: store, locations: locations, state: DeskState(policy: policy))
-        try desk.readAll(observe: observe)
-        if desk.alarm == nil { desk.verifiedToken = token }
+        // The lines before a snapshot are not read here: with `.verifyFirst` the whole store is verified on
+        // another thread, up to the record the snapshot names, while the snapshot is loaded.
+        let early = warm == .verifyFirst ? try desk.verifyWhileLoading() : nil
+        try desk.readAll(warm: warm, observe: observe)
+        let earlyFinding = early?.wait()
+        if desk.alarm == nil {
+            if desk.warmFrom == nil {
+                desk.verifiedToken = token
+            } else if warm == .verifyFirst {
+                // Verified before anything is shown; the token stays unset, so a signature verifies it again
+                // (`Desk.sign`). The tail after the snapshot's record was chain-checked as it was read.
+                let finding =
+                    early?.point == desk.warmFrom ? earlyFinding : store.integrityCheck(store.head)
+                if let finding { desk.raiseAlarm(finding) }
+            }
+        }
         if let alarm = desk.alarm, onAlarm == .refuse { throw DeskError.notVerified(alarm) }
+        if desk.alarm == nil, warm != .cold, desk.warmFrom == nil || warm == .verifyFirst { desk.saveSnapshotIfDue() }
         return desk
     }
 
@@ -92,13 +129,14 @@ public final class Desk {
         return desk
     }
 
-    private func readAll(observe: (Record) -> Void) throws {
+    private func readAll(warm: Warm, observe: (Record) -> Void) throws {
         // The witness is filed under the journal id, so learn the id first and watch the witness's seq
         // while reading: the check then costs nothing extra.
         var witness: Witness? = nil
         if let id = try journal.identify() {
             witness = try witnesses.load(journalID: id)
-            if let witness { journal.watchSeqs = [witness.seq] }
+            if warm != .cold { try startFromSnapshot(journalID: id, witness: witness) }
+            if let witness, witness.seq > (warmFrom?.seq ?? 0) { journal.watchSeqs = [witness.seq] }
         }
         try journal.readToEnd { record in
             state.apply(record)
@@ -109,7 +147,10 @@ public final class Desk {
             return
         }
         let mine = witness?.journalID == journal.journalID ? witness : nil
-        let verdict = WitnessPolicy.judge(mine, problem: mine.flatMap { journal.witnessProblem($0) }) {
+        // A witness at the snapshot's record was checked when the journal was taken up there.
+        let atSnapshot = mine != nil && mine?.seq == warmFrom?.seq
+        let problem = atSnapshot ? nil : mine.flatMap { journal.witnessProblem($0) }
+        let verdict = WitnessPolicy.judge(mine, problem: problem) {
             state.acknowledgedWitnesses[$0]
         }
         if case .changed(let problem, let point) = verdict {
@@ -181,6 +222,7 @@ public final class Desk {
     ) throws -> [Record] {
         if let alarm { throw DeskError.alarm(alarm) }
         var refusal: ActionRefusal? = nil
+        try confirmBeforeWriting()
         let (_, written) = try journal.append { observed throws in
             for record in observed { fold(record) }
             do throws(ActionRefusal) {
@@ -211,6 +253,7 @@ public final class Desk {
     /// sign-in of `user`'s session naming the typed id; it counts towards `user`'s lock-out, not `typed`'s.
     public func recordSignatureUnderOtherID(typed: String, session user: String, channel: String) throws {
         if let alarm { throw DeskError.alarm(alarm) }
+        try confirmBeforeWriting()
         let (_, written) = try journal.append { observed in
             for record in observed { fold(record) }
             return UserAdministration.signatureUnderOtherID(typed: typed, session: user, channel: channel, in: state)
@@ -240,6 +283,7 @@ public final class Desk {
         }
         try refresh()
         if let account = state.users[user], account.isLocked {
+            try confirmBeforeWriting()
             try journal.append { observed in
                 for record in observed { fold(record) }
                 return [
@@ -258,9 +302,13 @@ public final class Desk {
         var lockedNow = false
         let (_, written) = try journal.append { observed in
             for record in observed { fold(record) }
-            if accepted { return UserAdministration.signInSucceeded(user, channel: channel, in: state) }
-            let drafts = UserAdministration.signInFailed(user, channel: channel, in: state)
+            let drafts =
+                accepted
+                ? UserAdministration.signInSucceeded(user, channel: channel, in: state)
+                : UserAdministration.signInFailed(user, channel: channel, in: state)
             lockedNow = drafts.contains { $0.kind == RecordKind.userLocked }
+            // A sign-in that writes nothing (no earlier failures to clear) needs no confirmed state.
+            if !drafts.isEmpty { try confirmBeforeWriting() }
             return drafts
         }
         for record in written { fold(record) }
@@ -303,6 +351,7 @@ extension Desk {
                 .rule, gate: "no-alarm", "your witness matches the journal: there is no integrity alarm to acknowledge")
         }
         var refusal: ActionRefusal? = nil
+        try confirmBeforeWriting()
         let (_, written) = try journal.append { observed throws in
             for record in observed { fold(record) }
             do throws(ActionRefusal) {
@@ -398,6 +447,7 @@ extension Desk {
         var refusal: ActionRefusal? = nil
         var previous: [String: PasswordHash]? = nil
         do {
+            try confirmBeforeWriting()
             let (_, written) = try journal.append { observed throws in
                 for record in observed { fold(record) }
                 let drafts: [RecordDraft]

@@ -57,6 +57,7 @@ extension Desk {
         }
         guard problems.isEmpty else { throw ImportProblems(problems) }
         let importID = SystemEnvironment.randomUUID()
+        try confirmBeforeWriting()
         let (_, written) = try journal.append { observed in
             for record in observed { state.apply(record) }
             _ = try state.requireUser(actor, anyOf: [.qa, .admin], toDo: "import data")

@@ -442,3 +442,50 @@ public struct PriorRelease: Sendable, Hashable {
     /// Where the original certification is kept (register page, document number).
     public var reference: String
 }
+
+// Codable: the verified-state snapshot (docs/journal-format.md, "Verified-state snapshot") stores the state.
+extension QCResult: Codable {}
+extension ParameterReading: Codable {}
+extension CustodyEvent: Codable {}
+extension EMResult: Codable {}
+extension LabelCheck: Codable {}
+extension ReportedDeviation: Codable {}
+extension Batch: Codable {}
+extension PriorRelease: Codable {}
+
+extension BatchStep: Codable {
+    private enum CodingKeys: String, CodingKey {
+        case id, name, fields, values, performedBy, performedAt, requiresVerification, verifiedBy
+    }
+
+    public init(from decoder: any Decoder) throws {
+        // In the order `encode(to:)` writes them: the snapshot's binary form reads keys in order.
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        let id = try c.decode(String.self, forKey: .id)
+        let name = try c.decode(String.self, forKey: .name)
+        let fields = try c.decode([String].self, forKey: .fields)
+        let values = try c.decode([String?].self, forKey: .values)
+        guard fields.count == values.count else {
+            throw DecodingError.dataCorruptedError(
+                forKey: .values, in: c, debugDescription: "fields and values differ in number")
+        }
+        self.init(
+            id: id, name: name, entries: zip(fields, values).map { (field: $0, value: $1) },
+            performedBy: try c.decodeIfPresent(String.self, forKey: .performedBy),
+            performedAt: try c.decodeIfPresent(Timestamp.self, forKey: .performedAt),
+            requiresVerification: try c.decode(Bool.self, forKey: .requiresVerification),
+            verifiedBy: try c.decodeIfPresent(String.self, forKey: .verifiedBy))
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(id, forKey: .id)
+        try c.encode(name, forKey: .name)
+        try c.encode(entries.map(\.field), forKey: .fields)
+        try c.encode(entries.map(\.value), forKey: .values)
+        try c.encodeIfPresent(performedBy, forKey: .performedBy)
+        try c.encodeIfPresent(performedAt, forKey: .performedAt)
+        try c.encode(requiresVerification, forKey: .requiresVerification)
+        try c.encodeIfPresent(verifiedBy, forKey: .verifiedBy)
+    }
+}

@@ -215,3 +215,7 @@ extension DeskState {
         return review(batchID, now: now, quietPerMille: quietPerMille, index: TrendIndex(state: self))
     }
 }
+
+// Codable: the verified-state snapshot (docs/journal-format.md, "Verified-state snapshot") stores the state.
+extension ValueChange: Codable {}
+extension BatchRecord: Codable {}

@@ -304,3 +304,12 @@ public struct Site: Sendable, Hashable {
         return ["id": .string(id), "name": .string(name), "kind": .string(kind), "agreement": .object(agreement)]
     }
 }
+
+// Codable: the verified-state snapshot (docs/journal-format.md, "Verified-state snapshot") stores the state.
+extension Limit: Codable {}
+extension Severity: Codable {}
+extension SpecAttribute: Codable {}
+extension ProcessParameter: Codable {}
+extension DoseRule: Codable {}
+extension Product: Codable {}
+extension Site: Codable {}

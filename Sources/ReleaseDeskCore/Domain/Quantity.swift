@@ -49,3 +49,6 @@ public struct Quantity: Sendable, Hashable, Comparable, CustomStringConvertible 
 
     public var description: String { text }
 }
+
+// Codable: the verified-state snapshot (docs/journal-format.md, "Verified-state snapshot") stores the state.
+extension Quantity: Codable {}

@@ -113,3 +113,6 @@ extension ReleaseRules {
         return [RecordDraft(kind: RecordKind.auditTrailReviewed, actor: actor, body: body)]
     }
 }
+
+// Codable: the verified-state snapshot (docs/journal-format.md, "Verified-state snapshot") stores the state.
+extension AuditTrailReview: Codable {}

@@ -75,3 +75,6 @@ public enum IntegrityAcknowledgement {
         record.kind == RecordKind.integrityAlarmAcknowledged && Point(record.body["witness"]) == witness
     }
 }
+
+// Codable: the verified-state snapshot (docs/journal-format.md, "Verified-state snapshot") stores the state.
+extension IntegrityAcknowledgement.Point: Codable {}

@@ -217,3 +217,7 @@ extension ReleaseRules {
         return [RecordDraft(kind: RecordKind.oosInvestigated, actor: actor, body: body)]
     }
 }
+
+// Codable: the verified-state snapshot (docs/journal-format.md, "Verified-state snapshot") stores the state.
+extension OOSOutcome: Codable {}
+extension OOSInvestigation: Codable {}

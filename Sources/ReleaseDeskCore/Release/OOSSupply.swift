@@ -251,3 +251,6 @@ extension ReleaseRules {
         ]
     }
 }
+
+// Codable: the verified-state snapshot (docs/journal-format.md, "Verified-state snapshot") stores the state.
+extension OOSSupplyCase: Codable {}

@@ -285,3 +285,13 @@ public struct ReleaseLedger: Sendable, Equatable {
             RecordKind.oosInvestigated, RecordKind.batchFullReviewed,
         ] + RecordKind.oosSupply)
 }
+
+// Codable: the verified-state snapshot (docs/journal-format.md, "Verified-state snapshot") stores the state.
+extension DispositionKind: Codable {}
+extension Disposition: Codable {}
+extension DeviationStage: Codable {}
+extension DeviationEvent: Codable {}
+extension Deviation: Codable {}
+extension ReleaseDecision: Codable {}
+extension ReleaseDecision.Kind: Codable {}
+extension ReleaseLedger: Codable {}

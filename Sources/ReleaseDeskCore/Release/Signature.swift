@@ -142,3 +142,7 @@ public struct SigningSession: Equatable, Sendable {
         lastActivity = now
     }
 }
+
+// Codable: the verified-state snapshot (docs/journal-format.md, "Verified-state snapshot") stores the state.
+extension SignatureMeaning: Codable {}
+extension Signature: Codable {}

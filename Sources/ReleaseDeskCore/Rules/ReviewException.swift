@@ -74,3 +74,7 @@ public struct Review: Sendable, Hashable {
             quietSample: body["quiet_sample"]?.boolValue ?? false, quietReason: body["quiet_reason"]?.stringValue)
     }
 }
+
+// Codable: the verified-state snapshot (docs/journal-format.md, "Verified-state snapshot") stores the state.
+extension ReviewException: Codable {}
+extension Review: Codable {}
