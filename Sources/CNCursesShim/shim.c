@@ -16,13 +16,18 @@ static volatile sig_atomic_t active = 0;
 static struct termios saved_termios;
 static int have_saved_termios = 0;
 static SCREEN *screen = NULL;
+static volatile sig_atomic_t mouse_on = 0;
+
+/* xterm mouse reporting: button presses and releases with the wheel (1000), in SGR form (1006). */
+static const char mouse_enable[] = "\033[?1000h\033[?1006h";
+static const char mouse_disable[] = "\033[?1006l\033[?1000l";
 
 static void on_terminate(int sig) { pending_signal = sig; }
 
 /* A fatal signal: put the terminal back as it was (async-signal-safe calls only), then die as asked. */
 static void on_fatal(int sig) {
     if (active) {
-        static const char reset[] = "\033[0m\033[?25h\033[?1049l\r\n";
+        static const char reset[] = "\033[?1006l\033[?1000l\033[0m\033[?25h\033[?1049l\r\n";
         if (have_saved_termios) tcsetattr(STDIN_FILENO, TCSANOW, &saved_termios);
         (void)!write(STDOUT_FILENO, reset, sizeof reset - 1);
     }
@@ -60,6 +65,8 @@ int rd_start(void) {
     noecho();
     nonl();
     keypad(stdscr, TRUE);
+    /* Mouse reports reach the program as the bytes the terminal sends, read whole by its key stream. */
+    keyok(KEY_MOUSE, FALSE);
     intrflush(stdscr, FALSE);
     curs_set(0);
     if (has_colors()) {
@@ -71,6 +78,7 @@ int rd_start(void) {
 
 void rd_stop(void) {
     if (!active) return;
+    rd_mouse(0);
     active = 0;
     curs_set(1);
     endwin();
@@ -101,6 +109,38 @@ void rd_put(int y, int x, const wchar_t *text, int count, int pair, int attrs) {
 }
 
 void rd_refresh(void) { refresh(); }
+
+void rd_move_cursor(int y, int x) {
+    if (y < 0 || x < 0 || y >= LINES || x >= COLS) return;
+    move(y, x);
+    refresh();
+}
+
+/* Bytes written to the terminal as they are, after what curses has buffered. */
+static void write_raw(const char *bytes, size_t count) {
+    fflush(stdout);
+    while (count > 0) {
+        ssize_t n = write(STDOUT_FILENO, bytes, count);
+        if (n <= 0) return;
+        bytes += n;
+        count -= (size_t)n;
+    }
+}
+
+void rd_cursor_visible(int visible) {
+    if (active) curs_set(visible ? 1 : 0);
+}
+
+void rd_mouse(int on) {
+    if (!active || (on != 0) == (mouse_on != 0)) return;
+    mouse_on = on != 0;
+    if (on) write_raw(mouse_enable, sizeof mouse_enable - 1);
+    else write_raw(mouse_disable, sizeof mouse_disable - 1);
+}
+
+void rd_write_raw(const char *bytes, int count) {
+    if (active && count > 0) write_raw(bytes, (size_t)count);
+}
 void rd_clear_all(void) { clearok(curscr, TRUE); }
 
 int rd_read_key(int timeout_ms, int *value) {

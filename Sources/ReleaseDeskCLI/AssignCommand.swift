@@ -19,3 +19,21 @@ struct AssignCommand: ParsableCommand {
         }
     }
 }
+
+/// `unassign BATCH`: removes the batch's assignment (QA or supervisor; not signed; journaled).
+struct UnassignCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "unassign", abstract: "Remove a batch's assignment (QA or supervisor; not signed).")
+
+    @OptionGroup var global: GlobalOptions
+    @Argument(help: "The batch id.") var batch: String
+
+    func run() throws {
+        try Failure.guarded {
+            try UnsignedAction.run(global, action: "batch.unassign", about: .batch(batch)) {
+                state, actor throws(ActionRefusal) in
+                try ReleaseRules.unassign(batch: batch, by: actor, in: state)
+            }
+        }
+    }
+}

@@ -12,13 +12,14 @@ struct AuditCommand: ParsableCommand {
             Formats: table (readable), csv (RFC 4180, CRLF; columns seq, at, actor, host, kind, batch, summary, reason, signature, body; \
             cells starting with =, +, -, @, tab or CR are prefixed with '), jsonl (one record per line: the \
             journal's canonical JSON, with DEL, C1, bidirectional and invisible characters written as \\u escapes \
-            so the output is safe to view; parsing and re-encoding canonically gives the journal's bytes). \
+            so the output is safe to view; parsing and re-encoding canonically gives the journal's bytes), json \
+            (the same records as one array). With no record: the table's or CSV's header, [] or nothing. \
             Text from data is sanitised in every format. Needs a signed-in user.
             """
     )
 
     enum Format: String, ExpressibleByArgument, CaseIterable {
-        case table, csv, jsonl
+        case table, json, jsonl, csv
     }
 
     @OptionGroup var global: GlobalOptions
@@ -33,13 +34,17 @@ struct AuditCommand: ParsableCommand {
     @Option(name: .long, help: "Only records of this kind (a trailing .* matches a family, e.g. user.*).")
     var kind: String?
 
-    @Option(name: .long, help: "Only records at or after this UTC time (YYYY-MM-DD or YYYY-MM-DDTHH:MM:SS.mmmZ).")
+    @Option(
+        name: .long,
+        help: "Only records at or after this UTC time (YYYY-MM-DD, or YYYY-MM-DDTHH:MM[:SS[.mmm]], Z optional).")
     var since: String?
 
-    @Option(name: .long, help: "Only records before this UTC time (same forms as --since).")
+    @Option(
+        name: .long,
+        help: "Only records up to this UTC time, included (same forms as --since; a day includes the whole day).")
     var until: String?
 
-    @Option(name: .long, help: "table, csv or jsonl.")
+    @Option(name: .long, help: "table, json (one document), jsonl (one record per line) or csv.")
     var format: Format = .table
 
     func validate() throws {
@@ -51,7 +56,7 @@ struct AuditCommand: ParsableCommand {
         try Failure.guarded {
             let query = AuditQuery(
                 actor: actor, kind: kind, batch: batch, since: since.flatMap(AuditQuery.time),
-                until: until.flatMap(AuditQuery.time))
+                until: until.flatMap(AuditQuery.untilBound))
             func keep(_ r: Record) -> Bool { query.matches(r) }
             // The records are collected while the desk reads and verifies the journal, and shown only once
             // the whole journal has verified and the user has signed in: one read of the file.
@@ -76,6 +81,9 @@ struct AuditCommand: ParsableCommand {
                 for record in selected { out.write(AuditText.csvRow(record)) }
             case .jsonl:
                 for record in selected { out.write(AuditText.safeJSONLine(record) + "\n") }
+            case .json:
+                // One document: the records' lines as the elements of an array.
+                out.write("[" + selected.map(AuditText.safeJSONLine).joined(separator: ",") + "]\n")
             case .table:
                 let rows = selected.map { record in
                     [String(record.seq), record.at.description, record.actor, record.kind, AuditText.summary(record)]

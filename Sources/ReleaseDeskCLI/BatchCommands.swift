@@ -78,7 +78,8 @@ struct QueueCommand: ParsableCommand {
             "The batch queue: status, open exceptions by severity, pending tests, patient clock; most urgent first.",
         discussion: """
             Urgency: earliest deadline first (the planned infusion, else the expiry), then critical exceptions. \
-            JSON Lines (--json), one batch per line: batch, product, site, coi, status (flagged, full-review, \
+            --format json is one document (an array), jsonl (or --json) one batch per line, csv the table's \
+            columns; each object: batch, product, site, coi, status (flagged, full-review, \
             results-pending, deviation-open, oos-confirmed, ready-for-qp, awaiting-review, in-manufacture, infused, \
             released, released-pending, escalated, supplied-oos, rejected, on-hold, site-suspended), open \
             {critical, major, minor} \
@@ -90,14 +91,18 @@ struct QueueCommand: ParsableCommand {
 
     @OptionGroup var global: GlobalOptions
 
-    @Flag(name: .long, help: "JSON Lines output.")
+    @Flag(name: .long, help: "JSON Lines output (the same as --format jsonl).")
     var json = false
+
+    @Option(name: .long, help: ListFormat.help)
+    var format: ListFormat?
 
     @Flag(name: .long, help: "Include batches already infused (history imported for trending).")
     var all = false
 
     func run() throws {
         try Failure.guarded {
+            let format = try ListFormat.resolve(format, json: json)
             let locations = try global.locations()
             let (desk, _) = try global.signedIn(
                 locations, channel: "cli:queue", for: .reading, passwords: global.passwords(),
@@ -105,45 +110,43 @@ struct QueueCommand: ParsableCommand {
             defer { desk.checkpoint() }
             let now = SystemEnvironment.clock()
             let queue = desk.state.queue(includeInfused: all)
-            var out = StandardOutput()
-            if json {
-                for e in queue {
-                    var o: [String: JSONValue] = [
-                        "batch": .string(e.id), "product": .string(e.product), "site": .string(e.site),
-                        "coi": e.coi.map(JSONValue.string) ?? .null, "status": .string(e.status.rawValue),
-                        "open": [
-                            "critical": .int(Int64(e.open[.critical, default: 0])),
-                            "major": .int(Int64(e.open[.major, default: 0])),
-                            "minor": .int(Int64(e.open[.minor, default: 0])),
-                        ],
-                        "pending_tests": .int(Int64(e.pendingTests)), "expiry": .string(e.expiry.description),
-                        "shelf_life_hours": .int(e.shelfLifeHours(at: now)),
-                        "planned_infusion": e.plannedInfusion.map { .string($0.description) } ?? .null,
-                        "apheresis_at": e.apheresisAt.map { .string($0.description) } ?? .null,
-                        "hours_since_apheresis": e.hoursSinceApheresis(at: now).map(JSONValue.int) ?? .null,
-                    ]
-                    if let reason = e.quietReason { o["quiet_reason"] = .string(reason) }
-                    out.write(AuditText.safeJSON(.object(o)) + "\n")
-                }
-            } else {
-                let rows = queue.map { e -> [String] in
-                    [
-                        e.id, e.product, e.site, e.coi ?? "—", e.status.label, BatchText.counts(e.open),
-                        String(e.pendingTests),
-                        e.hoursSinceApheresis(at: now).map { "d+\($0 / 24)" } ?? "—",
-                        BatchText.hours(e.shelfLifeHours(at: now)),
-                        BatchText.day(e.plannedInfusion),
-                    ]
-                }
-                out.write(
-                    Table.render(
-                        header: [
-                            "BATCH", "PRODUCT", "SITE", "COI", "STATUS", "OPEN", "PENDING", "SINCE APH.", "SHELF LEFT",
-                            "INFUSION",
-                        ],
-                        rows: rows))
-                out.write("\(queue.count) batches\n")
+            var list = ListOutput(
+                columns: [
+                    "BATCH", "PRODUCT", "SITE", "COI", "STATUS", "OPEN", "PENDING", "SINCE APH.", "SHELF LEFT",
+                    "INFUSION",
+                ],
+                csvColumns: [
+                    "batch", "product", "site", "coi", "status", "open", "pending_tests", "since_apheresis",
+                    "shelf_left", "infusion",
+                ])
+            for e in queue {
+                var o: [String: JSONValue] = [
+                    "batch": .string(e.id), "product": .string(e.product), "site": .string(e.site),
+                    "coi": e.coi.map(JSONValue.string) ?? .null, "status": .string(e.status.rawValue),
+                    "open": [
+                        "critical": .int(Int64(e.open[.critical, default: 0])),
+                        "major": .int(Int64(e.open[.major, default: 0])),
+                        "minor": .int(Int64(e.open[.minor, default: 0])),
+                    ],
+                    "pending_tests": .int(Int64(e.pendingTests)), "expiry": .string(e.expiry.description),
+                    "shelf_life_hours": .int(e.shelfLifeHours(at: now)),
+                    "planned_infusion": e.plannedInfusion.map { .string($0.description) } ?? .null,
+                    "apheresis_at": e.apheresisAt.map { .string($0.description) } ?? .null,
+                    "hours_since_apheresis": e.hoursSinceApheresis(at: now).map(JSONValue.int) ?? .null,
+                ]
+                if let reason = e.quietReason { o["quiet_reason"] = .string(reason) }
+                let cells = [
+                    e.id, e.product, e.site, e.coi ?? "—", format == .csv ? e.status.rawValue : e.status.label,
+                    BatchText.counts(e.open), String(e.pendingTests),
+                    e.hoursSinceApheresis(at: now).map { "d+\($0 / 24)" } ?? "—",
+                    BatchText.hours(e.shelfLifeHours(at: now)),
+                    BatchText.day(e.plannedInfusion),
+                ]
+                list.append(cells, .object(o))
             }
+            list.tableFooter = "\(queue.count) batches"
+            var out = StandardOutput()
+            out.write(list.render(format))
             out.flush()
         }
     }

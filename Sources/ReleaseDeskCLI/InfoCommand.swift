@@ -3,6 +3,7 @@ import ReleaseDeskCore
 import ReleaseDeskJournal
 import ReleaseDeskScreen
 import ReleaseDeskServices
+import ReleaseDeskWorkstation
 
 #if canImport(Glibc)
     import Glibc
@@ -14,7 +15,7 @@ struct InfoCommand: ParsableCommand {
         abstract: "Show resolved paths, versions and terminal capabilities.",
         discussion: """
             Also checks the configuration in use, as every other command does: a bad file or variable exits 78 \
-            naming the file, line and field.
+            naming the file, line and field; and keys.toml, as the workstation does.
             """)
 
     @OptionGroup var global: GlobalOptions
@@ -32,6 +33,9 @@ struct InfoCommand: ParsableCommand {
             } catch {
                 throw Failure(.configuration, error.description)
             }
+            // The workstation's settings and key bindings, checked as the workstation checks them.
+            let keysFile = try KeyBindingsFile.load(environment: environment)
+            let preferences = try WorkstationRunner.preferences(environment: environment)
             let authentication = try global.authentication()
             var rows: [[String]] = []
             rows.append(["version", ReleaseDesk.version])
@@ -59,6 +63,11 @@ struct InfoCommand: ParsableCommand {
                 rows.append(["journal", "\(locations.journal) (\(journalState))"])
             }
             rows.append(["configuration", configuration?.path ?? "none (the defaults)"])
+            rows.append(["key bindings", keysFile.map { "\($0.path) (checked)" } ?? "none (the built-in keys)"])
+            rows.append([
+                "workstation",
+                "mouse \(preferences.mouse ? "on" : "off"), clipboard \(preferences.copyToClipboard ? "osc52" : "off")",
+            ])
             rows.append(["authentication", authentication.method.rawValue])
             rows.append(["credentials", locations.credentials])
             let builtIn = BuiltInThemes.files.keys.sorted().map { String($0.dropLast(5)) }.joined(separator: ", ")

@@ -237,6 +237,7 @@ struct DeviationCommand: ParsableCommand {
         static let configuration = CommandConfiguration(abstract: "List deviations with their stage and due date.")
         @OptionGroup var global: GlobalOptions
         @Option(help: "Only this batch.") var batch: String?
+        @Option(name: .long, help: ListFormat.help) var format: ListFormat = .table
 
         func run() throws {
             try Failure.guarded {
@@ -244,18 +245,22 @@ struct DeviationCommand: ParsableCommand {
                     try global.locations(), channel: "cli:deviation-list", for: .reading, passwords: global.passwords())
                 var out = StandardOutput()
                 let now = SystemEnvironment.clock()
+                var list = ListOutput(columns: ["DEVIATION", "BATCH", "CLASS", "STAGE", "DUE", "TITLE"])
                 for id in desk.state.release.deviationOrder {
                     guard let d = desk.state.release.deviations[id], batch == nil || d.batch == batch else { continue }
                     let hours = (d.due.millisecondsSinceEpoch - now.millisecondsSinceEpoch) / 3_600_000
                     let clock =
                         d.isOpen
                         ? (hours >= 0 ? "due in \(hours / 24) d \(hours % 24) h" : "OVERDUE by \(-hours) h") : "closed"
-                    out.write(
-                        DisplayText.sanitize(
-                            "\(d.id)  \(d.batch)  \(d.classification.rawValue)  \(d.stage.rawValue)  \(clock)  \(d.title)"
-                        )
-                            + "\n")
+                    let object: JSONValue = [
+                        "deviation": .string(d.id), "batch": .string(d.batch),
+                        "class": .string(d.classification.rawValue), "stage": .string(d.stage.rawValue),
+                        "open": .bool(d.isOpen), "due": .string(d.due.description), "title": .string(d.title),
+                    ]
+                    list.append(
+                        [d.id, d.batch, d.classification.rawValue, d.stage.rawValue, clock, d.title], object)
                 }
+                out.write(list.render(format))
                 out.flush()
             }
         }
@@ -354,34 +359,43 @@ struct RegisterCommand: ParsableCommand {
         commandName: "register",
         abstract: "The certification register: every certification and rejection, with signatures.")
     @OptionGroup var global: GlobalOptions
-    @Option(help: "text or json.") var format = "text"
+    @Option(
+        help: ArgumentHelp(
+            "text (one line per decision, the default), table, json (one document), jsonl (one object per line) or csv.",
+            valueName: "format"))
+    var format = "text"
 
     func run() throws {
         try Failure.guarded {
-            guard ["text", "json"].contains(format) else { throw Failure(.usage, "--format must be text or json") }
+            let list: ListFormat? = format == "text" ? nil : ListFormat(rawValue: format)
+            guard format == "text" || list != nil else {
+                throw Failure(.usage, "--format must be text, table, json, jsonl or csv")
+            }
             let (desk, _) = try global.signedIn(
                 try global.locations(), channel: "cli:register", for: .reading, passwords: global.passwords())
             var out = StandardOutput()
+            var rows = ListOutput(columns: ["SEQ", "BATCH", "DECISION", "SIGNATURE", "REASON"])
             for d in desk.state.release.register {
-                if format == "json" {
-                    let value: JSONValue = [
-                        "batch": .string(d.batch), "decision": .string(d.kind.rawValue), "by": .string(d.by),
-                        "at": .string(d.at.description), "seq": .int(d.seq), "reason": .string(d.reason),
-                        "pending_tests": .array(d.pendingTests.map { .string($0) }),
-                        "signature": d.signature.map { s in
-                            var o = s.json.objectValue ?? [:]
-                            o["manifestation"] = .string(s.manifestation(at: d.at))
-                            return .object(o)
-                        } ?? .null,
-                    ]
-                    out.write(AuditText.safeJSON(value) + "\n")
-                } else {
+                let value: JSONValue = [
+                    "batch": .string(d.batch), "decision": .string(d.kind.rawValue), "by": .string(d.by),
+                    "at": .string(d.at.description), "seq": .int(d.seq), "reason": .string(d.reason),
+                    "pending_tests": .array(d.pendingTests.map { .string($0) }),
+                    "signature": d.signature.map { s in
+                        var o = s.json.objectValue ?? [:]
+                        o["manifestation"] = .string(s.manifestation(at: d.at))
+                        return .object(o)
+                    } ?? .null,
+                ]
+                let manifestation = d.signature?.manifestation(at: d.at) ?? d.by
+                rows.append([String(d.seq), d.batch, d.kind.rawValue, manifestation, d.reason], value)
+                if list == nil {
                     out.write(
                         DisplayText.sanitize(
-                            "#\(d.seq)  \(d.batch)  \(d.kind.rawValue.uppercased())  \(d.signature?.manifestation(at: d.at) ?? d.by)"
+                            "#\(d.seq)  \(d.batch)  \(d.kind.rawValue.uppercased())  \(manifestation)"
                                 + "  — \"\(d.reason)\"") + "\n")
                 }
             }
+            if let list { out.write(rows.render(list)) }
             out.flush()
         }
     }

@@ -24,7 +24,7 @@ struct ReleaseDesk: ParsableCommand {
             DispositionCommand.self, OOSInvestigationCommand.self, FullReviewCommand.self, DeviationCommand.self,
             CertifyCommand.self, RejectCommand.self, HoldCommand.self,
             UnholdCommand.self, RegisterCommand.self, AuditReviewCommand.self, CommentCommand.self,
-            OOSSupplyCommand.self, AssignCommand.self, SiteCommand.self,
+            OOSSupplyCommand.self, AssignCommand.self, UnassignCommand.self, SiteCommand.self,
             VerifyCommand.self, AuditCommand.self, InfoCommand.self, IntegrityCommand.self,
             SampleCommand.self, DiagnosticsCommand.self, StoreCommand.self, ExportCommand.self,
         ]
@@ -48,12 +48,17 @@ struct ReleaseDesk: ParsableCommand {
     @Option(name: .long, help: "Colour: auto (off when NO_COLOR is set), always or never.")
     var color = "auto"
 
+    @Flag(name: .long, help: "Plain workstation for screen readers: no box drawing, one pane at a time (Tab switches).")
+    var plain = false
+
     func run() throws {
         try Failure.guarded {
             do {
                 try MainActor.assumeIsolated {
-                    try WorkstationRunner(global: global, themeName: theme, color: color, readOnly: global.readonly)
-                        .run()
+                    try WorkstationRunner(
+                        global: global, themeName: theme, color: color, readOnly: global.readonly, plain: plain
+                    )
+                    .run()
                 }
             } catch ExitCodeFailure.signal(let signal) {
                 throw ExitCode(128 + signal)

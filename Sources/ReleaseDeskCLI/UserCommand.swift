@@ -68,41 +68,41 @@ struct UserCommand: ParsableCommand {
 
         @OptionGroup var global: GlobalOptions
 
-        @Flag(name: .long, help: "JSON Lines output, one user per line.")
+        @Flag(name: .long, help: "JSON Lines output, one user per line (the same as --format jsonl).")
         var json = false
+
+        @Option(name: .long, help: ListFormat.help)
+        var format: ListFormat?
 
         func run() throws {
             try Failure.guarded {
+                let format = try ListFormat.resolve(format, json: json)
                 let locations = try global.locations()
                 let (desk, _) = try global.signedIn(
                     locations, channel: "cli:user-list", for: .reading, passwords: global.passwords())
                 defer { desk.checkpoint() }
                 var out = StandardOutput()
                 let users = desk.state.users.values.sorted { $0.id < $1.id }
-                if json {
-                    for user in users {
-                        var object: [String: JSONValue] = [
-                            "user": .string(user.id), "name": .string(user.name),
-                            "roles": .array(user.roles.sorted().map { .string($0.rawValue) }),
-                            "locked": .bool(user.isLocked),
-                            "enrolled_at": .string(user.enrolledAt.description),
-                            "enrolled_by": .string(user.enrolledBy),
-                            "enrolled_seq": .int(user.enrolledSeq),
-                            "failed_sign_ins": .int(Int64(user.consecutiveFailures)),
-                        ]
-                        if let reason = user.lockReason { object["lock_reason"] = .string(reason) }
-                        out.write(AuditText.safeJSON(.object(object)) + "\n")
-                    }
-                } else {
-                    let rows = users.map { user -> [String] in
-                        let status = user.isLocked ? "locked: \(user.lockReason ?? "")" : "active"
-                        return [
+                var list = ListOutput(columns: ["USER", "NAME", "ROLES", "STATUS", "ENROLLED"])
+                for user in users {
+                    var object: [String: JSONValue] = [
+                        "user": .string(user.id), "name": .string(user.name),
+                        "roles": .array(user.roles.sorted().map { .string($0.rawValue) }),
+                        "locked": .bool(user.isLocked),
+                        "enrolled_at": .string(user.enrolledAt.description),
+                        "enrolled_by": .string(user.enrolledBy),
+                        "enrolled_seq": .int(user.enrolledSeq),
+                        "failed_sign_ins": .int(Int64(user.consecutiveFailures)),
+                    ]
+                    if let reason = user.lockReason { object["lock_reason"] = .string(reason) }
+                    let status = user.isLocked ? "locked: \(user.lockReason ?? "")" : "active"
+                    list.append(
+                        [
                             user.id, user.name, user.roles.sorted().map(\.rawValue).joined(separator: ","), status,
                             "\(user.enrolledAt) by \(user.enrolledBy)",
-                        ]
-                    }
-                    out.write(Table.render(header: ["USER", "NAME", "ROLES", "STATUS", "ENROLLED"], rows: rows))
+                        ], .object(object))
                 }
+                out.write(list.render(format))
                 out.flush()
             }
         }

@@ -18,6 +18,7 @@ struct WorkstationRunner {
     var themeName: String
     var color: String
     var readOnly: Bool
+    var plain = false
 
     /// How often records appended by other processes are looked for.
     static let pollMilliseconds = 500.0
@@ -25,6 +26,8 @@ struct WorkstationRunner {
     func run() throws {
         let environment = GlobalOptions.environment
         let theme = try Self.loadTheme(themeName, environment: environment)
+        var preferences = try Self.preferences(environment: environment)
+        preferences.plain = plain
         guard isatty(0) == 1, isatty(1) == 1 else {
             throw Failure(
                 .unavailable, "the workstation needs a terminal; for scripts use the subcommands (releasedesk --help)")
@@ -68,7 +71,8 @@ struct WorkstationRunner {
 
         let terminal: NcursesTerminal
         do {
-            terminal = try NcursesTerminal(theme: theme, noColor: noColor)
+            terminal = try NcursesTerminal(
+                theme: theme, noColor: noColor, mouse: preferences.mouse, showCursor: preferences.plain)
         } catch {
             throw Failure(.unavailable, "cannot open the workstation: \(error.description)")
         }
@@ -83,7 +87,7 @@ struct WorkstationRunner {
             desk: desk, records: initial, terminal: terminal, authenticator: authenticator,
             journalName: StoreSelection.describe(locations),
             signIn: SignInForm(user: Self.prefilledUser(global, demoUsers: demoUsers), demoUsers: demoUsers),
-            readOnly: readOnly, environment: runtimeEnvironment)
+            readOnly: readOnly, preferences: preferences, environment: runtimeEnvironment)
         initial = []
         runtime.run()
         terminal.stop()
@@ -91,6 +95,21 @@ struct WorkstationRunner {
         if NcursesTerminal.pendingSignal != 0 {
             throw ExitCodeFailure.signal(NcursesTerminal.pendingSignal)
         }
+    }
+
+    /// The key map (`keys.toml`, checked whole: a problem exits 78 naming the file, the line and both bindings
+    /// of a clash) and the mouse and clipboard settings of the configuration file.
+    nonisolated static func preferences(environment: [String: String]) throws -> Preferences {
+        let settings = try WorkstationSettings.resolve(environment: environment)
+        var preferences = Preferences(mouse: settings.mouse, copyToClipboard: settings.clipboardOSC52)
+        if let file = try KeyBindingsFile.load(environment: environment) {
+            do throws(KeyMapFileError) {
+                preferences.keyBindings = try KeyMapFile.load(file.text, file: file.path)
+            } catch {
+                throw Failure(.configuration, error.description)
+            }
+        }
+        return preferences
     }
 
     /// The user id the sign-in form starts with: `--user`, else the login name, except in the demo when the

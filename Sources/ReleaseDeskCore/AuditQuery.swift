@@ -2,12 +2,15 @@
 /// filter and the `audit` command use the same matching.
 ///
 /// Text form (the workstation's filter line): `actor:ID kind:K batch:ID since:T until:T word…`, where a
-/// kind ending `.*` (or `.`) matches a family and T is `YYYY-MM-DD` or a journal timestamp (UTC).
+/// kind ending `.*` (or `.`) matches a family and T is a day `YYYY-MM-DD` or a time `YYYY-MM-DDTHH:MM`,
+/// `…:SS` or `…:SS.mmm`, with or without a final `Z` (UTC). `until` includes what it names: the whole day,
+/// minute, second or millisecond.
 public struct AuditQuery: Equatable, Sendable {
     public var actor: String?
     public var kind: String?
     public var batch: String?
     public var since: Timestamp?
+    /// The first instant not included (`untilBound` of what was typed).
     public var until: Timestamp?
     /// Lower-cased words that must all appear in the record's actor, kind or readable summary.
     public var words: [String] = []
@@ -23,18 +26,34 @@ public struct AuditQuery: Equatable, Sendable {
         self.until = until
     }
 
-    public static let timeHelp = "use YYYY-MM-DD or YYYY-MM-DDTHH:MM:SS.mmmZ (UTC)"
+    public static let timeHelp =
+        "use YYYY-MM-DD, YYYY-MM-DDTHH:MM, YYYY-MM-DDTHH:MM:SS or YYYY-MM-DDTHH:MM:SS.mmm (UTC)"
 
-    /// A time given by a person: a day, a time to the second, or a journal timestamp, all UTC.
-    public static func time(_ text: String) -> Timestamp? {
-        if let full = Timestamp(journalForm: text) { return full }
-        if text.utf8.count == 10, let day = Timestamp(journalForm: text + "T00:00:00.000Z") { return day }
-        if text.utf8.count == 20, text.hasSuffix("Z"),
-            let seconds = Timestamp(journalForm: String(text.dropLast()) + ".000Z")
-        {
-            return seconds
+    /// A time given by a person — a day, a time to the minute, second or millisecond, all UTC, with or without
+    /// a final `Z` — as the instant it starts and how long it lasts in milliseconds.
+    public static func period(_ text: String) -> (start: Timestamp, milliseconds: Int64)? {
+        let bare = text.hasSuffix("Z") || text.hasSuffix("z") ? String(text.dropLast()) : text
+        let forms: [(count: Int, suffix: String, length: Int64)] = [
+            (10, "T00:00:00.000Z", 86_400_000), (16, ":00.000Z", 60_000), (19, ".000Z", 1000), (23, "Z", 1),
+        ]
+        for form in forms where bare.utf8.count == form.count {
+            let normal = bare.count > 10 ? String(bare.prefix(10)) + "T" + String(bare.dropFirst(11)) : bare
+            guard bare.count <= 10 || bare.dropFirst(10).first == "T" || bare.dropFirst(10).first == "t" else {
+                return nil
+            }
+            guard let start = Timestamp(journalForm: normal + form.suffix) else { return nil }
+            return (start, form.length)
         }
         return nil
+    }
+
+    /// A time given by a person (`period`): the instant it starts.
+    public static func time(_ text: String) -> Timestamp? { period(text)?.start }
+
+    /// The end of a time given by a person, for `until`: the first instant after the whole day, minute,
+    /// second or millisecond it names, so that `until:2026-03-01` includes the records of 1 March.
+    public static func untilBound(_ text: String) -> Timestamp? {
+        period(text).map { $0.start.adding(milliseconds: $0.milliseconds) }
     }
 
     /// Parses the text form; a bad time is an error naming the field.
@@ -55,7 +74,9 @@ public struct AuditQuery: Equatable, Sendable {
                 guard let t = time(value) else { return .failure(AuditQueryError(field: "since", message: timeHelp)) }
                 query.since = t
             case "until", "to":
-                guard let t = time(value) else { return .failure(AuditQueryError(field: "until", message: timeHelp)) }
+                guard let t = untilBound(value) else {
+                    return .failure(AuditQueryError(field: "until", message: timeHelp))
+                }
                 query.until = t
             default: query.words.append(token.lowercased())
             }

@@ -133,6 +133,8 @@ public enum AuditText {
             return "commented on \(text("batch")): \"\(text("reason"))\""
         case RecordKind.batchAssigned:
             return "assigned \(text("batch")) to \(text("assignee"))"
+        case RecordKind.batchUnassigned:
+            return "removed the assignment of \(text("batch")) (was \(text("assignee")))"
         case RecordKind.oosSupplyRequested:
             return
                 "recorded the request of physician \"\(text("physician"))\" (\(text("reference"))) for OOS supply of \(text("batch"))"

@@ -5,6 +5,11 @@ import CanonicalJSON
 /// `apply(_:)` is the only way state changes, so replaying a journal from scratch and applying the same
 /// records one by one give the same state.
 public struct DeskState: Sendable, Equatable {
+    /// The revision of the fold (`apply`): raised whenever the state a journal folds to changes, such as a kind
+    /// newly folded. A verified-state snapshot names the revision that folded it and is used only by the same
+    /// one, so a snapshot written by another version of the program never stands for what this one folds.
+    public static let foldRevision: Int64 = 1
+
     /// The journal's id from `journal.created`.
     public var journalID: String?
     /// Sequence number of the last record applied.

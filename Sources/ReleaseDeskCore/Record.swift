@@ -113,6 +113,7 @@ public enum RecordKind {
     public static let batchCommented = "batch.commented"
     public static let auditTrailReviewed = "batch.audit_trail_reviewed"
     public static let batchAssigned = "batch.assigned"
+    public static let batchUnassigned = "batch.unassigned"
     public static let siteSuspended = "site.suspended"
     public static let siteReinstated = "site.reinstated"
 

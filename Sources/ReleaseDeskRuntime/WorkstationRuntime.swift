@@ -71,7 +71,7 @@ public final class WorkstationRuntime<Terminal: TerminalBackend> {
     /// signature starts at once, on another thread: until it has passed, no signature is made.
     public init(
         desk: Desk, records: [Record], terminal: Terminal, authenticator: Authenticator, journalName: String,
-        signIn: SignInForm, readOnly: Bool, environment: RuntimeEnvironment
+        signIn: SignInForm, readOnly: Bool, preferences: Preferences = Preferences(), environment: RuntimeEnvironment
     ) {
         self.desk = desk
         self.terminal = terminal
@@ -83,6 +83,8 @@ public final class WorkstationRuntime<Terminal: TerminalBackend> {
             chain: Self.chain(desk, deepCheckPassed: false), journalName: DisplayText.sanitize(journalName),
             signIn: signIn,
             readOnly: readOnly || desk.alarm != nil)
+        state.preferences = preferences
+        state.preferences.unicode = environment.unicode
         lastPoll = environment.monotonic()
         let inbox = appended
         desk.onRecord = { inbox.records.append($0) }
@@ -141,7 +143,9 @@ public final class WorkstationRuntime<Terminal: TerminalBackend> {
 
     /// Sends the terminal what changed since the last frame.
     private func draw() {
-        terminal.draw(differ.runs(to: Screen.render(state, unicode: environment.unicode)))
+        let frame = Screen.render(state, unicode: environment.unicode)
+        terminal.draw(differ.runs(to: frame))
+        terminal.placeCursor(frame.cursor)
     }
 
     private func deliver(_ action: Action) -> [Effect] { Workstation.reduce(&state, action) }
@@ -156,6 +160,20 @@ public final class WorkstationRuntime<Terminal: TerminalBackend> {
         case .redraw:
             differ.invalidate()
             terminal.redrawAll()
+            return []
+        case .unassign(let batch):
+            guard let user = state.user else { return [] }
+            do {
+                try desk.perform("batch.unassign", by: user.id, about: .batch(batch)) { fresh throws(ActionRefusal) in
+                    try ReleaseRules.unassign(batch: batch, by: user.id, in: fresh)
+                }
+                log("removed the assignment of \(batch) as \(user.id)")
+                return deliver(.actionSucceeded(DisplayText.sanitize("Removed the assignment of \(batch).")))
+            } catch {
+                return deliver(.actionRefused(DisplayText.sanitize(environment.describe(error))))
+            }
+        case .copy(let text):
+            terminal.copyToClipboard(text)
             return []
         case .reload:
             do {

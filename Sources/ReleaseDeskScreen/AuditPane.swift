@@ -92,11 +92,11 @@ enum AlarmBanner {
     static func draw(_ state: WorkstationState, in rect: Rect, into buffer: inout CellBuffer) {
         guard let alarm = state.chain.alarm else { return }
         buffer.fill(rect, .alarm)
-        buffer.put(
+        buffer.putFitted(
             "‼ INTEGRITY ALARM ‼ read-only · every signature refused · tell the administrator · the journal was changed or damaged",
-            x: 0, y: rect.y, maxWidth: rect.width, .alarm)
+            x: 0, y: rect.y, columns: rect.width, .alarm)
         if rect.height > 1 {
-            buffer.put("‼ " + alarm + " (releasedesk verify)", x: 0, y: rect.y + 1, maxWidth: rect.width, .alarm)
+            buffer.putFitted("‼ " + alarm + " (releasedesk verify)", x: 0, y: rect.y + 1, columns: rect.width, .alarm)
         }
     }
 }

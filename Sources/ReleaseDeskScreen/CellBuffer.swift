@@ -13,6 +13,17 @@ public struct Cell: Equatable, Sendable {
     }
 }
 
+/// A cell's column and row.
+public struct CellPoint: Equatable, Sendable {
+    public var x: Int
+    public var y: Int
+
+    public init(x: Int, y: Int) {
+        self.x = x
+        self.y = y
+    }
+}
+
 /// A grid of cells: what one frame shows. Everything written is sanitised first, so no path from data can
 /// put a control character on the terminal; outside UTF-8 locales it is written in ASCII.
 public struct CellBuffer: Equatable, Sendable {
@@ -21,6 +32,9 @@ public struct CellBuffer: Equatable, Sendable {
     public private(set) var cells: [Cell]
     /// Whether non-ASCII may be shown.
     public let unicode: Bool
+    /// Where the terminal's cursor is left after the frame: the selected row of the focused pane, or where
+    /// text is typed (screen readers and magnifiers follow it); nil leaves it where it is.
+    public var cursor: CellPoint?
 
     public init(width: Int, height: Int, unicode: Bool = true) {
         self.width = max(0, width)
@@ -83,26 +97,73 @@ public struct CellBuffer: Equatable, Sendable {
     @discardableResult
     public mutating func putCell(_ text: String, x: Int, y: Int, columns: Int, _ role: StyleRole) -> Int {
         guard columns > 0 else { return 0 }
-        let safe = unicode ? DisplayText.sanitize(text) : Self.ascii(DisplayText.sanitize(text))
-        let fitted = DisplayWidth.pad(DisplayWidth.truncate(safe, to: columns), to: columns)
-        put(fitted, x: x, y: y, maxWidth: columns, role)
+        let fitted = fitted(text, to: columns)
+        put(
+            fitted + String(repeating: " ", count: max(0, columns - DisplayWidth.of(fitted))), x: x, y: y,
+            maxWidth: columns, role)
         return columns
     }
 
-    /// ASCII stand-ins for the glyphs the panes use; any other non-ASCII becomes `?` or a `<U+XXXX>` form.
+    /// Writes `text` in at most `columns` columns: whole when it fits, else cut and ended with `…` (`...`
+    /// outside UTF-8 locales). Returns the columns used.
+    @discardableResult
+    public mutating func putFitted(_ text: String, x: Int, y: Int, columns: Int, _ role: StyleRole) -> Int {
+        guard columns > 0 else { return 0 }
+        return put(fitted(text, to: columns), x: x, y: y, maxWidth: columns, role)
+    }
+
+    /// `text` as it will be shown (sanitised, in ASCII when needed), cut to `columns` with an ellipsis that
+    /// fits inside them.
+    public func fitted(_ text: String, to columns: Int) -> String {
+        guard columns > 0 else { return "" }
+        let safe = unicode ? DisplayText.sanitize(text) : Self.ascii(DisplayText.sanitize(text))
+        if DisplayWidth.of(safe) <= columns { return safe }
+        if unicode { return DisplayWidth.truncate(safe, to: columns) }
+        guard columns > 3 else { return String(safe.prefix(columns)) }
+        return String(DisplayWidth.truncate(safe, to: columns - 2).dropLast()) + "..."
+    }
+
+    /// The columns `text` takes once shown (sanitised, in ASCII when needed).
+    public func width(of text: String) -> Int {
+        DisplayWidth.of(unicode ? DisplayText.sanitize(text) : Self.ascii(DisplayText.sanitize(text)))
+    }
+
+    /// ASCII stand-ins for the glyphs the panes use; any other non-ASCII character is written as its code
+    /// point (`\u5c71`), never as a bare `?`.
     static let asciiGlyphs: [Character: String] = [
         "‼": "!!", "⚠": "!", "•": "-", "✔": "OK", "✓": "ok", "⚑": "F", "◎": "o", "…": "...", "⚙": "*", "▶": ">",
-        "▼": "v", "▲": "^", "→": "->", "·": "-", "⧗": "~", "▏": "|", "─": "-", "│": "|", "–": "-", "—": "-", "◀": "<",
-        "✘": "X", "⏸": "||", "⊘": "(/)",
+        "▼": "v", "▲": "^", "→": "->", "←": "<-", "↑": "Up", "↓": "Down", "·": "-", "⧗": "~", "▏": "|", "─": "-",
+        "│": "|", "–": "-", "—": "-", "◀": "<", "✘": "X", "⏸": "||", "“": "\"", "”": "\"", "‘": "'", "’": "'",
+        "×": "x", "⊘": "(/)",
     ]
 
-    /// `text` in ASCII: known glyphs by their stand-ins, the rest by `DisplayText.asciiFallback`.
+    /// `text` in ASCII: known glyphs by their stand-ins; hidden and control characters as
+    /// `DisplayText.asciiFallback` names them; every other character as its code point, `\uXXXX` (or
+    /// `\UXXXXXXXX` beyond the basic plane), as JSON and most languages write it.
     public static func ascii(_ text: String) -> String {
         var out = ""
         for ch in text {
-            if let stand = asciiGlyphs[ch] { out += stand } else { out.append(ch) }
+            if let stand = asciiGlyphs[ch] {
+                out += stand
+                continue
+            }
+            for scalar in ch.unicodeScalars {
+                if scalar.isASCII && scalar.value >= 0x20 && scalar.value != 0x7F {
+                    out.unicodeScalars.append(scalar)
+                    continue
+                }
+                let named = DisplayText.asciiFallback(String(scalar))
+                out += named == "?" ? codePoint(scalar) : named
+            }
         }
-        return DisplayText.asciiFallback(out)
+        return out
+    }
+
+    /// `\u5c71` for U+5C71, `\U0001f600` beyond U+FFFF.
+    static func codePoint(_ scalar: Unicode.Scalar) -> String {
+        let hex = String(scalar.value, radix: 16)
+        if scalar.value > 0xFFFF { return "\\U" + String(repeating: "0", count: max(0, 8 - hex.count)) + hex }
+        return "\\u" + String(repeating: "0", count: max(0, 4 - hex.count)) + hex
     }
 
     /// Sets the role of cells without changing their text.

@@ -94,7 +94,7 @@ enum DialogView {
             // Asked before what was typed is thrown away; the dialog's own message returns with "n".
             buffer.put(question.text, x: area.x, y: buttonsY + 1, maxWidth: area.width, .critical)
         } else if let message = dialog.message {
-            buffer.put(message, x: area.x, y: buttonsY + 1, maxWidth: area.width, dialog.busy ? .dim : .critical)
+            buffer.putFitted(message, x: area.x, y: buttonsY + 1, columns: area.width, dialog.busy ? .dim : .critical)
         }
     }
 }

@@ -15,6 +15,7 @@ enum ListRows {
             let selected = index == cursor.selected
             if selected { buffer.put("▶", x: area.x, y: y, focused ? .selection : .selectionUnfocused) }
             draw(index, y, area.x + 2, &buffer)
+            if selected && focused { buffer.cursor = CellPoint(x: area.x, y: y) }
             if selected {
                 buffer.paint(
                     Rect(x: area.x, y: y, width: area.width, height: 1), focused ? .selection : .selectionUnfocused)

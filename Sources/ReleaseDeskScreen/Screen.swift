@@ -5,7 +5,7 @@ import ReleaseDeskWorkstation
 public enum Screen {
     public static func render(_ state: WorkstationState, unicode: Bool = true) -> CellBuffer {
         var buffer = CellBuffer(width: state.size.width, height: state.size.height, unicode: unicode)
-        let box = BoxChars(unicode: unicode)
+        let box = BoxChars(unicode: unicode, plain: state.preferences.plain)
         if state.size.isTooSmall {
             TooSmallView.draw(state, into: &buffer)
             return buffer
@@ -17,22 +17,23 @@ public enum Screen {
         let layout = state.layout
         for (pane, rect) in layout.panes.sorted(by: { $0.key.rawValue < $1.key.rawValue }) {
             let focused = state.focus == pane
-            let title: [(String, StyleRole)]
+            var title: [(String, StyleRole)]
             switch pane {
             case .queue:
-                title = QueuePane.title(state)
+                title = plainTitle(pane, state) + QueuePane.title(state)
                 drawBox(rect, focused: focused, title: title, box: box, into: &buffer)
                 QueuePane.draw(state, in: rect, focused: focused, into: &buffer)
             case .exceptions:
-                title = ExceptionsPane.title(state)
+                title = plainTitle(pane, state) + ExceptionsPane.title(state)
                 drawBox(rect, focused: focused, title: title, box: box, into: &buffer)
                 ExceptionsPane.draw(state, in: rect, focused: focused, into: &buffer)
             case .detail:
-                title = DetailPane.title(state)
+                title = plainTitle(pane, state) + DetailPane.title(state)
                 drawBox(rect, focused: focused, title: title, box: box, into: &buffer)
                 DetailPane.draw(state, in: rect, into: &buffer)
+                if focused { buffer.cursor = CellPoint(x: rect.x + 2, y: rect.y + 1) }
             case .audit:
-                title = AuditPane.title(state)
+                title = plainTitle(pane, state) + AuditPane.title(state)
                 drawBox(rect, focused: focused, title: title, box: box, into: &buffer)
                 AuditPane.draw(state, in: rect, focused: focused, into: &buffer)
             }
@@ -40,7 +41,8 @@ public enum Screen {
         if let banner = layout.banner { AlarmBanner.draw(state, in: banner, into: &buffer) }
         StatusLine.draw(state, in: layout.statusLine, into: &buffer)
         switch state.mode {
-        case .help(let pane): HelpView.draw(pane, state: state, into: &buffer, box: box)
+        case .help(let pane, let offset): HelpView.draw(pane, offset: offset, state: state, into: &buffer, box: box)
+        case .messages(let offset): MessagesView.draw(offset: offset, state: state, into: &buffer, box: box)
         case .sortMenu: SortMenuView.draw(state, into: &buffer, box: box)
         case .dialog(let dialog): DialogView.draw(dialog, state: state, into: &buffer, box: box)
         case .record(let seq, let offset):
@@ -48,6 +50,12 @@ public enum Screen {
         default: break
         }
         return buffer
+    }
+
+    /// In `--plain`, where one pane shows at a time, which one it is ("2/4", Tab moves to the next).
+    static func plainTitle(_ pane: Pane, _ state: WorkstationState) -> [(String, StyleRole)] {
+        guard state.preferences.plain else { return [] }
+        return [("\(pane.rawValue + 1)/\(Pane.allCases.count) ", .dim)]
     }
 
     /// A border with a title in its top edge.
@@ -100,8 +108,13 @@ struct BoxChars {
     let topLeft, topRight, bottomLeft, bottomRight, horizontal, vertical: String
     let selected, sortDown, sortUp, chainOK, chainAlarm, ellipsis: String
 
-    init(unicode: Bool) {
-        if unicode {
+    /// `plain` (`--plain`, for screen readers): no line drawing at all; borders are blank.
+    init(unicode: Bool, plain: Bool = false) {
+        if plain {
+            (topLeft, topRight, bottomLeft, bottomRight, horizontal, vertical) = (" ", " ", " ", " ", " ", " ")
+            (selected, sortDown, sortUp, chainOK, chainAlarm, ellipsis) =
+                unicode ? ("▶", "▼", "▲", "✓", "‼", "…") : (">", "v", "^", "OK", "!!", "...")
+        } else if unicode {
             (topLeft, topRight, bottomLeft, bottomRight, horizontal, vertical) = ("┌", "┐", "└", "┘", "─", "│")
             (selected, sortDown, sortUp, chainOK, chainAlarm, ellipsis) = ("▶", "▼", "▲", "✓", "‼", "…")
         } else {

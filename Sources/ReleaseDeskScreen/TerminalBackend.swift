@@ -1,3 +1,4 @@
+import ReleaseDeskCore
 import ReleaseDeskWorkstation
 
 /// How many colours the terminal can show.
@@ -53,6 +54,39 @@ public enum ColorMode: Sendable, Equatable {
     }
 }
 
+/// The clipboard through the terminal: OSC 52 (`Esc ] 52 ; c ; BASE64 BEL`), which xterm, tmux (with
+/// `set-clipboard`), kitty, iTerm2 and others honour. Only ids are copied, kept to printable ASCII (no space,
+/// no control) and at most `maximumLength` characters, and sent in base64, so nothing in it can end the
+/// sequence or act as a control.
+public enum OSC52 {
+    public static let maximumLength = 256
+
+    /// The sequence that puts `text` on the clipboard, or nil when nothing printable is left of it.
+    public static func sequence(for text: String) -> String? {
+        let printable = text.unicodeScalars.filter { $0.value >= 0x21 && $0.value < 0x7F }
+        guard !printable.isEmpty else { return nil }
+        let bytes = printable.prefix(maximumLength).map { UInt8($0.value) }
+        return "\u{1B}]52;c;" + base64(bytes) + "\u{07}"
+    }
+
+    /// RFC 4648 base64 with padding.
+    public static func base64(_ bytes: [UInt8]) -> String {
+        let alphabet = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/".utf8)
+        var out: [UInt8] = []
+        var index = 0
+        while index < bytes.count {
+            let chunk = bytes[index..<min(index + 3, bytes.count)]
+            var value = 0
+            for (i, byte) in chunk.enumerated() { value |= Int(byte) << (16 - 8 * i) }
+            for i in 0..<4 {
+                out.append(i <= chunk.count ? alphabet[(value >> (18 - 6 * i)) & 63] : UInt8(ascii: "="))
+            }
+            index += 3
+        }
+        return String(decoding: out, as: UTF8.self)
+    }
+}
+
 /// What the workstation needs from a terminal. The ncurses backend is one; `MemoryTerminal` is another.
 @MainActor
 public protocol TerminalBackend: AnyObject {
@@ -63,6 +97,10 @@ public protocol TerminalBackend: AnyObject {
     func draw(_ runs: [StyledRun])
     /// The next key, waiting at most `timeoutMilliseconds`; `nil` when none came.
     func readKey(timeoutMilliseconds: Int) -> Key?
+    /// Leaves the terminal's cursor at `point` (nil: where it is) once the frame is drawn.
+    func placeCursor(_ point: CellPoint?)
+    /// Puts `text` on the system clipboard through the terminal (OSC 52), when it can.
+    func copyToClipboard(_ text: String)
     /// Repaints everything on the next draw.
     func redrawAll()
     /// Gives the terminal back as it was.
@@ -83,6 +121,10 @@ public final class MemoryTerminal: TerminalBackend {
     public private(set) var cellsSent: [Int] = []
     public private(set) var stopped = false
     public private(set) var redraws = 0
+    /// Where the cursor was left after the last frame.
+    public private(set) var cursor: CellPoint?
+    /// What was copied to the clipboard, in order.
+    public private(set) var copied: [String] = []
 
     public init(size: Size, keys: [Key] = []) {
         self.size = size
@@ -102,6 +144,12 @@ public final class MemoryTerminal: TerminalBackend {
     }
 
     public func readKey(timeoutMilliseconds: Int) -> Key? { keys.isEmpty ? nil : keys.removeFirst() }
+
+    public func placeCursor(_ point: CellPoint?) {
+        if let point { cursor = point }
+    }
+
+    public func copyToClipboard(_ text: String) { copied.append(text) }
 
     public func redrawAll() {
         redraws += 1

@@ -89,9 +89,27 @@ public struct Theme: Equatable, Sendable {
 
     public func style(_ role: StyleRole) -> Style { styles[role] ?? Style() }
 
-    /// This theme with colour removed (modifiers remain).
+    /// This theme with colour removed (modifiers remain), the focused selection in reverse video.
     public var withoutColor: Theme {
-        Theme(name: name, styles: styles.mapValues(\.withoutColor))
+        Theme(name: name, styles: styles.mapValues(\.withoutColor)).withVisibleSelection
+    }
+
+    /// This theme with the focused pane's selected row in reverse video when the theme gives it no colour of
+    /// its own (a theme without colours, or colour removed); the selection of other panes is then underlined
+    /// rather than reversed, so the focused one stands out.
+    public var withVisibleSelection: Theme {
+        var copy = self
+        var selection = style(.selection)
+        guard selection.bg == .default, !selection.modifiers.contains(.reversed) else { return self }
+        selection.modifiers.insert(.reversed)
+        copy.styles[.selection] = selection
+        var unfocused = style(.selectionUnfocused)
+        if unfocused.bg == .default, unfocused.modifiers.contains(.reversed) {
+            unfocused.modifiers.remove(.reversed)
+            unfocused.modifiers.insert(.underlined)
+            copy.styles[.selectionUnfocused] = unfocused
+        }
+        return copy
     }
 
     /// Roles the theme leaves undefined.

@@ -95,7 +95,7 @@ public struct AuthenticationSettings: Sendable, Equatable {
 public struct ConfigurationFile: Sendable {
     /// The keys the file may hold.
     public static let keys: Set<String> = [
-        "auth", "pam_service", "idle_lock_minutes", "max_failed_sign_ins", "store",
+        "auth", "pam_service", "idle_lock_minutes", "max_failed_sign_ins", "store", "mouse", "clipboard",
     ]
     /// The site-wide file, read when the user has none.
     public static let systemPath = "/etc/releasedesk/config.toml"
@@ -114,17 +114,23 @@ public struct ConfigurationFile: Sendable {
             }
             return try parse(bytes, path: explicit)
         }
-        var candidates: [String] = []
-        if let config = environment["XDG_CONFIG_HOME"], config.hasPrefix("/") {
-            candidates.append(config + "/releasedesk/config.toml")
-        } else if let home = environment["HOME"], !home.isEmpty {
-            candidates.append(home + "/.config/releasedesk/config.toml")
-        }
-        candidates.append(systemPath)
-        for path in candidates {
+        for path in candidates(named: "config.toml", environment: environment) {
             if let bytes = try read(path) { return try parse(bytes, path: path) }
         }
         return nil
+    }
+
+    /// Where a file of the configuration folder is looked for, in order: the user's folder
+    /// (`$XDG_CONFIG_HOME/releasedesk`, else `~/.config/releasedesk`), then `/etc/releasedesk`.
+    static func candidates(named name: String, environment: [String: String]) -> [String] {
+        var candidates: [String] = []
+        if let config = environment["XDG_CONFIG_HOME"], config.hasPrefix("/") {
+            candidates.append(config + "/releasedesk/" + name)
+        } else if let home = environment["HOME"], !home.isEmpty {
+            candidates.append(home + "/.config/releasedesk/" + name)
+        }
+        candidates.append("/etc/releasedesk/" + name)
+        return candidates
     }
 
     static func read(_ path: String) throws(ConfigurationError) -> [UInt8]? {
@@ -168,6 +174,10 @@ public struct ConfigurationFile: Sendable {
     /// escapes: none are needed.
     static func quoted(_ rest: Substring, path: String, line: Int, key: String) throws(ConfigurationError) -> String {
         let value = rest.drop { $0 == " " || $0 == "\t" }
+        for word in ["true", "false"] where value.hasPrefix(word) {
+            let after = value.dropFirst(word.count).drop { $0 == " " || $0 == "\t" }
+            if after.isEmpty || after.hasPrefix("#") { return word }
+        }
         if let first = value.first, first.isASCII, first.isNumber {
             let digits = value.prefix { $0.isASCII && $0.isNumber }
             let after = value.dropFirst(digits.count).drop { $0 == " " || $0 == "\t" }
@@ -214,6 +224,63 @@ public enum SecuritySettings {
         }
         if let failures = try number("max_failed_sign_ins", 3...10) { policy.maxFailedSignIns = failures }
         return policy
+    }
+}
+
+/// The workstation's settings from the configuration file: `mouse` (default true: clicks select, the wheel
+/// scrolls) and `clipboard` (`"osc52"`: `y` copies the selected id through the terminal; default off).
+public struct WorkstationSettings: Sendable, Equatable {
+    public var mouse = true
+    public var clipboardOSC52 = false
+
+    public init(mouse: Bool = true, clipboardOSC52: Bool = false) {
+        self.mouse = mouse
+        self.clipboardOSC52 = clipboardOSC52
+    }
+
+    public static func resolve(environment: [String: String]) throws(ConfigurationError) -> WorkstationSettings {
+        var settings = WorkstationSettings()
+        guard let file = try ConfigurationFile.load(environment: environment) else { return settings }
+        if let entry = file.values["mouse"] {
+            guard entry.value == "true" || entry.value == "false" else {
+                throw ConfigurationError(
+                    file: file.path, line: entry.line, field: "mouse",
+                    reason: "must be true or false, not \"\(entry.value)\"")
+            }
+            settings.mouse = entry.value == "true"
+        }
+        if let entry = file.values["clipboard"] {
+            guard entry.value == "osc52" || entry.value == "off" else {
+                throw ConfigurationError(
+                    file: file.path, line: entry.line, field: "clipboard",
+                    reason: "must be \"osc52\" or \"off\", not \"\(entry.value)\"")
+            }
+            settings.clipboardOSC52 = entry.value == "osc52"
+        }
+        return settings
+    }
+}
+
+/// `keys.toml`, the workstation's key bindings, beside the configuration file: in the folder of
+/// `$RELEASEDESK_CONFIG` when that is set, else the user's (`$XDG_CONFIG_HOME/releasedesk/keys.toml`, else
+/// `~/.config/releasedesk/keys.toml`) when it exists, else `/etc/releasedesk/keys.toml` when it exists. Its
+/// form and checks are the workstation's (`KeyMapFile`).
+public enum KeyBindingsFile {
+    /// The path and text of the file that applies, or nil when there is none.
+    public static func load(environment: [String: String]) throws(ConfigurationError) -> (path: String, text: String)? {
+        var candidates = ConfigurationFile.candidates(named: "keys.toml", environment: environment)
+        if let explicit = environment["RELEASEDESK_CONFIG"], !explicit.isEmpty {
+            let folder = explicit.contains("/") ? String(explicit[..<explicit.lastIndex(of: "/")!]) : "."
+            candidates = [(folder.isEmpty ? "" : folder) + "/keys.toml"]
+        }
+        for path in candidates {
+            guard let bytes = try ConfigurationFile.read(path) else { continue }
+            guard let text = String(validating: bytes, as: UTF8.self) else {
+                throw ConfigurationError(file: path, line: nil, field: nil, reason: "is not UTF-8")
+            }
+            return (path, text)
+        }
+        return nil
     }
 }
 

@@ -142,11 +142,17 @@ public enum SnapshotPolicy {
             let id = header["journal_id"]?.stringValue, let seq = header["seq"]?.intValue,
             let hash = header["hash"]?.stringValue, let offset = header["offset"]?.intValue,
             let line = header["line"]?.intValue, let length = header["payload_length"]?.intValue,
-            let payloadHash = header["payload_sha256"]?.stringValue, let mac = header["mac"]?.stringValue
+            let payloadHash = header["payload_sha256"]?.stringValue, let mac = header["mac"]?.stringValue,
+            let fold = header["fold"]?.intValue
         else { throw SnapshotRejection("its header is not valid") }
         header["mac"] = nil
         guard Self.mac(key: key, header: header) == mac else {
             throw SnapshotRejection("its header was not written with this user's snapshot key")
+        }
+        guard fold == DeskState.foldRevision else {
+            throw SnapshotRejection(
+                "it was folded by revision \(fold) of the fold; this program folds by revision \(DeskState.foldRevision)"
+            )
         }
         return (ResumePoint(journalID: id, seq: seq, hash: hash, offset: offset, line: Int(line)), length, payloadHash)
     }
@@ -155,7 +161,7 @@ public enum SnapshotPolicy {
         [
             "journal_id": .string(point.journalID), "seq": .int(point.seq), "hash": .string(point.hash),
             "offset": .int(point.offset), "line": .int(Int64(point.line)), "payload_length": .int(Int64(length)),
-            "payload_sha256": .string(sha256),
+            "payload_sha256": .string(sha256), "fold": .int(DeskState.foldRevision),
         ]
     }
 

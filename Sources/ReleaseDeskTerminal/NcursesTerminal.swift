@@ -25,14 +25,18 @@ public final class NcursesTerminal: TerminalBackend {
     private let maxPairs: Int32
     private var running = true
 
-    /// Checks the terminal, then enters curses mode; `noColor` removes colour (attributes remain).
-    public init(theme: Theme, noColor: Bool) throws(Unusable) {
+    /// Checks the terminal, then enters curses mode; `noColor` removes colour (attributes remain; the
+    /// focused selection is then reverse video), `mouse` asks the terminal for mouse reports, `showCursor`
+    /// leaves the cursor visible (`--plain`: a screen reader follows it from row to row).
+    public init(theme: Theme, noColor: Bool, mouse: Bool = false, showCursor: Bool = false) throws(Unusable) {
         try Self.check()
         guard rd_start() == 0 else { throw .cannotStart }
         let mode = noColor ? ColorMode.none : ColorMode.forTerminal(colors: Int(rd_colors()))
         colorMode = mode
-        self.theme = mode == .none ? theme.withoutColor : theme
+        self.theme = mode == .none ? theme.withoutColor : theme.withVisibleSelection
         maxPairs = rd_color_pairs()
+        if mouse { rd_mouse(1) }
+        if showCursor { rd_cursor_visible(1) }
     }
 
     /// Checks that the terminal named by `TERM` is known and can address the cursor.
@@ -125,6 +129,19 @@ public final class NcursesTerminal: TerminalBackend {
             }
         default:
             return nil
+        }
+    }
+
+    public func placeCursor(_ point: CellPoint?) {
+        guard let point else { return }
+        rd_move_cursor(Int32(point.y), Int32(point.x))
+    }
+
+    public func copyToClipboard(_ text: String) {
+        guard let sequence = OSC52.sequence(for: text) else { return }
+        let bytes = Array(sequence.utf8)
+        bytes.withUnsafeBufferPointer { p in
+            p.withMemoryRebound(to: CChar.self) { rd_write_raw($0.baseAddress, Int32($0.count)) }
         }
     }
 

@@ -367,6 +367,7 @@ enum DialogReducer {
                 request = try action.request(in: state.desk)
             } catch {
                 dialog.message = "Refused (\(error.gate)): \(error.message)"
+                state.remember("Refused (\(error.gate)): \(error.message)")
                 return [.journalRefusal(action: action.name, refusal: error)]
             }
             let needsID = (state.session?.components(at: state.now) ?? .userIDAndPassword) == .userIDAndPassword

@@ -61,6 +61,11 @@ public enum EscapeSequence {
                     guard tail.count >= index + 4 else { return .needMore }
                     return .complete(key: nil, consumed: index + 4)
                 }
+                if byte == 0x4D || byte == 0x6D, parameters.hasPrefix("<") {
+                    // SGR mouse report: Esc [ < button ; column ; row, then M (press) or m (release).
+                    return .complete(
+                        key: MouseEvent.sgr(parameters, pressed: byte == 0x4D).map { .mouse($0) }, consumed: index + 1)
+                }
                 return .complete(key: csiKey(parameters, final: byte), consumed: index + 1)
             default:
                 // Not a control sequence after all: drop what was read, read the offending scalar again.

@@ -4,7 +4,7 @@ public enum Command: String, CaseIterable, Sendable {
     case nextPane, previousPane, focusQueue, focusExceptions, focusDetail, focusAudit
     case drillDown, back, zoom, auditScope
     case search, searchNext, searchPrevious, filter, sort, reverseSort
-    case help, commandLine, redraw, reload, quit
+    case help, commandLine, redraw, reload, quit, copyID
     case justify, retest, openDeviation, approveDeviation, certify, reject, hold, reviewAuditTrail
     case investigateOOS, fullReview
 }
@@ -80,6 +80,9 @@ public enum KeyMap {
         KeyBinding([.char(":")], .commandLine, "command line (Tab completes)"),
         KeyBinding([.ctrl("l")], .redraw, "redraw the screen"),
         KeyBinding([.char("R")], .reload, "reload: read new journal records now"),
+        KeyBinding(
+            [.char("y")], .copyID,
+            "copy the selected id (batch, exception, deviation, record) to the clipboard (clipboard = \"osc52\")"),
         KeyBinding([.char("q"), .ctrl("c")], .quit, "quit", hint: "quit"),
         KeyBinding(
             [.char("J")], .justify, panes: [.exceptions, .detail], "justify the exception (QA, signed)",
@@ -111,16 +114,54 @@ public enum KeyMap {
     ]
 
     /// The command `key` runs in `pane`, if any.
-    public static func command(for key: Key, in pane: Pane) -> Command? {
-        for binding in bindings where binding.applies(in: pane) && binding.keys.contains(key) {
+    public static func command(for key: Key, in pane: Pane, map: [KeyBinding] = bindings) -> Command? {
+        for binding in map where binding.applies(in: pane) && binding.keys.contains(key) {
             return binding.command
         }
         return nil
     }
 
     /// The bindings that apply in `pane`, in map order.
-    public static func bindings(in pane: Pane) -> [KeyBinding] {
-        bindings.filter { $0.applies(in: pane) }
+    public static func bindings(in pane: Pane, map: [KeyBinding] = bindings) -> [KeyBinding] {
+        map.filter { $0.applies(in: pane) }
+    }
+
+    /// Commands that change data or ask for a signature: only an upper-case letter may run them.
+    public static let guardedCommands: Set<Command> = Set(
+        bindings.filter { $0.changesData || $0.signs }.map(\.command))
+
+    /// Whether `key` may run a command that changes data or signs: an upper-case letter, never a lower-case
+    /// or Ctrl key (a slip of the finger must not open a signature).
+    public static func mayGuard(_ key: Key) -> Bool {
+        if case .char(let c) = key, c.isUppercase { return true }
+        return false
+    }
+
+    /// Two commands on one key in a pane where both apply.
+    public struct Clash: Equatable, Sendable {
+        public var key: Key
+        public var pane: Pane
+        public var first: Command
+        public var second: Command
+    }
+
+    /// Every key bound to two commands in a pane where both apply, each pair once (the first pane named).
+    public static func clashes(in map: [KeyBinding]) -> [Clash] {
+        var found: [Clash] = []
+        for pane in Pane.allCases {
+            var seen: [Key: Command] = [:]
+            for binding in map where binding.applies(in: pane) {
+                for key in binding.keys {
+                    if let earlier = seen[key], earlier != binding.command,
+                        !found.contains(where: { $0.key == key && $0.first == earlier && $0.second == binding.command })
+                    {
+                        found.append(Clash(key: key, pane: pane, first: earlier, second: binding.command))
+                    }
+                    seen[key] = binding.command
+                }
+            }
+        }
+        return found
     }
 
     /// Every way the map contradicts itself: a key bound twice where both apply, or a changing or signing
@@ -140,13 +181,9 @@ public enum KeyMap {
             }
         }
         for binding in map where binding.changesData || binding.signs {
-            for key in binding.keys {
-                switch key {
-                case .char(let c) where c.isUppercase: continue
-                default:
-                    problems.append(
-                        "\(binding.command.rawValue) changes data but is bound to \(key.label) (upper case only)")
-                }
+            for key in binding.keys where !mayGuard(key) {
+                problems.append(
+                    "\(binding.command.rawValue) changes data but is bound to \(key.label) (upper case only)")
             }
         }
         return problems
@@ -156,14 +193,17 @@ public enum KeyMap {
     public static func markdown() -> String {
         var out = "# Keys of the workstation\n\n"
         out += "Generated from the key map (`KeyMap.bindings`); `?` in any pane shows the part that applies there.\n\n"
-        out += "| keys | action | panes |\n| --- | --- | --- |\n"
+        out +=
+            "`keys.toml` beside `config.toml` binds other keys: `action = \"key\"` or `action = [\"key\", …]`, with\n"
+        out += "the action names below (`docs/keys-file.md`).\n\n"
+        out += "| keys | action | name | panes |\n| --- | --- | --- | --- |\n"
         for binding in bindings {
             let keys = binding.keys.map { "`" + ($0.label == "`" ? "backtick" : $0.label) + "`" }.joined(
                 separator: ", ")
             let panes =
                 binding.panes.isEmpty
                 ? "all" : Pane.allCases.filter { binding.panes.contains($0) }.map(\.name).joined(separator: ", ")
-            out += "| \(keys) | \(binding.summary) | \(panes) |\n"
+            out += "| \(keys) | \(binding.summary) | `\(binding.command.rawValue)` | \(panes) |\n"
         }
         out +=
             "\nIn a text field (search, filter, command line, sign-in) keys type text; Enter confirms, Esc cancels.\n"

@@ -83,6 +83,12 @@ public struct Layout: Equatable, Sendable {
         ]
     }
 
+    /// The screen row of the first list row of `pane` (inside the border, below the queue's header).
+    public func listTop(_ pane: Pane) -> Int {
+        guard let rect = panes[pane] else { return 0 }
+        return rect.y + 1 + (pane == .queue ? 1 : 0)
+    }
+
     /// Rows of list content in `pane` (the queue has a header row inside its border).
     public func listRows(_ pane: Pane) -> Int {
         guard let rect = panes[pane] else { return 0 }

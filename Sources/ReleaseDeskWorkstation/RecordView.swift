@@ -44,10 +44,32 @@ public enum RecordView {
         return RecordPage(lines: out, first: first, total: total)
     }
 
-    /// The raw line of `record` as the view shows it.
-    public static func text(of record: Record) -> RecordText {
-        let line = AuditText.safeJSONLine(record)
+    /// The raw line of `record` as the view shows it; with `asciiOnly` (a terminal outside UTF-8) every
+    /// character outside ASCII is written as its JSON escape (`\u5c71`; a surrogate pair beyond U+FFFF), so
+    /// the line is still the record's JSON and nothing in it becomes a question mark.
+    public static func text(of record: Record, asciiOnly: Bool = false) -> RecordText {
+        var line = AuditText.safeJSONLine(record)
+        if asciiOnly && !Wrap.isASCII(line) { line = jsonEscapingNonASCII(line) }
         return RecordText(seq: record.seq, line: line, ascii: Wrap.isASCII(line))
+    }
+
+    /// `line` with every scalar outside ASCII as a JSON `\u` escape.
+    public static func jsonEscapingNonASCII(_ line: String) -> String {
+        var out = String.UnicodeScalarView()
+        func hex(_ unit: UInt16) {
+            let digits = String(unit, radix: 16)
+            for scalar in ("\\u" + String(repeating: "0", count: 4 - digits.count) + digits).unicodeScalars {
+                out.append(scalar)
+            }
+        }
+        for scalar in line.unicodeScalars {
+            if scalar.isASCII {
+                out.append(scalar)
+            } else {
+                for unit in String(scalar).utf16 { hex(unit) }
+            }
+        }
+        return String(out)
     }
 
     /// The readable part of the view, down to the heading of the raw line.

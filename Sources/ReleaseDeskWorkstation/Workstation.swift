@@ -37,13 +37,19 @@ public enum Effect: Equatable, Sendable {
     /// Assign a batch to a QA user under the journal lock (not signed); answer with `actionSucceeded` or
     /// `actionRefused`.
     case assign(batch: String, to: String)
+    /// Remove a batch's assignment under the journal lock (not signed, journaled); answer with
+    /// `actionSucceeded` or `actionRefused`.
+    case unassign(batch: String)
+    /// Put `text` (an id, never a secret) on the clipboard through the terminal.
+    case copy(String)
 }
 
 /// The app layer: one pure function from state and action to new state and effects.
 public enum Workstation {
     /// Commands of the `:` line, for completion.
     public static let lineCommands = [
-        "assign", "audit", "detail", "exceptions", "filter", "help", "queue", "quit", "reload", "sort",
+        "assign", "audit", "detail", "exceptions", "filter", "help", "messages", "queue", "quit", "reload", "sort",
+        "unassign",
     ]
 
     public static func reduce(_ state: inout WorkstationState, _ action: Action) -> [Effect] {
@@ -104,6 +110,7 @@ public enum Workstation {
             if case .dialog(var dialog) = state.mode {
                 dialog.busy = false
                 dialog.message = words
+                state.remember(words)
                 if dialog.prompt != nil { dialog.prompt!.password = "" }
                 state.mode = .dialog(dialog)
             } else {
@@ -122,6 +129,7 @@ public enum Workstation {
             if state.size.isTooSmall {
                 return key == .char("q") || key == .ctrl("c") ? [.quit] : []
             }
+            if case .mouse(let event) = key { return mouse(&state, event) }
             return workingKey(&state, key)
         }
     }
@@ -178,8 +186,25 @@ public enum Workstation {
         switch state.mode {
         case .dialog(let dialog):
             return DialogReducer.key(&state, dialog, key)
-        case .help:
-            if [.escape, .char("?"), .char("q"), .enter, .f1].contains(key) { state.mode = .normal }
+        case .help(let pane, let offset):
+            if [.escape, .char("?"), .char("q"), .enter, .f1].contains(key) {
+                state.mode = .normal
+            } else {
+                let (box, lines) = state.helpBox(pane)
+                if let next = box.scroll(key, from: offset, lineCount: lines.count) {
+                    state.mode = .help(pane, offset: next)
+                }
+            }
+            return []
+        case .messages(let offset):
+            if [.escape, .char("q"), .enter].contains(key) {
+                state.mode = .normal
+            } else {
+                let (box, lines) = state.messageBox
+                if let next = box.scroll(key, from: offset, lineCount: lines.count) {
+                    state.mode = .messages(offset: next)
+                }
+            }
             return []
         case .record(let seq, let offset):
             return recordKey(&state, key, seq: seq, offset: offset)
@@ -199,10 +224,14 @@ public enum Workstation {
             return filterKey(&state, key, pane: pane, text: text)
         case .command(let text):
             return commandKey(&state, key, text: text)
+        case .prompt(let prompt, let text):
+            return promptKey(&state, key, prompt: prompt, text: text)
         case .normal:
             break
         }
-        guard let command = KeyMap.command(for: key, in: state.focus) else { return [] }
+        guard let command = KeyMap.command(for: key, in: state.focus, map: state.preferences.keyBindings) else {
+            return []
+        }
         state.message = nil
         return run(&state, command)
     }
@@ -230,7 +259,7 @@ public enum Workstation {
             switch pane {
             case .queue: focus(&state, .exceptions)
             case .exceptions: focus(&state, .detail)
-            case .detail: state.zoomed = state.zoomed == nil ? pane : nil
+            case .detail: if !state.preferences.plain { state.zoomed = state.zoomed == nil ? pane : nil }
             case .audit:
                 guard let record = state.selectedAuditRecord else {
                     state.message = "No record selected."
@@ -239,6 +268,10 @@ public enum Workstation {
                 openRecord(&state, seq: record.seq)
             }
         case .zoom:
+            if state.preferences.plain {
+                state.message = "Plain mode shows one pane at a time: Tab and 1–4 switch."
+                return []
+            }
             state.zoomed = state.zoomed == nil ? pane : nil
             for pane in Pane.allCases where pane.isList { keepVisible(&state, pane) }
         case .auditScope:
@@ -282,11 +315,22 @@ public enum Workstation {
             state.sortReversed.toggle()
             state.refilterQueue()
         case .help:
-            state.mode = .help(pane)
+            state.mode = .help(pane, offset: 0)
         case .commandLine:
             state.mode = .command("")
         case .redraw:
             return [.redraw]
+        case .copyID:
+            guard let id = selectedID(state) else {
+                state.message = "Nothing selected to copy."
+                return []
+            }
+            guard state.preferences.copyToClipboard else {
+                state.message = "Copying is off: clipboard = \"osc52\" in config.toml turns it on."
+                return []
+            }
+            state.message = "Sent \(id.kind) \(id.value) to the terminal's clipboard (OSC 52)."
+            return [.copy(id.value)]
         case .reload:
             state.message = "Reloaded."
             return [.reload]
@@ -300,12 +344,87 @@ public enum Workstation {
         return []
     }
 
+    // MARK: Copy and mouse
+
+    /// The id of what is selected in the focused pane: the batch in the queue, the exception in the exception
+    /// list, the deviation of the exception in the detail pane (else the exception, else the batch), the
+    /// record's seq in the audit trail.
+    public static func selectedID(_ state: WorkstationState) -> (kind: String, value: String)? {
+        switch state.focus {
+        case .queue:
+            return state.selectedBatchID.map { ("batch", $0) }
+        case .exceptions:
+            return state.selectedException.map { ("exception", $0.id) }
+        case .detail:
+            if let exception = state.selectedException {
+                if let deviation = state.desk.release.dispositions[exception.id]?.last?.deviation {
+                    return ("deviation", deviation)
+                }
+                return ("exception", exception.id)
+            }
+            return state.selectedBatchID.map { ("batch", $0) }
+        case .audit:
+            return state.selectedAuditRecord.map { ("record", String($0.seq)) }
+        }
+    }
+
+    /// Rows one turn of the wheel moves.
+    public static let wheelRows = 3
+
+    /// A click selects the row under it and focuses its pane; the wheel scrolls what is under it (or the box
+    /// shown over the panes). Ignored when the mouse is off, and while typing or in a dialog.
+    static func mouse(_ state: inout WorkstationState, _ event: MouseEvent) -> [Effect] {
+        guard state.preferences.mouse, !state.size.isTooSmall else { return [] }
+        let wheel: Int?
+        switch event.action {
+        case .wheelUp: wheel = -wheelRows
+        case .wheelDown: wheel = wheelRows
+        case .press(button: 0): wheel = nil
+        default: return []
+        }
+        switch state.mode {
+        case .normal:
+            break
+        case .help, .messages, .record:
+            guard let wheel else { return [] }
+            let key: Key = wheel < 0 ? .up : .down
+            var effects: [Effect] = []
+            for _ in 0..<abs(wheel) { effects += workingKey(&state, key) }
+            return effects
+        default:
+            return []
+        }
+        let layout = state.layout
+        guard
+            let (pane, rect) = layout.panes.first(where: { _, r in
+                event.x >= r.x && event.x < r.x + r.width && event.y >= r.y && event.y < r.y + r.height
+            })
+        else { return [] }
+        state.session?.touch(at: state.now)
+        if let wheel {
+            move(&state, pane, by: wheel)
+            return []
+        }
+        if state.focus != pane { focus(&state, pane) }
+        guard pane.isList else { return [] }
+        let top = layout.listTop(pane)
+        let row = event.y - top
+        guard row >= 0, row < layout.listRows(pane), event.x > rect.x, event.x < rect.x + rect.width - 1 else {
+            return []
+        }
+        let index = state.cursor(pane).offset + row
+        if index < state.rowCount(pane) { move(&state, pane, to: index) }
+        return []
+    }
+
     // MARK: The record view
 
     /// Shows record `seq` in full, its raw line escaped once here rather than at every frame.
     static func openRecord(_ state: inout WorkstationState, seq: Int64) {
         state.mode = .record(seq: seq, offset: 0)
-        state.recordText = RecordView.record(state, seq: seq).map { RecordView.text(of: $0) }
+        state.recordText = RecordView.record(state, seq: seq).map {
+            RecordView.text(of: $0, asciiOnly: !state.preferences.unicode)
+        }
     }
 
     static func recordKey(_ state: inout WorkstationState, _ key: Key, seq: Int64, offset: Int) -> [Effect] {
@@ -427,29 +546,80 @@ public enum Workstation {
         return []
     }
 
+    /// Active QA users whose id starts with `prefix`, for completion of `:assign`.
+    static func assignees(_ state: WorkstationState, prefix: String) -> [String] {
+        state.desk.users.values.filter { $0.roles.contains(.qa) && !$0.isLocked && $0.id.hasPrefix(prefix) }.map(\.id)
+            .sorted()
+    }
+
+    static func promptKey(_ state: inout WorkstationState, _ key: Key, prompt: Prompt, text: String) -> [Effect] {
+        var text = text
+        switch key {
+        case .escape:
+            state.mode = .normal
+            return []
+        case .enter:
+            state.mode = .normal
+            let answer = text.trimmingSpaces
+            switch prompt {
+            case .assignee(let batch):
+                if answer.isEmpty {
+                    state.message = "Not assigned: no user id given."
+                    return []
+                }
+                return answer == "-" ? [.unassign(batch: batch)] : [.assign(batch: batch, to: answer)]
+            }
+        case .tab:
+            if case .assignee = prompt {
+                let candidates = assignees(state, prefix: text)
+                if candidates.count == 1 {
+                    text = candidates[0]
+                } else if !candidates.isEmpty {
+                    state.message = candidates.joined(separator: "  ")
+                }
+            }
+        case .backspace:
+            _ = text.popLast()
+        case .char(let c):
+            if text.count < 64 { text.append(c) }
+        default:
+            return []
+        }
+        state.mode = .prompt(prompt, text: text)
+        return []
+    }
+
     static func execute(_ state: inout WorkstationState, _ line: String) -> [Effect] {
         let parts = line.split(separator: " ", maxSplits: 1).map(String.init)
         guard let name = parts.first else { return [] }
         let argument = parts.count > 1 ? parts[1].trimmingSpaces : ""
         switch name {
         case "q", "quit": return [.quit]
-        case "help": state.mode = .help(state.focus)
+        case "help": state.mode = .help(state.focus, offset: 0)
+        case "messages":
+            // Newest at the bottom, shown first.
+            let (box, lines) = state.messageBox
+            state.mode = .messages(offset: box.maxOffset(lines.count))
         case "reload": return run(&state, .reload)
         case "queue": focus(&state, .queue)
         case "exceptions": focus(&state, .exceptions)
         case "detail": focus(&state, .detail)
         case "audit": focus(&state, .audit)
-        case "assign":
+        case "assign", "unassign":
             guard let batch = state.selectedBatchID else {
                 state.message = "Select a batch first."
                 return []
             }
-            let to = argument.isEmpty ? (state.user?.id ?? "") : argument
             if state.readOnly {
                 state.message = "Read-only: nothing can be written (integrity alarm or --readonly)."
                 return []
             }
-            return [.assign(batch: batch, to: to)]
+            if name == "unassign" || argument == "-" { return [.unassign(batch: batch)] }
+            if argument.isEmpty {
+                state.mode = .prompt(.assignee(batch: batch), text: "")
+                return []
+            }
+            return [.assign(batch: batch, to: argument)]
         case "filter":
             if state.focus.isList { setFilter(&state, state.focus, argument) }
         case "sort":

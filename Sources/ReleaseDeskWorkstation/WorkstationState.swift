@@ -120,6 +120,19 @@ public struct RecordText: Equatable, Sendable {
     public var ascii: Bool
 }
 
+/// What a status-line question asks for.
+public enum Prompt: Equatable, Sendable {
+    /// The QA user to assign `batch` to.
+    case assignee(batch: String)
+
+    /// The question, before the typed answer.
+    public var question: String {
+        switch self {
+        case .assignee(let batch): return "Assign \(batch) to (user id, - removes): "
+        }
+    }
+}
+
 /// What the keyboard is doing besides navigating.
 public enum InputMode: Equatable, Sendable {
     case normal
@@ -131,12 +144,38 @@ public enum InputMode: Equatable, Sendable {
     case filter(Pane, text: String)
     /// Choosing a sort column.
     case sortMenu
-    /// Help for a pane.
-    case help(Pane)
+    /// Help for a pane, scrolled down `offset` lines.
+    case help(Pane, offset: Int)
+    /// The last messages of the status line in full (`:messages`), scrolled down `offset` lines.
+    case messages(offset: Int)
     /// The `:` command line.
     case command(String)
+    /// A question on the status line and the answer typed so far (`:assign` without a user).
+    case prompt(Prompt, text: String)
     /// A dialog that changes something and ends in a signature.
     case dialog(ActionDialog)
+}
+
+/// How this workstation was set up: its key map (`keys.toml`), whether the mouse is used and whether the
+/// selected id may be copied to the terminal's clipboard. Fixed for the session.
+public struct Preferences: Sendable {
+    /// The key map: the built-in one, or with the bindings of `keys.toml` (checked before the session starts).
+    public var keyBindings: [KeyBinding]
+    /// Whether clicks select and the wheel scrolls (`mouse = false` in the configuration file turns it off).
+    public var mouse: Bool
+    /// Whether `y` copies the selected id to the clipboard with OSC 52 (`clipboard = "osc52"`).
+    public var copyToClipboard: Bool
+    /// Whether the terminal shows UTF-8; otherwise raw records are escaped to ASCII before they are wrapped.
+    public var unicode = true
+    /// `--plain`, for screen readers: one pane at a time over the whole screen (Tab and 1–4 switch), no box
+    /// drawing.
+    public var plain = false
+
+    public init(keyBindings: [KeyBinding] = KeyMap.bindings, mouse: Bool = true, copyToClipboard: Bool = false) {
+        self.keyBindings = keyBindings
+        self.mouse = mouse
+        self.copyToClipboard = copyToClipboard
+    }
 }
 
 /// Everything the screen shows, and nothing else: rendering is a pure function of this, the size and the
@@ -176,8 +215,26 @@ public struct WorkstationState: Equatable, Sendable {
     public var sortReversed = false
     public var mode: InputMode = .normal
     public var lastSearch: String?
-    /// A one-line message on the status line (result of the last action).
-    public var message: String?
+    /// A one-line message on the status line (result of the last action); every message is also kept in
+    /// `messageLog`.
+    public var message: String? {
+        didSet {
+            guard let message, message != oldValue else { return }
+            remember(message)
+        }
+    }
+    /// The last messages of the status line, oldest first, in full (`:messages` shows them).
+    public private(set) var messageLog: [String] = []
+    /// How many messages `messageLog` keeps.
+    public static let messageLogLimit = 50
+
+    /// Keeps `message` in the log (also one shown elsewhere than the status line, such as in a dialog).
+    mutating func remember(_ message: String) {
+        messageLog.append(message)
+        if messageLog.count > Self.messageLogLimit { messageLog.removeFirst(messageLog.count - Self.messageLogLimit) }
+    }
+    /// The key map and the settings of this session.
+    public var preferences = Preferences()
     /// Batch whose exceptions, detail and audit trail are shown.
     public private(set) var selectedBatchID: String?
     /// Whether the audit pane lists the selected batch's trail or every record.
@@ -210,9 +267,12 @@ public struct WorkstationState: Equatable, Sendable {
             && a.message == b.message && a.visibleQueue == b.visibleQueue && a.selectedBatchID == b.selectedBatchID
             && a.readOnly == b.readOnly && a.session == b.session && a.auditScope == b.auditScope
             && a.auditIndex == b.auditIndex && a.auditFilterProblem == b.auditFilterProblem && a.locked == b.locked
+            && a.messageLog == b.messageLog
     }
 
-    public var layout: Layout { Layout(size: size, zoomed: zoomed, banner: chain.alarm != nil) }
+    public var layout: Layout {
+        Layout(size: size, zoomed: preferences.plain ? focus : zoomed, banner: chain.alarm != nil)
+    }
 
     public func cursor(_ pane: Pane) -> ListCursor { cursors[pane] ?? ListCursor() }
 

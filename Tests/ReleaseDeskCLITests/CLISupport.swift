@@ -47,18 +47,36 @@ struct CLI {
         _ arguments: [String], input: String = "", extraEnvironment: [String: String] = [:],
         executable: String = Self.binary
     ) throws -> Result {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: executable)
-        process.arguments = arguments
-        process.environment = environment.merging(extraEnvironment) { $1 }
-        process.currentDirectoryURL = URL(fileURLWithPath: directory)
-        let stdin = Pipe()
-        let stdout = Pipe()
-        let stderr = Pipe()
-        process.standardInput = stdin
-        process.standardOutput = stdout
-        process.standardError = stderr
-        try process.run()
+        var process = Process()
+        var stdin = Pipe()
+        var stdout = Pipe()
+        var stderr = Pipe()
+        func prepare() {
+            process = Process()
+            process.executableURL = URL(fileURLWithPath: executable)
+            process.arguments = arguments
+            process.environment = environment.merging(extraEnvironment) { $1 }
+            process.currentDirectoryURL = URL(fileURLWithPath: directory)
+            (stdin, stdout, stderr) = (Pipe(), Pipe(), Pipe())
+            process.standardInput = stdin
+            process.standardOutput = stdout
+            process.standardError = stderr
+        }
+        // A binary copied just now (InstallAnywhereCLITests) cannot be run while a process started at the same
+        // moment by another test still holds it open for writing (ETXTBSY); that lasts until that process execs.
+        var attempts = 0
+        while true {
+            prepare()
+            do {
+                try process.run()
+                break
+            } catch let error as NSError
+                where attempts < 40 && (error.userInfo[NSUnderlyingErrorKey] as? NSError)?.code == Int(ETXTBSY)
+            {
+                attempts += 1
+                usleep(50_000)
+            }
+        }
         stdin.fileHandleForWriting.write(Data(input.utf8))
         try stdin.fileHandleForWriting.close()
         let out = stdout.fileHandleForReading.readDataToEndOfFile()

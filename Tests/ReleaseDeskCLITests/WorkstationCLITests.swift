@@ -29,6 +29,38 @@ struct WorkstationCLITests {
         #expect(result.stderr.contains("the workstation needs a terminal"))
     }
 
+    @Test func aKeyBoundToTwoActionsExits78NamingBothBindingsAndTheLine() throws {
+        let cli = CLI()
+        defer { cli.remove() }
+        let folder = cli.directory + "/.config/releasedesk"
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        try "# mine\nmoveDown = \"e\"\nsearch = \"e\"\n".write(
+            toFile: folder + "/keys.toml", atomically: true, encoding: .utf8)
+        var result = try cli.run([], extraEnvironment: ["RELEASEDESK_THEMES": Self.themes])
+        #expect(result.status == 78)
+        #expect(
+            result.stderr.contains(
+                folder
+                    + "/keys.toml:3: search: search = \"e\" (line 3) and moveDown = \"e\" (line 2) are on the same key")
+        )
+        // A signing action on a lower-case letter is refused the same way.
+        try "certify = \"c\"\n".write(toFile: folder + "/keys.toml", atomically: true, encoding: .utf8)
+        result = try cli.run(["--demo"], extraEnvironment: ["RELEASEDESK_THEMES": Self.themes])
+        #expect(result.status == 78)
+        #expect(result.stderr.contains(folder + "/keys.toml:1: certify: changes data or signs"))
+        // info checks the key bindings as the workstation does.
+        result = try cli.run(["info"])
+        #expect(result.status == 78)
+        #expect(result.stderr.contains(folder + "/keys.toml:1: certify: changes data or signs"))
+        // A sound file passes the check (and the workstation then needs a terminal).
+        try "certify = \"K\"\n".write(toFile: folder + "/keys.toml", atomically: true, encoding: .utf8)
+        result = try cli.run([], extraEnvironment: ["RELEASEDESK_THEMES": Self.themes])
+        #expect(result.status == 69)
+        result = try cli.run(["info"])
+        #expect(result.status == 0)
+        #expect(result.stdout.contains(folder + "/keys.toml (checked)"))
+    }
+
     static let themes: String = {
         var path = #filePath
         for _ in 0..<3 { path = String(path[..<path.lastIndex(of: "/")!]) }

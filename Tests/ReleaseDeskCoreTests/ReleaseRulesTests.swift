@@ -548,6 +548,26 @@ struct ReleaseRulesTests {
         #expect(again?.gate == "assigned-already")
         #expect(state.release.qaReviewers[Self.flagged]?.contains("sup.kenji") != true)
         #expect(DeskState.replay(records) == state)
+        // The assignment is removed by QA or a supervisor, journaled with who was assigned.
+        let unassignByQP = Self.refusal {
+            _ = try ReleaseRules.unassign(batch: Self.flagged, by: "qp.maria", in: state)
+        }
+        #expect(unassignByQP?.gate == "role")
+        try Self.run(&state, &records) { s throws(ActionRefusal) in
+            try ReleaseRules.unassign(batch: Self.flagged, by: "qa.anna", in: s)
+        }
+        #expect(records.last!.kind == RecordKind.batchUnassigned)
+        #expect(records.last!.body["assignee"] == .string("qa.ben"))
+        #expect(state.queueEntry(state.batches[Self.flagged]!).assignee == nil)
+        #expect(AuditText.summary(records.last!) == "removed the assignment of \(Self.flagged) (was qa.ben)")
+        let twice = Self.refusal { _ = try ReleaseRules.unassign(batch: Self.flagged, by: "qa.anna", in: state) }
+        #expect(twice?.gate == "not-assigned")
+        #expect(DeskState.replay(records) == state)
+        // Assigned again after that, the latest holds.
+        try Self.run(&state, &records) { s throws(ActionRefusal) in
+            try ReleaseRules.assign(batch: Self.flagged, to: "qa.ben", by: "qa.anna", in: s)
+        }
+        #expect(state.queueEntry(state.batches[Self.flagged]!).assignee == "qa.ben")
     }
 
     @Test func minorDeviationClosesWithOneApprovalMajorNeedsEveryStepInOrder() throws {

@@ -123,4 +123,48 @@ struct ConfigurationTests {
             try AuthenticationSettings.resolve(option: nil, environment: environment2)
         }
     }
+
+    @Test func mouseAndClipboardAreWorkstationSettings() throws {
+        let (directory, environment) = scratch("mouse = false   # select text with the mouse\nclipboard = \"osc52\"\n")
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        #expect(
+            try WorkstationSettings.resolve(environment: environment)
+                == WorkstationSettings(mouse: false, clipboardOSC52: true))
+        let (plain, unset) = scratch("auth = \"local\"\n")
+        defer { try? FileManager.default.removeItem(atPath: plain) }
+        #expect(
+            try WorkstationSettings.resolve(environment: unset)
+                == WorkstationSettings(mouse: true, clipboardOSC52: false))
+        for (text, field) in [("\nmouse = \"no\"\n", "mouse"), ("\nclipboard = \"x11\"\n", "clipboard")] {
+            let (bad, environment) = scratch(text)
+            defer { try? FileManager.default.removeItem(atPath: bad) }
+            #expect {
+                _ = try WorkstationSettings.resolve(environment: environment)
+            } throws: { error in
+                (error as? ConfigurationError).map { $0.field == field && $0.line == 2 } ?? false
+            }
+        }
+        // true and false are the only bare words.
+        #expect(throws: ConfigurationError.self) { _ = try parse("mouse = off\n") }
+    }
+
+    @Test func keysTomlIsReadBesideTheConfigurationFile() throws {
+        let (directory, environment) = scratch(nil)
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        if !FileManager.default.fileExists(atPath: "/etc/releasedesk/keys.toml") {
+            #expect(try KeyBindingsFile.load(environment: environment) == nil)
+        }
+        try "certify = \"K\"\n".write(
+            toFile: directory + "/releasedesk/keys.toml", atomically: true, encoding: .utf8)
+        let found = try KeyBindingsFile.load(environment: environment)
+        #expect(found?.path == directory + "/releasedesk/keys.toml")
+        #expect(found?.text == "certify = \"K\"\n")
+        // With RELEASEDESK_CONFIG, the folder of that file.
+        try FileManager.default.createDirectory(atPath: directory + "/site", withIntermediateDirectories: true)
+        try "".write(toFile: directory + "/site/desk.toml", atomically: true, encoding: .utf8)
+        let site = environment.merging(["RELEASEDESK_CONFIG": directory + "/site/desk.toml"]) { $1 }
+        #expect(try KeyBindingsFile.load(environment: site) == nil)
+        try "quit = \"Q\"\n".write(toFile: directory + "/site/keys.toml", atomically: true, encoding: .utf8)
+        #expect(try KeyBindingsFile.load(environment: site)?.path == directory + "/site/keys.toml")
+    }
 }

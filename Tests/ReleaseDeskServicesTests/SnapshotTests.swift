@@ -1,3 +1,4 @@
+import CanonicalJSON
 import Foundation
 import ReleaseDeskCore
 import ReleaseDeskJournal
@@ -112,6 +113,31 @@ struct SnapshotTests {
         }
         #expect(throws: SnapshotRejection.self) {
             try SnapshotPolicy.decode(bytes, key: key, policy: SecurityPolicy(maxFailedSignIns: 3))
+        }
+    }
+
+    @Test func aSnapshotFoldedByAnotherRevisionOfTheFoldIsIgnored() throws {
+        let site = try Self.site(records: 300, prefix: 300)
+        defer { try? FileManager.default.removeItem(atPath: site.directory) }
+        let desk = try Desk.open(site.locations, mode: .readOnly)
+        let point = try #require(desk.journal.resumePoint)
+        let key = [UInt8](repeating: 7, count: 32)
+        let bytes = try SnapshotPolicy.encode(desk.state, at: point, key: key)
+        // The same snapshot with its header naming another fold revision, MAC recomputed with the key.
+        let lines = bytes.split(separator: 0x0A, maxSplits: 2, omittingEmptySubsequences: false)
+        guard case .object(var header) = try CanonicalJSON.decode(Array(lines[1])) else {
+            Issue.record("no header")
+            return
+        }
+        #expect(header["fold"] == .int(DeskState.foldRevision))
+        header["mac"] = nil
+        header["fold"] = .int(DeskState.foldRevision + 1)
+        header["mac"] = .string(SnapshotPolicy.mac(key: key, header: header))
+        let edited = Array(lines[0]) + [0x0A] + (try CanonicalJSON.encode(.object(header))) + [0x0A] + Array(lines[2])
+        #expect {
+            try SnapshotPolicy.decode(edited, key: key, policy: desk.state.policy)
+        } throws: { error in
+            "\(error)".contains("revision \(DeskState.foldRevision + 1) of the fold")
         }
     }
 

@@ -46,8 +46,19 @@ struct AuditViewerTests {
         Self.setFilter("kind:user.* since:2026-01-15 until:2026-01-16", &state)
         #expect(state.auditIndex.count == 2)
         #expect(state.auditIndex.allSatisfy { state.records[$0].kind == RecordKind.userEnrolled })
-        Self.setFilter(" until:2026-01-15", &state)
+        Self.setFilter(" until:2026-01-14", &state)
         #expect(state.auditIndex.isEmpty)
+        // until: includes the whole day, minute or second it names; a time may come with or without Z.
+        for (filter, count) in [
+            ("kind:user.* until:2026-01-15", 2), ("kind:user.* until:2026-01-15T11:59", 0),
+            ("kind:user.* until:2026-01-15T12:00", 2), ("kind:user.* until:2026-01-15T12:00:00Z", 2),
+            ("kind:user.* until:2026-01-15T11:59:59.999", 0), ("kind:user.* since:2026-01-15T12:00:01", 0),
+            ("kind:user.* since:2026-01-15T12:00 until:2026-01-15T12:00", 2),
+        ] {
+            _ = Workstation.reduce(&state, .keyPressed(.escape))
+            Self.setFilter(filter, &state)
+            #expect(state.auditIndex.count == count, "\(filter)")
+        }
         _ = Workstation.reduce(&state, .keyPressed(.escape))
         Self.setFilter("since:yesterday", &state)
         #expect(state.auditFilterProblem?.hasPrefix("since:") == true)
@@ -222,9 +233,46 @@ struct AuditViewerTests {
         _ = Workstation.reduce(&state, .keyPressed(.char(":")))
         Fixture.type("assign qa.ben", into: &state)
         #expect(Workstation.reduce(&state, .keyPressed(.enter)) == [.assign(batch: "CART-26-0022", to: "qa.ben")])
+        // Without a user, :assign asks for one on the status line; Tab completes among active QA users.
         _ = Workstation.reduce(&state, .keyPressed(.char(":")))
         Fixture.type("assign", into: &state)
+        #expect(Workstation.reduce(&state, .keyPressed(.enter)) == [])
+        #expect(state.mode == .prompt(.assignee(batch: "CART-26-0022"), text: ""))
+        #expect(Screen.render(state).lines.last!.hasPrefix("Assign CART-26-0022 to (user id, - removes): ▏"))
+        Fixture.type("qa.a", into: &state)
+        _ = Workstation.reduce(&state, .keyPressed(.tab))
+        #expect(state.mode == .prompt(.assignee(batch: "CART-26-0022"), text: "qa.anna"))
         #expect(Workstation.reduce(&state, .keyPressed(.enter)) == [.assign(batch: "CART-26-0022", to: "qa.anna")])
+        #expect(state.mode == .normal)
+        // Esc cancels; an empty answer assigns nobody.
+        _ = Workstation.reduce(&state, .keyPressed(.char(":")))
+        Fixture.type("assign", into: &state)
+        _ = Workstation.reduce(&state, .keyPressed(.enter))
+        Fixture.type("qa", into: &state)
+        #expect(Workstation.reduce(&state, .keyPressed(.escape)) == [])
+        #expect(state.mode == .normal)
+        _ = Workstation.reduce(&state, .keyPressed(.char(":")))
+        Fixture.type("assign", into: &state)
+        _ = Workstation.reduce(&state, .keyPressed(.enter))
+        #expect(Workstation.reduce(&state, .keyPressed(.enter)) == [])
+        #expect(state.message == "Not assigned: no user id given.")
+        // The assignment is removed with :unassign, :assign - or - at the prompt.
+        for line in ["unassign", "assign -"] {
+            _ = Workstation.reduce(&state, .keyPressed(.char(":")))
+            Fixture.type(line, into: &state)
+            #expect(Workstation.reduce(&state, .keyPressed(.enter)) == [.unassign(batch: "CART-26-0022")], "\(line)")
+        }
+        _ = Workstation.reduce(&state, .keyPressed(.char(":")))
+        Fixture.type("assign", into: &state)
+        _ = Workstation.reduce(&state, .keyPressed(.enter))
+        Fixture.type("-", into: &state)
+        #expect(Workstation.reduce(&state, .keyPressed(.enter)) == [.unassign(batch: "CART-26-0022")])
+        // Read-only: refused before anything is asked.
+        state.readOnly = true
+        _ = Workstation.reduce(&state, .keyPressed(.char(":")))
+        Fixture.type("unassign", into: &state)
+        #expect(Workstation.reduce(&state, .keyPressed(.enter)) == [])
+        #expect(state.message?.hasPrefix("Read-only") == true)
     }
 
     @Test func supervisorsSeeLockedAccountsOnTheStatusLine() {

@@ -16,8 +16,24 @@ struct EscapeSequenceTests {
         #expect(Self.keys("\u{1B}[?1;2c") == [nil])  // a device-attributes answer
         #expect(Self.keys("\u{1B}]11;rgb:0000/0000/0000\u{07}") == [nil])  // a colour answer
         #expect(Self.keys("\u{1B}]52;c;QUJD\u{1B}\\") == [nil])
-        #expect(Self.keys("\u{1B}[<0;12;7M") == [nil])  // an SGR mouse report
+        #expect(Self.keys("\u{1B}[<32;12;7M") == [nil])  // an SGR report of motion, not used
         #expect(Self.keys("\u{1B}[M !!") == [nil])  // an X10 mouse report
+    }
+
+    @Test func sgrMouseReportsAreReadWholeAsMouseEvents() {
+        #expect(Self.keys("\u{1B}[<0;12;7M") == [.mouse(MouseEvent(.press(button: 0), x: 11, y: 6))])
+        #expect(Self.keys("\u{1B}[<0;12;7m") == [.mouse(MouseEvent(.release(button: 0), x: 11, y: 6))])
+        #expect(Self.keys("\u{1B}[<2;1;1M") == [.mouse(MouseEvent(.press(button: 2), x: 0, y: 0))])
+        #expect(Self.keys("\u{1B}[<64;40;20M") == [.mouse(MouseEvent(.wheelUp, x: 39, y: 19))])
+        #expect(Self.keys("\u{1B}[<65;40;20M") == [.mouse(MouseEvent(.wheelDown, x: 39, y: 19))])
+        // Beyond column 223 (where the X10 form ends) and followed by a key, which is read as itself.
+        #expect(Self.keys("\u{1B}[<0;300;2Mj") == [.mouse(MouseEvent(.press(button: 0), x: 299, y: 1)), .char("j")])
+        // With Ctrl or Shift, a drag, an extra button or a malformed report: ignored whole, never a letter.
+        for report in ["<16;5;5M", "<4;5;5M", "<35;5;5M", "<128;5;5M", "<0;0;5M", "<0;5M", "<0;5;5;9M"] {
+            #expect(Self.keys("\u{1B}[" + report) == [nil], "\(report)")
+        }
+        // Cut short: dropped whole when no more comes in time.
+        #expect(Self.keys("\u{1B}[<0;12") == [nil])
     }
 
     @Test func theKeysOfTerminalsAndMultiplexersAreKnown() {

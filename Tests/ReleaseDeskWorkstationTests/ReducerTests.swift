@@ -166,7 +166,7 @@ struct ReducerTests {
         var state = Fixture.state()
         _ = Workstation.reduce(&state, .keyPressed(.char("4")))
         _ = Workstation.reduce(&state, .keyPressed(.char("?")))
-        #expect(state.mode == .help(.audit))
+        #expect(state.mode == .help(.audit, offset: 0))
         #expect(Workstation.reduce(&state, .keyPressed(.char("q"))) == [])
         #expect(state.mode == .normal)
     }

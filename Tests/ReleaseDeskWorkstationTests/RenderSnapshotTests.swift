@@ -83,6 +83,23 @@ struct RenderSnapshotTests {
         Fixture.type("flag", into: &filtered)
         var help = queue
         _ = Workstation.reduce(&help, .keyPressed(.char("?")))
+        // The end of the audit pane's help: the filter syntaxes and the command line.
+        var helpEnd = audit
+        _ = Workstation.reduce(&helpEnd, .keyPressed(.char("?")))
+        _ = Workstation.reduce(&helpEnd, .keyPressed(.end))
+        var messages = queue
+        messages.message = "Reloaded."
+        messages.message =
+            "Refused (deviation-open): CART-26-0022 cannot be certified while deviation DEV-0001 is open; approve "
+            + "its investigation first (QA), then certify again."
+        _ = Workstation.reduce(&messages, .keyPressed(.char(":")))
+        Fixture.type("messages", into: &messages)
+        _ = Workstation.reduce(&messages, .keyPressed(.enter))
+        // --plain: one pane at a time, no line drawing; Tab moves to the next pane.
+        var plain = Fixture.state(size: size)
+        plain.preferences.plain = true
+        var plainAudit = plain
+        _ = Workstation.reduce(&plainAudit, .keyPressed(.char("4")))
         // A justifiable exception, CART-26-0052's trend (CART-26-0022's is blocking: J is refused before a
         // dialog opens).
         var justify = Fixture.state(size: size)
@@ -97,7 +114,8 @@ struct RenderSnapshotTests {
             ("queue", queue), ("exceptions", exceptions), ("detail", detail), ("audit", audit),
             ("audit-zoomed", zoomed),
             ("queue-filter", filtered), ("help", help), ("sign-in", signIn), ("justify-dialog", justify),
-            ("audit-record", record), ("audit-all", all), ("integrity-alarm", alarm),
+            ("audit-record", record), ("audit-all", all), ("integrity-alarm", alarm), ("help-end", helpEnd),
+            ("messages", messages), ("plain", plain), ("plain-audit", plainAudit),
         ]
     }
 

@@ -42,6 +42,14 @@ void rd_refresh(void);
 void rd_clear_all(void);
 /* Reads one key, waiting at most `timeout_ms`. Returns RD_KEY_*; *value as described there. */
 int rd_read_key(int timeout_ms, int *value);
+/* Leaves the cursor at row y, column x (refreshing); nothing when outside the screen. */
+void rd_move_cursor(int y, int x);
+/* Shows (1) or hides (0) the cursor. */
+void rd_cursor_visible(int visible);
+/* Turns xterm mouse reports (SGR form) on or off; off again when curses mode ends. */
+void rd_mouse(int on);
+/* Writes `count` bytes to the terminal as they are (an OSC 52 sequence), after what curses has buffered. */
+void rd_write_raw(const char *bytes, int count);
 /* The signal that asked the program to end (SIGTERM, SIGHUP), or 0. */
 int rd_pending_signal(void);
 

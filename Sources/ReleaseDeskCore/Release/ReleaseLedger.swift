@@ -256,6 +256,9 @@ public struct ReleaseLedger: Sendable, Equatable {
             guard let batch = b["batch"]?.stringValue, let assignee = b["assignee"]?.stringValue else { return }
             assignments[batch] = DeviationEvent(
                 kind: record.kind, by: assignee, at: record.at, seq: record.seq, reason: record.actor, signature: nil)
+        case RecordKind.batchUnassigned:
+            guard let batch = b["batch"]?.stringValue else { return }
+            assignments[batch] = nil
         case _ where RecordKind.oosSupply.contains(record.kind):
             applyOOSSupply(record, event: event)
         case RecordKind.oosInvestigated:
@@ -290,7 +293,7 @@ public struct ReleaseLedger: Sendable, Equatable {
             RecordKind.deviationExtensionApproved, RecordKind.batchCertified, RecordKind.batchRejected,
             RecordKind.batchHeld,
             RecordKind.batchHoldReleased, RecordKind.batchCommented, RecordKind.auditTrailReviewed,
-            RecordKind.batchAssigned,
+            RecordKind.batchAssigned, RecordKind.batchUnassigned,
             RecordKind.oosInvestigated, RecordKind.batchFullReviewed, RecordKind.siteSuspended,
             RecordKind.siteReinstated,
         ] + RecordKind.oosSupply)

@@ -544,6 +544,23 @@ public enum ReleaseRules {
         ]
     }
 
+    /// QA (or a supervisor) removes a batch's assignment: nobody in QA is named for its review any more. Not
+    /// signed, journaled as the assignment is; the record names who was assigned.
+    public static func unassign(batch batchID: String, by actor: String, in state: DeskState) throws(ActionRefusal)
+        -> [RecordDraft]
+    {
+        _ = try state.requireUser(actor, anyOf: [.qa, .supervisor], toDo: "remove assignments")
+        _ = try findBatch(batchID, in: state)
+        guard let assignment = state.release.assignments[batchID] else {
+            throw ActionRefusal(.rule, gate: "not-assigned", "\(batchID) is not assigned to anyone")
+        }
+        return [
+            RecordDraft(
+                kind: RecordKind.batchUnassigned, actor: actor,
+                body: ["batch": .string(batchID), "assignee": .string(assignment.by)])
+        ]
+    }
+
     // MARK: - QP
 
     /// Every gate that stands between `batchID` and certification by `actor`, as refusals (empty: none).
