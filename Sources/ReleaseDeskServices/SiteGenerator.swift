@@ -154,9 +154,12 @@ public struct SiteGenerator {
     ) throws -> JournalHead {
         var state = DeskState()
         var seq: Int64 = 1
-        // The journal's clock runs (7 ms a record, about three records a batch) up to a day before the anchor:
-        // after the newest batch's last event, and never after the time the journal is written.
-        var clock = anchor.adding(milliseconds: -Int64(count) * 40 - 86_400_000)
+        // The journal's clock runs (7 ms a record, about three records a batch) from a day before the anchor,
+        // when the newest batch's last event has happened, so no import holds an event after its own time; it
+        // stays before the anchor (today's midnight, never after the time the journal is written) up to some
+        // four million batches. (It used to end there instead, which put large sites' newest events after
+        // their imports.)
+        var clock = anchor.adding(milliseconds: -86_400_000)
         var pending: [(RecordDraft, Timestamp)] = []
         var next = 0
         var stage = 0  // 0: enrolments, 1: master data, 2: batches
