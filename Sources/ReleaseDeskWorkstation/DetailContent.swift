@@ -109,6 +109,12 @@ public enum DetailContent {
         field("Product", batch.product + " · " + product)
         let site = state.desk.sites[batch.site]
         field("Site", batch.site + (site.map { " · \($0.name) (\($0.kind))" } ?? ""))
+        if let suspension = state.desk.release.suspension(of: batch.site) {
+            // Why certification is closed for every batch of the site, and by whom (gate `site-suspended`).
+            field(
+                "Suspended",
+                "by \(suspension.by) at \(Clock.format(suspension.at)) (#\(suspension.seq)): \(suspension.reason)")
+        }
         if let coi = batch.coi { field("CoI code", coi) }
         if let weight = batch.patientWeightKg { field("Weight", "\(weight) kg") }
         if let hours = entry.hoursSinceApheresis(at: state.now) {
@@ -286,7 +292,7 @@ public enum Glyphs {
         case .suppliedOOS: return "⚠ OOS supply"
         case .rejected: return "✘ rejected"
         case .onHold: return "⏸ on hold"
-        case .siteSuspended: return "⊘ site susp."
+        case .siteSuspended: return "⊘ suspend"
         }
     }
 }
