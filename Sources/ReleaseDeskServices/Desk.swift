@@ -87,8 +87,10 @@ public final class Desk {
         let desk = Desk(journal: store, locations: locations, state: DeskState(policy: policy))
         // The lines before a snapshot are not read here: with `.verifyFirst` the whole store is verified on
         // another thread, up to the record the snapshot names, while the snapshot is loaded.
-        let early = warm == .verifyFirst ? try desk.verifyWhileLoading() : nil
-        try desk.readAll(warm: warm, observe: observe)
+        // The witness and the snapshot are filed under the journal id: learn it first, once.
+        let journalID = try store.identify()
+        let early = warm == .verifyFirst ? journalID.flatMap { desk.verifyWhileLoading(journalID: $0) } : nil
+        try desk.readAll(journalID: journalID, warm: warm, observe: observe)
         let earlyFinding = early?.wait()
         if desk.alarm == nil {
             if desk.warmFrom == nil {
@@ -129,11 +131,10 @@ public final class Desk {
         return desk
     }
 
-    private func readAll(warm: Warm, observe: (Record) -> Void) throws {
-        // The witness is filed under the journal id, so learn the id first and watch the witness's seq
-        // while reading: the check then costs nothing extra.
+    private func readAll(journalID: String?, warm: Warm, observe: (Record) -> Void) throws {
+        // Watch the witness's seq while reading: the check then costs nothing extra.
         var witness: Witness? = nil
-        if let id = try journal.identify() {
+        if let id = journalID {
             witness = try witnesses.load(journalID: id)
             if warm != .cold { try startFromSnapshot(journalID: id, witness: witness) }
             if let witness, witness.seq > (warmFrom?.seq ?? 0) { journal.watchSeqs = [witness.seq] }

@@ -28,10 +28,10 @@ final class EarlyVerification: @unchecked Sendable {
 extension Desk {
     /// Starts verifying the whole store up to the record this user's snapshot names (its header only, MAC
     /// checked): nil when there is no such snapshot.
-    func verifyWhileLoading() throws -> EarlyVerification? {
-        guard let id = try journal.identify(),
-            let point = SnapshotPolicy.namedPoint(directory: locations.stateDirectory, journalID: id)
-        else { return nil }
+    func verifyWhileLoading(journalID id: String) -> EarlyVerification? {
+        guard let point = SnapshotPolicy.namedPoint(directory: locations.stateDirectory, journalID: id) else {
+            return nil
+        }
         return EarlyVerification(point: point, check: journal.integrityCheck)
     }
 

@@ -41,6 +41,11 @@ enum SnapshotCoding {
 
     /// The value of type `T` in `bytes`, which must be used up exactly.
     static func decode<T: Decodable>(_ type: T.Type, from bytes: [UInt8]) throws -> T {
+        try decode(type, from: bytes[...])
+    }
+
+    /// The value of type `T` in `bytes` (a part of a larger buffer, read in place), which must be used up exactly.
+    static func decode<T: Decodable>(_ type: T.Type, from bytes: ArraySlice<UInt8>) throws -> T {
         try bytes.withUnsafeBytes { raw in
             let reader = Reader(raw)
             let value = try T(from: SnapshotDecoder(reader: reader, codingPath: []))

@@ -109,11 +109,11 @@ public enum SnapshotPolicy {
         let (point, length, payloadHash) = try header(bytes, key: key)
         let formatLength = format.utf8.count + 1
         let lf = bytes[formatLength...].firstIndex(of: 0x0A)!  // found by `header`
-        let payload = Array(bytes[(lf + 1)...])
+        let payload = bytes[(lf + 1)...]  // not copied: a state can be hundreds of megabytes
         guard payload.count == length else {
             throw SnapshotRejection("its state has \(payload.count) bytes where the header says \(length)")
         }
-        guard Digest.sha256(payload).hex == payloadHash else {
+        guard payload.withUnsafeBytes({ Digest.sha256($0) }).hex == payloadHash else {
             throw SnapshotRejection("its state does not have the SHA-256 its header names")
         }
         let state: DeskState
