@@ -57,40 +57,78 @@ struct AuditCommand: ParsableCommand {
             let query = AuditQuery(
                 actor: actor, kind: kind, batch: batch, since: since.flatMap(AuditQuery.time),
                 until: until.flatMap(AuditQuery.untilBound))
-            func keep(_ r: Record) -> Bool { query.matches(r) }
-            // The records are collected while the desk reads and verifies the journal, and shown only once
-            // the whole journal has verified and the user has signed in: one read of the file.
-            var selected: [Record] = []
+            // While the desk reads and verifies the journal, only the seqs of the records that match are noted
+            // (and, for a batch, whether the record names it); once the whole journal has verified and the user
+            // has signed in, the records are read again one at a time through the journal's index of lines and
+            // written out as they come. A store that keeps no such index has the matching records kept instead.
+            var seqs: [Int64] = []
+            var namesBatch: [Bool] = []
+            var kept: [Record] = []
+            var archive: (any RecordArchive)? = nil
             let locations = try global.locations()
             let (desk, _) = try global.signedIn(
-                locations, channel: "cli:audit", for: .reading, passwords: global.passwords()
-            ) {
-                record in
-                if keep(record) { selected.append(record) }
-            }
+                locations, channel: "cli:audit", for: .reading, passwords: global.passwords(),
+                observe: { record in
+                    guard query.matches(record) else { return }
+                    if archive == nil {
+                        kept.append(record)
+                        return
+                    }
+                    seqs.append(record.seq)
+                    if let batch { namesBatch.append(Self.batchNamed(by: record) == batch) }
+                },
+                keepingPlaces: { archive = $0 })
             defer { desk.checkpoint() }
             if let batch {
                 // Every record about the batch: its data, reviews, dispositions and its deviations' steps.
-                let seqs = Set(desk.state.batches[batch]?.recordSeqs ?? [])
-                selected = selected.filter { desk.state.isRecord($0, about: batch, seqs: seqs) }
+                let own = Set(desk.state.batches[batch]?.recordSeqs ?? [])
+                if archive == nil {
+                    kept = kept.filter { desk.state.isRecord($0, about: batch, seqs: own) }
+                } else {
+                    seqs = seqs.indices.filter { namesBatch[$0] || own.contains(seqs[$0]) }.map { seqs[$0] }
+                }
+            }
+            let count = archive == nil ? kept.count : seqs.count
+            func record(_ i: Int) throws -> Record {
+                guard let archive else { return kept[i] }
+                switch archive.record(seqs[i]) {
+                case .success(let record): return record
+                case .failure(let problem): throw Failure(.refused, "the audit trail stops here: \(problem)")
+                }
             }
             var out = StandardOutput()
+            // What was written before a record that cannot be read again stays written; the error follows it.
+            defer { out.flush() }
             switch format {
             case .csv:
                 out.write(AuditText.csvHeader)
-                for record in selected { out.write(AuditText.csvRow(record)) }
+                for i in 0..<count { out.write(AuditText.csvRow(try record(i))) }
             case .jsonl:
-                for record in selected { out.write(AuditText.safeJSONLine(record) + "\n") }
+                for i in 0..<count { out.write(AuditText.safeJSONLine(try record(i)) + "\n") }
             case .json:
                 // One document: the records' lines as the elements of an array.
-                out.write("[" + selected.map(AuditText.safeJSONLine).joined(separator: ",") + "]\n")
+                out.write("[")
+                for i in 0..<count { out.write((i == 0 ? "" : ",") + AuditText.safeJSONLine(try record(i))) }
+                out.write("]\n")
             case .table:
-                let rows = selected.map { record in
+                // Two passes: the columns' widths, then the lines.
+                let header = ["SEQ", "AT (UTC)", "ACTOR", "KIND", "WHAT"]
+                func row(_ record: Record) -> [String] {
                     [String(record.seq), record.at.description, record.actor, record.kind, AuditText.summary(record)]
                 }
-                out.write(Table.render(header: ["SEQ", "AT (UTC)", "ACTOR", "KIND", "WHAT"], rows: rows))
+                var widths = Table.widths(header: header, rows: [])
+                for i in 0..<count {
+                    let cells = row(try record(i))
+                    widths = zip(widths, Table.widths(header: cells, rows: [])).map { max($0, $1) }
+                }
+                out.write(Table.line(header, widths: widths))
+                for i in 0..<count { out.write(Table.line(row(try record(i)), widths: widths)) }
             }
-            out.flush()
         }
+    }
+
+    /// The batch a record's body names (`batch_id` or `batch`).
+    private static func batchNamed(by record: Record) -> String? {
+        (record.body["batch_id"] ?? record.body["batch"])?.stringValue
     }
 }

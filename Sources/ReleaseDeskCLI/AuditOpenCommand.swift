@@ -23,12 +23,18 @@ struct AuditOpenCommand: ParsableCommand {
 
     func run() throws {
         try Failure.guarded {
-            var records: [Record] = []
+            // As the workstation does: records read again through the journal's index of lines, when it has one.
+            var records = JournalRecords()
             let locations = try global.locations()
             let authenticator = try global.authenticator(for: locations)
             let password = try global.passwords().read(prompt: "Password for \(DisplayText.sanitize(global.userID)): ")
             let t0 = Monotonic.seconds()
-            let desk = try Failure.opening(locations, observe: { records.append($0) })
+            let desk = try Failure.opening(
+                locations,
+                observe: { records.append($0) },
+                keepingPlaces: { archive in
+                    if let archive { records = JournalRecords(archive: archive) }
+                })
             let opened = Monotonic.seconds()
             // The password check (scrypt) and its record are not part of opening the viewer: timed apart.
             let account: UserAccount

@@ -86,7 +86,7 @@ struct Failure: Error {
     /// Opens the desk at `locations`, naming a missing journal clearly.
     static func opening(
         _ locations: Locations, mode: Journal.Mode = .readWrite, onAlarm: Desk.OnAlarm = .refuse,
-        warm: Desk.Warm = .cold, observe: (Record) -> Void = { _ in }
+        warm: Desk.Warm = .cold, observe: (Record) -> Void = { _ in }, keepingPlaces: Desk.KeepingPlaces? = nil
     ) throws -> Desk {
         if locations.store != nil {
             guard try StoreSelection.holdsJournal(locations) else {
@@ -104,7 +104,9 @@ struct Failure: Error {
         } catch {
             throw Failure(.configuration, error.description)
         }
-        let desk = try Desk.open(locations, mode: mode, policy: policy, onAlarm: onAlarm, warm: warm, observe: observe)
+        let desk = try Desk.open(
+            locations, mode: mode, policy: policy, onAlarm: onAlarm, warm: warm, observe: observe,
+            keepingPlaces: keepingPlaces)
         if warm != .cold { WorkstationLog.snapshot(desk.snapshotNotes, stateDirectory: locations.stateDirectory) }
         return desk
     }

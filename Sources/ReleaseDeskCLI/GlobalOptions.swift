@@ -147,13 +147,13 @@ struct GlobalOptions: ParsableArguments {
     func signedIn(
         _ locations: Locations, channel: String, for access: Access, passwords: PasswordSource,
         allowingTemporaryPassword: Bool = false,
-        warm: Desk.Warm = .cold, observe: (Record) -> Void = { _ in }
+        warm: Desk.Warm = .cold, observe: (Record) -> Void = { _ in }, keepingPlaces: Desk.KeepingPlaces? = nil
     ) throws -> (Desk, UserAccount) {
         if access == .writing, locations.readOnly {
             throw DeskError.readOnlySession(channel.hasPrefix("cli:") ? String(channel.dropFirst(4)) : channel)
         }
         let authenticator = try authenticator(for: locations)
-        let desk = try Failure.opening(locations, warm: warm, observe: observe)
+        let desk = try Failure.opening(locations, warm: warm, observe: observe, keepingPlaces: keepingPlaces)
         let id = userID
         let password = try passwords.read(prompt: "Password for \(DisplayText.sanitize(id)): ")
         do {

@@ -3,11 +3,17 @@ import ReleaseDeskCore
 /// Plain-text tables for terminal and pipe output; cells are sanitised and aligned by display width.
 enum Table {
     static func render(header: [String], rows: [[String]], maxWidths: [Int]? = nil) -> String {
-        let clean = rows.map { $0.map { DisplayText.sanitize($0, layout: .singleLine) } }
+        let widths = self.widths(header: header, rows: rows, maxWidths: maxWidths)
+        return line(header, widths: widths) + rows.map { line($0, widths: widths) }.joined()
+    }
+
+    /// The width of each column: the widest of its sanitised cells, at most `maxWidths` where given. Rows may be
+    /// made one at a time (a table streamed in two passes: widths, then lines).
+    static func widths(header: [String], rows: some Sequence<[String]>, maxWidths: [Int]? = nil) -> [Int] {
         var widths = header.map { DisplayWidth.of($0) }
-        for row in clean {
+        for row in rows {
             for (i, cell) in row.enumerated() where i < widths.count {
-                widths[i] = max(widths[i], DisplayWidth.of(cell))
+                widths[i] = max(widths[i], DisplayWidth.of(DisplayText.sanitize(cell, layout: .singleLine)))
             }
         }
         if let maxWidths {
@@ -15,15 +21,18 @@ enum Table {
                 widths[i] = min(widths[i], maxWidths[i])
             }
         }
-        func line(_ cells: [String]) -> String {
-            var parts: [String] = []
-            for (i, cell) in cells.enumerated() {
-                parts.append(
-                    i == cells.count - 1
-                        ? DisplayWidth.truncate(cell, to: max(widths[i], 1)) : DisplayWidth.pad(cell, to: widths[i]))
-            }
-            return parts.joined(separator: "  ") + "\n"
+        return widths
+    }
+
+    /// One row, sanitised, padded to `widths`; the last cell is cut to its width.
+    static func line(_ cells: [String], widths: [Int]) -> String {
+        var parts: [String] = []
+        for (i, raw) in cells.enumerated() {
+            let cell = DisplayText.sanitize(raw, layout: .singleLine)
+            parts.append(
+                i == cells.count - 1
+                    ? DisplayWidth.truncate(cell, to: max(widths[i], 1)) : DisplayWidth.pad(cell, to: widths[i]))
         }
-        return line(header) + clean.map(line).joined()
+        return parts.joined(separator: "  ") + "\n"
     }
 }

@@ -64,10 +64,17 @@ struct WorkstationRunner {
         log.write(
             "workstation opened on \(StoreSelection.describe(locations)) (theme \(theme.name), colour \(noColor ? "off" : "on"))"
         )
-        var initial: [Record] = []
+        // The audit pane reads records again from the journal through an index of where each line is (a file
+        // store); only a store that keeps no such index has its records kept in memory.
+        var initial = JournalRecords()
         // Opened for writing even with --readonly: sign-in attempts are journaled (and counted for the lock-out);
         // --readonly only means no decision is signed from this workstation.
-        let desk = try Failure.opening(locations, mode: .readWrite, observe: { initial.append($0) })
+        let desk = try Failure.opening(
+            locations, mode: .readWrite,
+            observe: { initial.append($0) },
+            keepingPlaces: { archive in
+                if let archive { initial = JournalRecords(archive: archive) }
+            })
 
         let terminal: NcursesTerminal
         do {
@@ -88,7 +95,7 @@ struct WorkstationRunner {
             journalName: StoreSelection.describe(locations),
             signIn: SignInForm(user: Self.prefilledUser(global, demoUsers: demoUsers), demoUsers: demoUsers),
             readOnly: readOnly, preferences: preferences, environment: runtimeEnvironment)
-        initial = []
+        initial = JournalRecords()
         runtime.run()
         terminal.stop()
         log.write(NcursesTerminal.pendingSignal != 0 ? "ended by signal \(NcursesTerminal.pendingSignal)" : "quit")

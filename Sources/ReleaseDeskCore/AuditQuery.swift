@@ -103,10 +103,14 @@ public struct AuditQuery: Equatable, Sendable {
         if !matchesKind(record.kind) { return false }
         if let since, record.at < since { return false }
         if let until, record.at >= until { return false }
-        if !words.isEmpty {
-            let text = (record.actor + " " + record.kind + " " + AuditText.summary(record)).lowercased()
-            for word in words where !text.contains(word) { return false }
-        }
+        return matchesWords(record)
+    }
+
+    /// Whether every word appears in `record`'s actor, kind or readable summary.
+    public func matchesWords(_ record: Record) -> Bool {
+        guard !words.isEmpty else { return true }
+        let text = (record.actor + " " + record.kind + " " + AuditText.summary(record)).lowercased()
+        for word in words where !text.contains(word) { return false }
         return true
     }
 }

@@ -118,6 +118,8 @@ struct ChainChecker {
     private(set) var warnings: [JournalWarning] = []
     /// Every warning counted.
     private(set) var warningCount = 0
+    /// Where each accepted record is noted, when a reader asked for it (`Journal.keepRecordPlaces`).
+    var places: RecordPlaces? = nil
     /// Byte offsets and lengths of repaired fragments.
     private(set) var repairedFragments: [(offset: Int64, length: Int)] = []
     /// Sequence numbers whose hashes are to be remembered (for witness checks).
@@ -200,6 +202,7 @@ struct ChainChecker {
             watchedHashes[envelope.seq] = hash
             watchedPlaces[envelope.seq] = (lines, offset)
         }
+        places?.add(seq: envelope.seq, offset: offset, length: line.count, hash: hash)
         records += 1
         lastRecordLine = lines
         nextSeq = envelope.seq + 1

@@ -67,6 +67,10 @@ public protocol JournalStore: AnyObject {
     /// Takes up the store after `point` without reading what comes before it, when the store still holds
     /// that record there; otherwise returns why not. A store without snapshots always says why not.
     func resume(at point: ResumePoint) throws(JournalError) -> String?
+    /// Before anything is read: from now on, notes where each record is, so that records can be read again
+    /// by `seq` from the archive returned, instead of being kept. Nil when the store keeps no such places
+    /// (then a viewer keeps the records).
+    func keepRecordPlaces() -> (any RecordArchive)?
 }
 
 extension JournalStore {
@@ -99,6 +103,15 @@ extension Journal: JournalStore {
         let path = self.path
         return { try Journal.openForReading(at: path) }
     }
+
+    public func keepRecordPlaces() -> (any RecordArchive)? {
+        // Only from the first record: the places are numbered by seq from 1.
+        guard consumed == 0, checker.records == 0, checker.places == nil,
+            let archive = try? JournalFileArchive(path: path, io: io)
+        else { return nil }
+        checker.places = archive.places
+        return archive
+    }
 }
 
 extension JournalStore {
@@ -107,4 +120,6 @@ extension JournalStore {
     public func resume(at point: ResumePoint) throws(JournalError) -> String? {
         "this store does not take up a journal from a snapshot"
     }
+
+    public func keepRecordPlaces() -> (any RecordArchive)? { nil }
 }

@@ -70,7 +70,7 @@ public final class WorkstationRuntime<Terminal: TerminalBackend> {
     /// lists them); every later record reaches the state through `journalUpdated`. The deep check of every
     /// signature starts at once, on another thread: until it has passed, no signature is made.
     public init(
-        desk: Desk, records: [Record], terminal: Terminal, authenticator: Authenticator, journalName: String,
+        desk: Desk, records: JournalRecords, terminal: Terminal, authenticator: Authenticator, journalName: String,
         signIn: SignInForm, readOnly: Bool, preferences: Preferences = Preferences(), environment: RuntimeEnvironment
     ) {
         self.desk = desk

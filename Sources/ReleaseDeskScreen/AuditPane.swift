@@ -51,9 +51,15 @@ enum AuditPane {
         }
         ListRows.draw(count: count, cursor: state.cursor(.audit), in: inner, focused: focused, into: &buffer) {
             index, y, start, buffer in
-            let record = state.auditRecord(index)
             var x = start
-            x += buffer.putCell("#\(record.seq)", x: x, y: y, columns: 8, .dim) + 1
+            x += buffer.putCell("#\(state.auditSeq(index))", x: x, y: y, columns: 8, .dim) + 1
+            let record: Record
+            switch state.auditRow(index) {
+            case .success(let read): record = read
+            case .failure(let problem):
+                buffer.putCell(problem.reason, x: x, y: y, columns: max(0, inner.x + inner.width - x), .critical)
+                return
+            }
             x += buffer.putCell(Clock.format(record.at), x: x, y: y, columns: 17, .dim) + 1
             x += buffer.putCell(record.actor, x: x, y: y, columns: 10, .label) + 1
             x += buffer.putCell(record.kind, x: x, y: y, columns: 22, .text) + 1

@@ -28,6 +28,11 @@ public final class Desk {
     public internal(set) var warmStateConfirmed = false
     /// What happened to the snapshot while opening (ignored and why, loaded, written), for the log.
     public internal(set) var snapshotNotes: [String] = []
+    /// Where records read or written can be read again by `seq`, when the desk was opened `keepingPlaces` on a
+    /// store that notes them (nil otherwise: a caller that shows records keeps them).
+    public internal(set) var archive: (any RecordArchive)?
+    /// Told, before a desk reads its store, where records will be read again from (`open(…keepingPlaces:)`).
+    public typealias KeepingPlaces = (_ archive: (any RecordArchive)?) -> Void
     /// Whether the state came from a snapshot that no replay of the whole journal has confirmed yet: nothing
     /// may be written or signed on it (`confirmWarmState` first).
     public var awaitsStateConfirmation: Bool { warmFrom != nil && !warmStateConfirmed }
@@ -68,23 +73,36 @@ public final class Desk {
     public static func open(
         _ locations: Locations, mode: Journal.Mode = .readWrite, policy: SecurityPolicy = SecurityPolicy(),
         onAlarm: OnAlarm = .refuse, environment: JournalEnvironment = SystemEnvironment.journal,
-        warm: Warm = .cold, observe: (Record) -> Void = { _ in }
+        warm: Warm = .cold, observe: (Record) -> Void = { _ in }, keepingPlaces: KeepingPlaces? = nil
     ) throws -> Desk {
         let journal = try StoreSelection.open(locations, mode: mode, environment: environment)
-        return try open(journal, locations: locations, policy: policy, onAlarm: onAlarm, warm: warm, observe: observe)
+        return try open(
+            journal, locations: locations, policy: policy, onAlarm: onAlarm, warm: warm, observe: observe,
+            keepingPlaces: keepingPlaces)
     }
 
     /// Opens the desk on `store` (not read yet): reads and verifies it all and checks this user's witness,
-    /// as `open(_:…)` does for the journal file of `locations`.
+    /// as `open(_:…)` does for the journal file of `locations`. With `keepingPlaces` the store notes where each
+    /// record is as it reads (`archive`), so a caller that shows records later can read them again instead of
+    /// keeping them; it is called once, before anything is read, with the archive (nil: the store keeps no
+    /// places, so the caller keeps the records). Such an opening is cold: the places are noted from record 1.
     public static func open(
         _ store: any JournalStore, locations: Locations, policy: SecurityPolicy = SecurityPolicy(),
-        onAlarm: OnAlarm = .refuse, warm: Warm = .cold,
-        observe: (Record) -> Void = { _ in }
+        onAlarm: OnAlarm = .refuse, warm: Warm = .cold, observe: (Record) -> Void = { _ in },
+        keepingPlaces: KeepingPlaces? = nil
     ) throws -> Desk {
+        var warm = warm
+        var archive: (any RecordArchive)? = nil
+        if let keepingPlaces {
+            archive = store.keepRecordPlaces()
+            keepingPlaces(archive)
+            warm = .cold
+        }
         // Taken before the store is read: a change while it is read moves the token, and the next check reads
         // it all again.
         let token = store.changeToken()
         let desk = Desk(journal: store, locations: locations, state: DeskState(policy: policy))
+        desk.archive = archive
         // The lines before a snapshot are not read here: with `.verifyFirst` the whole store is verified on
         // another thread, up to the record the snapshot names, while the snapshot is loaded.
         // The witness and the snapshot are filed under the journal id: learn it first, once.

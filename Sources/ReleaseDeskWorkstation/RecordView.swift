@@ -5,10 +5,15 @@ import ReleaseDeskCore
 /// values, reason and signature manifestation in words, then the raw canonical line. Pure; texts are
 /// sanitised and fit `width`.
 public enum RecordView {
-    /// The record with `seq`, when it has been read.
+    /// The record with `seq`, or why it cannot be shown.
+    public static func read(_ state: WorkstationState, seq: Int64) -> Result<Record, RecordArchiveError> {
+        state.records.read(Int(clamping: seq) - 1)
+    }
+
+    /// The record with `seq`, when it can be read.
     public static func record(_ state: WorkstationState, seq: Int64) -> Record? {
-        let index = Int(seq) - 1
-        return index >= 0 && index < state.records.count ? state.records[index] : nil
+        if case .success(let record) = read(state, seq: seq) { return record }
+        return nil
     }
 
     /// Every line of the view at `width`. The view itself draws a page at a time (`page`), since a raw record
@@ -22,8 +27,12 @@ public enum RecordView {
     /// raw line is wrapped only as far as the page needs, so a key press costs the same for a one-megabyte
     /// record as for a short one.
     public static func page(_ state: WorkstationState, seq: Int64, width: Int, offset: Int, rows: Int) -> RecordPage {
-        guard let record = record(state, seq: seq) else {
-            return RecordPage(lines: [StyledLine([(.dim, "Record #\(seq) has not been read.")])], first: 0, total: 1)
+        let record: Record
+        switch read(state, seq: seq) {
+        case .success(let read): record = read
+        case .failure(let problem):
+            let text = DisplayText.sanitize(problem.description)
+            return RecordPage(lines: [StyledLine([(.dim, text)])], first: 0, total: 1)
         }
         let width = max(1, width)
         let head = headLines(state, record: record, width: width)

@@ -91,11 +91,12 @@ public enum Workstation {
             return []
         case .journalUpdated(let desk, let newRecords, let chain):
             state.desk = desk
+            let known = state.records.count
             state.records.append(contentsOf: newRecords)
             state.chain = chain
             if chain.alarm != nil { state.readOnly = true }
             state.rebuildQueue()
-            state.rebuildAudit(follow: false)
+            state.rebuildAudit(follow: false, appendedFrom: known)
             for pane in Pane.allCases where pane.isList { keepVisible(&state, pane) }
             return []
         case .journalReadFailed(let message):
@@ -261,11 +262,11 @@ public enum Workstation {
             case .exceptions: focus(&state, .detail)
             case .detail: if !state.preferences.plain { state.zoomed = state.zoomed == nil ? pane : nil }
             case .audit:
-                guard let record = state.selectedAuditRecord else {
+                guard let seq = state.selectedAuditSeq else {
                     state.message = "No record selected."
                     return []
                 }
-                openRecord(&state, seq: record.seq)
+                openRecord(&state, seq: seq)
             }
         case .zoom:
             if state.preferences.plain {
@@ -364,7 +365,7 @@ public enum Workstation {
             }
             return state.selectedBatchID.map { ("batch", $0) }
         case .audit:
-            return state.selectedAuditRecord.map { ("record", String($0.seq)) }
+            return state.selectedAuditSeq.map { ("record", String($0)) }
         }
     }
 
@@ -446,7 +447,7 @@ public enum Workstation {
             // The next or previous record of the pane, without closing the view.
             let delta = key == .char("n") ? 1 : -1
             move(&state, .audit, by: delta)
-            if let record = state.selectedAuditRecord { openRecord(&state, seq: record.seq) }
+            if let seq = state.selectedAuditSeq { openRecord(&state, seq: seq) }
             return []
         default:
             return []
@@ -709,7 +710,7 @@ public enum Workstation {
             text = { rows[$0] }
         case .audit:
             // Rows are texted one at a time, from the start: a search over a million records stops at its match.
-            text = { WorkstationState.searchText(of: state.auditRecord($0)).lowercased() }
+            text = { state.auditRecord($0).map { WorkstationState.searchText(of: $0).lowercased() } ?? "" }
         default:
             text = { state.rowText(pane, $0) }
         }

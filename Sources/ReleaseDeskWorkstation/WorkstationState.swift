@@ -189,8 +189,8 @@ public struct WorkstationState: Equatable, Sendable {
     /// The continuous signing session (21 CFR 11.200), from sign-in.
     public var session: SigningSession?
     public var desk: DeskState
-    /// Journal records by `seq - 1`.
-    public var records: [Record]
+    /// Journal records by `seq - 1`: their facts, and each record kept or read again from the journal's archive.
+    public var records: JournalRecords
     /// The raw line of the record the record view shows, made once when the view opens (it may be megabytes).
     public var recordText: RecordText?
     public var chain: ChainStatus
@@ -244,9 +244,19 @@ public struct WorkstationState: Equatable, Sendable {
     /// Why the audit filter cannot be read, when it cannot.
     public private(set) var auditFilterProblem: String?
 
+    /// A state whose records are kept in memory.
     public init(
         size: Size, now: Timestamp, desk: DeskState, records: [Record], chain: ChainStatus, journalName: String,
         signIn: SignInForm, readOnly: Bool = false
+    ) {
+        self.init(
+            size: size, now: now, desk: desk, records: JournalRecords(records), chain: chain, journalName: journalName,
+            signIn: signIn, readOnly: readOnly)
+    }
+
+    public init(
+        size: Size, now: Timestamp, desk: DeskState, records: JournalRecords, chain: ChainStatus,
+        journalName: String, signIn: SignInForm, readOnly: Bool = false
     ) {
         self.size = size
         self.now = now
@@ -299,13 +309,25 @@ public struct WorkstationState: Equatable, Sendable {
         return c.selected < rows.count ? rows[c.selected] : nil
     }
 
-    /// The audit pane's row `index`.
-    public func auditRecord(_ index: Int) -> Record { records[auditIndex[index]] }
+    /// The audit pane's row `index`: its record, or why it cannot be shown.
+    public func auditRow(_ index: Int) -> Result<Record, RecordArchiveError> { records.read(auditIndex[index]) }
+
+    /// The audit pane's row `index`, when its record can be read.
+    public func auditRecord(_ index: Int) -> Record? { records[auditIndex[index]] }
+
+    /// The `seq` of the audit pane's row `index`.
+    public func auditSeq(_ index: Int) -> Int64 { Int64(auditIndex[index]) + 1 }
 
     /// The record selected in the audit pane.
     public var selectedAuditRecord: Record? {
         let c = cursor(.audit)
         return c.selected < auditIndex.count ? auditRecord(c.selected) : nil
+    }
+
+    /// The `seq` of the record selected in the audit pane.
+    public var selectedAuditSeq: Int64? {
+        let c = cursor(.audit)
+        return c.selected < auditIndex.count ? auditSeq(c.selected) : nil
     }
 
     /// The records of the pane's scope before the filter: the batch's trail, or the whole journal.
@@ -372,7 +394,7 @@ public struct WorkstationState: Equatable, Sendable {
         switch pane {
         case .queue: return queueSearch.text(visibleQueue[index])
         case .exceptions: return Self.searchText(of: exceptionRows[index]).lowercased()
-        case .audit: return Self.searchText(of: auditRecord(index)).lowercased()
+        case .audit: return auditRecord(index).map { Self.searchText(of: $0).lowercased() } ?? ""
         case .detail: return ""
         }
     }
@@ -450,8 +472,10 @@ public struct WorkstationState: Equatable, Sendable {
 
     /// Recomputes the audit rows from the scope and filter. `follow` selects the newest record; otherwise the
     /// selected record stays selected (or, when the newest was selected, the newest still is: live tail).
-    mutating func rebuildAudit(follow: Bool) {
-        let previous = selectedAuditRecord?.seq
+    /// `appendedFrom`: only the records from this index on are new, and the scope and filter are unchanged, so
+    /// the rows of the whole journal are extended rather than found again.
+    mutating func rebuildAudit(follow: Bool, appendedFrom: Int? = nil) {
+        let previous = selectedAuditSeq
         let wasAtEnd = cursor(.audit).selected >= max(0, auditIndex.count - 1)
         var query = AuditQuery()
         auditFilterProblem = nil
@@ -463,24 +487,28 @@ public struct WorkstationState: Equatable, Sendable {
         }
         var batchSeqs: Set<Int64>? = nil
         if let batch = query.batch { batchSeqs = Set(desk.batches[batch]?.recordSeqs ?? []) }
-        func keep(_ record: Record) -> Bool {
-            if let batch = query.batch, let seqs = batchSeqs, !desk.isRecord(record, about: batch, seqs: seqs) {
-                return false
-            }
-            return query.matches(record)
-        }
         switch auditScope {
         case .batch:
             let seqs = selectedBatchID.flatMap { desk.batches[$0]?.recordSeqs } ?? []
-            auditIndex = seqs.compactMap { seq in
+            let inTrail = seqs.compactMap { seq -> Int? in
                 let index = Int(seq) - 1
-                return index >= 0 && index < records.count && keep(records[index]) ? index : nil
+                return index >= 0 && index < records.count ? index : nil
+            }
+            if query.isEmpty {
+                auditIndex = inTrail
+            } else {
+                auditIndex = inTrail.filter {
+                    !records.matching(query, in: $0..<($0 + 1), batchSeqs: batchSeqs).isEmpty
+                }
             }
         case .all:
             if query.isEmpty {
                 auditIndex = Array(records.indices)
+            } else if let from = appendedFrom, from <= records.count, query.batch == nil {
+                // A batch filter's own records may be older than the records that made them its own: found again.
+                auditIndex += records.matching(query, in: from..<records.count, batchSeqs: batchSeqs)
             } else {
-                auditIndex = records.indices.filter { keep(records[$0]) }
+                auditIndex = records.matching(query, in: records.indices, batchSeqs: batchSeqs)
             }
         }
         var c = cursor(.audit)
@@ -492,7 +520,7 @@ public struct WorkstationState: Equatable, Sendable {
             var high = auditIndex.count
             while low < high {
                 let mid = (low + high) / 2
-                if records[auditIndex[mid]].seq < previous { low = mid + 1 } else { high = mid }
+                if Int64(auditIndex[mid]) + 1 < previous { low = mid + 1 } else { high = mid }
             }
             c.selected = min(low, auditIndex.count - 1)
         }

@@ -36,8 +36,14 @@ struct HeadlessStoryTests {
                 journal: journal, credentials: CredentialStore.path(forJournal: journal),
                 stateDirectory: directory + "/state")
             _ = try DemoSite.build(sampleData: sampleData, at: locations, now: SystemEnvironment.clock())
-            var records: [Record] = []
-            let desk = try Desk.open(locations, observe: { records.append($0) })
+            // As the workstation opens: records read again through the journal's index of lines.
+            var records = JournalRecords()
+            let desk = try Desk.open(
+                locations, observe: { records.append($0) },
+                keepingPlaces: { archive in
+                    if let archive { records = JournalRecords(archive: archive) }
+                })
+            #expect(records.isArchived)
             let lines = LogLines()
             runtime = WorkstationRuntime(
                 desk: desk, records: records, terminal: MemoryTerminal(size: Size(width: 120, height: 40)),

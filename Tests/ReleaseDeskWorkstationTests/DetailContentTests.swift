@@ -19,17 +19,18 @@ struct DetailContentTests {
     /// `records` appended to the fixture's journal, delivered to the workstation.
     static func append(_ drafts: [RecordDraft], to state: inout WorkstationState) {
         var desk = state.desk
-        var records = state.records
+        var records: [Record] = []
         for draft in drafts {
             let record = Record(
-                seq: desk.lastSeq + 1, at: Fixture.now.adding(milliseconds: Int64(records.count)), actor: draft.actor,
+                seq: desk.lastSeq + 1, at: Fixture.now.adding(milliseconds: Int64(state.records.count + records.count)),
+                actor: draft.actor,
                 host: "h",
                 kind: draft.kind, body: draft.body, prev: Record.zeroHash)
             desk.apply(record)
             records.append(record)
         }
         _ = Workstation.reduce(
-            &state, .journalUpdated(desk, newRecords: Array(records.suffix(drafts.count)), chain: Fixture.chain))
+            &state, .journalUpdated(desk, newRecords: records, chain: Fixture.chain))
     }
 
     @Test func theDetailPaneListsTheBatchsQCResultsWithLimitStatusTestTimeAndCorrections() throws {
