@@ -31,8 +31,10 @@ public enum RecordView {
         switch read(state, seq: seq) {
         case .success(let read): record = read
         case .failure(let problem):
-            let text = DisplayText.sanitize(problem.description)
-            return RecordPage(lines: [StyledLine([(.dim, text)])], first: 0, total: 1)
+            let lines = Wrap.lines(DisplayText.sanitize(problem.description), width: max(1, width)).map {
+                StyledLine([(.dim, $0)])
+            }
+            return RecordPage(lines: Array(lines.prefix(max(1, rows))), first: 0, total: lines.count)
         }
         let width = max(1, width)
         let head = headLines(state, record: record, width: width)
