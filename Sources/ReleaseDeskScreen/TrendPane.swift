@@ -48,7 +48,7 @@ enum TrendOverlay {
         }
         buffer.putFitted(heading, x: inner.x, y: y, columns: inner.width, .heading)
         y += 1
-        let lines = view.signalLines(width: inner.width)
+        let lines = view.signalLines(width: inner.width, unicode: buffer.unicode)
         let offset = max(0, min(view.offset, layout.maxOffset(lines.count)))
         for row in 0..<layout.signalRows {
             let index = offset + row
@@ -121,7 +121,7 @@ enum TrendChartView {
         }
         let f = Trends.format
         let values = "CL \(f(limits.centre))  UCL \(f(limits.upper))  LCL \(f(limits.lower))"
-        let withSigma = values + "  σ̂ \(f(limits.sigma))"
+        let withSigma = values + TrendView.plain("  σ̂ \(f(limits.sigma))", unicode: unicode)
         buffer.putFitted(
             buffer.width(of: withSigma) <= rect.width ? withSigma : values, x: rect.x, y: rect.y + 1,
             columns: rect.width, .text)

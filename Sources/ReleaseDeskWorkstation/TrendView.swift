@@ -72,6 +72,11 @@ public struct TrendView: Equatable, Sendable {
         return next
     }
 
+    /// `text` with σ̂ written "sigma" outside UTF-8.
+    public static func plain(_ text: String, unicode: Bool) -> String {
+        unicode ? text : text.replacing("σ̂", with: "sigma")
+    }
+
     /// The view of the next (`by` 1) or previous (-1) trended attribute of the product.
     public func nextAttribute(_ desk: DeskState, by step: Int) -> TrendView {
         guard let product = desk.products[product] else { return self }
@@ -95,12 +100,12 @@ public struct TrendView: Equatable, Sendable {
     }
 
     /// The signal list: for each chart its signals, newest window first, each wrapped to `width` columns; a line
-    /// that says so when there are none.
-    public func signalLines(width: Int) -> [StyledLine] {
+    /// that says so when there are none. Outside UTF-8 σ̂ is written "sigma".
+    public func signalLines(width: Int, unicode: Bool = true) -> [StyledLine] {
         var out: [StyledLine] = []
         for chart in charts {
             for signal in chart.signals.reversed() {
-                let text = "\(chart.site): " + signal.explanation
+                let text = Self.plain("\(chart.site): " + signal.explanation, unicode: unicode)
                 for (i, line) in Wrap.lines(DisplayText.sanitize(text), width: max(1, width - 2)).enumerated() {
                     out.append(StyledLine([(i == 0 ? .severity(.minor) : .plain, (i == 0 ? "! " : "  ") + line)]))
                 }

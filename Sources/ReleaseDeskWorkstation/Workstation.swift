@@ -469,7 +469,7 @@ public enum Workstation {
     static func trendsKey(_ state: inout WorkstationState, _ key: Key, _ view: TrendView) -> [Effect] {
         var view = view
         let layout = TrendLayout(size: state.size)
-        let lineCount = view.signalLines(width: layout.inner.width).count
+        let lineCount = view.signalLines(width: layout.inner.width, unicode: state.preferences.unicode).count
         switch key {
         case .escape, .char("q"):
             state.mode = .normal
