@@ -24,7 +24,7 @@ struct ReleaseDesk: ParsableCommand {
             DispositionCommand.self, OOSInvestigationCommand.self, FullReviewCommand.self, DeviationCommand.self,
             CertifyCommand.self, RejectCommand.self, HoldCommand.self,
             UnholdCommand.self, RegisterCommand.self, AuditReviewCommand.self, CommentCommand.self,
-            OOSSupplyCommand.self, AssignCommand.self, UnassignCommand.self, SiteCommand.self,
+            OOSSupplyCommand.self, AssignCommand.self, UnassignCommand.self, SiteCommand.self, TrendsCommand.self,
             VerifyCommand.self, AuditCommand.self, InfoCommand.self, IntegrityCommand.self,
             SampleCommand.self, DiagnosticsCommand.self, StoreCommand.self, ExportCommand.self,
         ]

@@ -8,7 +8,8 @@ public struct DeskState: Sendable, Equatable {
     /// The revision of the fold (`apply`): raised whenever the state a journal folds to changes, such as a kind
     /// newly folded. A verified-state snapshot names the revision that folded it and is used only by the same
     /// one, so a snapshot written by another version of the program never stands for what this one folds.
-    public static let foldRevision: Int64 = 1
+    /// Revision 2: a product keeps the Nelson rules its trend charts use (`trend_rules`).
+    public static let foldRevision: Int64 = 2
 
     /// The journal's id from `journal.created`.
     public var journalID: String?

@@ -47,6 +47,7 @@ public enum Screen {
         case .dialog(let dialog): DialogView.draw(dialog, state: state, into: &buffer, box: box)
         case .record(let seq, let offset):
             RecordOverlay.draw(seq: seq, offset: offset, state: state, into: &buffer, box: box)
+        case .trends(let view): TrendOverlay.draw(view, state: state, into: &buffer, box: box)
         default: break
         }
         return buffer

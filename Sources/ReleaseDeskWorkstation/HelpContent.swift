@@ -104,6 +104,9 @@ public enum HelpContent {
         entry(":assign [USER]", "assign the selected batch (no user: asks, Tab completes)")
         entry(":unassign", "remove its assignment (also :assign -)")
         entry(":messages", "the last \(WorkstationState.messageLogLimit) messages in full")
+        entry(
+            ":trends [ATTR]",
+            "trend charts of the selected batch (or :trends PRODUCT SITE ATTRIBUTE); ← → attribute, Tab site")
         entry(":sort COLUMN", QueueSortColumn.allCases.map(\.rawValue).joined(separator: ", "))
         entry(":filter TEXT", "filter the focused list")
         entry(":queue …", ":exceptions, :detail, :audit focus a pane")

@@ -49,7 +49,7 @@ public enum Workstation {
     /// Commands of the `:` line, for completion.
     public static let lineCommands = [
         "assign", "audit", "detail", "exceptions", "filter", "help", "messages", "queue", "quit", "reload", "sort",
-        "unassign",
+        "trends", "unassign",
     ]
 
     public static func reduce(_ state: inout WorkstationState, _ action: Action) -> [Effect] {
@@ -98,6 +98,7 @@ public enum Workstation {
             state.rebuildQueue()
             state.rebuildAudit(follow: false, appendedFrom: known)
             for pane in Pane.allCases where pane.isList { keepVisible(&state, pane) }
+            if case .trends(let view) = state.mode { state.mode = .trends(view.refreshed(desk)) }
             return []
         case .journalReadFailed(let message):
             state.message = "Could not read the journal: \(message)"
@@ -227,6 +228,8 @@ public enum Workstation {
             return commandKey(&state, key, text: text)
         case .prompt(let prompt, let text):
             return promptKey(&state, key, prompt: prompt, text: text)
+        case .trends(let view):
+            return trendsKey(&state, key, view)
         case .normal:
             break
         }
@@ -341,6 +344,12 @@ public enum Workstation {
             .investigateOOS,
             .fullReview:
             return DialogReducer.open(&state, command)
+        case .trends:
+            do throws(TrendError) {
+                state.mode = .trends(try TrendView.forSelection(state))
+            } catch {
+                state.message = "No trend chart: \(error.message)."
+            }
         }
         return []
     }
@@ -386,7 +395,7 @@ public enum Workstation {
         switch state.mode {
         case .normal:
             break
-        case .help, .messages, .record:
+        case .help, .messages, .record, .trends:
             guard let wheel else { return [] }
             let key: Key = wheel < 0 ? .up : .down
             var effects: [Effect] = []
@@ -454,6 +463,72 @@ public enum Workstation {
         }
         state.mode = .record(seq: seq, offset: max(0, min(next, maxOffset)))
         return []
+    }
+
+    // MARK: The trend view
+
+    static func trendsKey(_ state: inout WorkstationState, _ key: Key, _ view: TrendView) -> [Effect] {
+        var view = view
+        let layout = TrendLayout(size: state.size)
+        let lineCount = view.signalLines(width: layout.inner.width, unicode: state.preferences.unicode).count
+        switch key {
+        case .escape, .char("q"):
+            state.mode = .normal
+            return []
+        case .left, .char("h"):
+            view = view.nextAttribute(state.desk, by: -1)
+            view.offset = 0
+        case .right, .char("l"):
+            view = view.nextAttribute(state.desk, by: 1)
+            view.offset = 0
+        case .tab:
+            guard let next = view.nextSite(state.desk) else {
+                state.message = "\(view.product) is made at no other site to compare."
+                return []
+            }
+            view = next
+            view.offset = 0
+        case .char("j"), .down: view.offset += 1
+        case .char("k"), .up: view.offset -= 1
+        case .pageDown, .ctrl("d"), .char(" "): view.offset += layout.signalRows
+        case .pageUp, .ctrl("u"): view.offset -= layout.signalRows
+        case .char("g"), .home: view.offset = 0
+        case .char("G"), .end: view.offset = Int.max / 2
+        default:
+            return []
+        }
+        view.offset = max(0, min(view.offset, layout.maxOffset(lineCount)))
+        state.mode = .trends(view)
+        return []
+    }
+
+    /// `:trends` (the selected batch), `:trends ATTRIBUTE` (of the selected batch's product) or
+    /// `:trends PRODUCT SITE ATTRIBUTE`.
+    static func openTrends(_ state: inout WorkstationState, _ argument: String) {
+        let words = argument.split(separator: " ").map(String.init)
+        do throws(TrendError) {
+            switch words.count {
+            case 0:
+                state.mode = .trends(try TrendView.forSelection(state))
+            case 1:
+                guard let batchID = state.selectedBatchID, let batch = state.desk.batches[batchID]?.batch else {
+                    throw TrendError("batch", "select a batch first (or :trends PRODUCT SITE ATTRIBUTE)")
+                }
+                state.mode = .trends(
+                    try TrendView.open(
+                        state.desk, product: batch.product, site: batch.site, attribute: words[0], batch: batchID))
+            case 3:
+                let selected = state.selectedBatchID.flatMap { state.desk.batches[$0]?.batch }
+                let marked = selected.flatMap { $0.product == words[0] && $0.site == words[1] ? $0.id : nil }
+                state.mode = .trends(
+                    try TrendView.open(
+                        state.desk, product: words[0], site: words[1], attribute: words[2], batch: marked))
+            default:
+                throw TrendError("trends", "give nothing, an attribute, or a product, a site and an attribute")
+            }
+        } catch {
+            state.message = "No trend chart: \(error.description)."
+        }
     }
 
     // MARK: Text fields
@@ -606,6 +681,7 @@ public enum Workstation {
         case "exceptions": focus(&state, .exceptions)
         case "detail": focus(&state, .detail)
         case "audit": focus(&state, .audit)
+        case "trends": openTrends(&state, argument)
         case "assign", "unassign":
             guard let batch = state.selectedBatchID else {
                 state.message = "Select a batch first."

@@ -154,6 +154,8 @@ public enum InputMode: Equatable, Sendable {
     case prompt(Prompt, text: String)
     /// A dialog that changes something and ends in a signature.
     case dialog(ActionDialog)
+    /// Trend charts of a trended attribute (`t`, `:trends`).
+    case trends(TrendView)
 }
 
 /// How this workstation was set up: its key map (`keys.toml`), whether the mouse is used and whether the

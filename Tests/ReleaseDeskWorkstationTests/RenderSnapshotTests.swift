@@ -110,12 +110,15 @@ struct RenderSnapshotTests {
         _ = Workstation.reduce(&justify, .keyPressed(.char("J")))
         var signIn = Fixture.signInState(size: size)
         Fixture.type("secret", into: &signIn)
+        // The trend charts of the selected exception's attribute: CART-26-0022's site and the other one.
+        var trends = exceptions
+        _ = Workstation.reduce(&trends, .keyPressed(.char("t")))
         return [
             ("queue", queue), ("exceptions", exceptions), ("detail", detail), ("audit", audit),
             ("audit-zoomed", zoomed),
             ("queue-filter", filtered), ("help", help), ("sign-in", signIn), ("justify-dialog", justify),
             ("audit-record", record), ("audit-all", all), ("integrity-alarm", alarm), ("help-end", helpEnd),
-            ("messages", messages), ("plain", plain), ("plain-audit", plainAudit),
+            ("messages", messages), ("plain", plain), ("plain-audit", plainAudit), ("trends", trends),
         ]
     }
 

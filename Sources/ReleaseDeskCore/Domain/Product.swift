@@ -139,6 +139,9 @@ public struct Product: Sendable, Hashable {
     /// Storage temperature limits for the final product in custody, °C.
     public var storageMaxC: Quantity?
     public var storageMinC: Quantity?
+    /// The Nelson rules (1–8) its trend charts use (`trend_rules`); nil for the default
+    /// (`TrendRuleSet.defaultRules`), empty for none.
+    public var trendRules: [Int]? = nil
 
     /// The attribute with `id`.
     public func attribute(_ id: String) -> SpecAttribute? { attributes.first { $0.id == id } }
@@ -206,11 +209,31 @@ public struct Product: Sendable, Hashable {
         if let storageMin, let storageMax, storageMin.value > storageMax.value {
             throw FieldError(path + ".storage_min_c", "is above storage_max_c")
         }
+        let trendRules = try Self.decodeTrendRules(&f)
         try f.finish()
         return Product(
             id: id, name: name, modality: modality, specVersion: specVersion, attributes: attributes,
             parameters: parameters,
-            dose: dose, storageMaxC: storageMax, storageMinC: storageMin)
+            dose: dose, storageMaxC: storageMax, storageMinC: storageMin, trendRules: trendRules)
+    }
+
+    /// `trend_rules`: Nelson rule numbers 1 to 8, each at most once (an empty list turns signals off).
+    static func decodeTrendRules(_ f: inout Fields) throws(FieldError) -> [Int]? {
+        guard let value = f.take("trend_rules") else { return nil }
+        guard case .array(let items) = value else {
+            throw FieldError(f.at("trend_rules"), "must be an array of rule numbers 1 to 8")
+        }
+        var rules: [Int] = []
+        for (index, item) in items.enumerated() {
+            guard case .int(let n) = item, n >= 1, n <= 8 else {
+                throw FieldError("\(f.at("trend_rules"))[\(index)]", "must be a Nelson rule number, 1 to 8")
+            }
+            guard !rules.contains(Int(n)) else {
+                throw FieldError("\(f.at("trend_rules"))[\(index)]", "rule \(n) appears twice")
+            }
+            rules.append(Int(n))
+        }
+        return rules
     }
 
     /// The product as a record body member.
@@ -247,6 +270,7 @@ public struct Product: Sendable, Hashable {
         }
         if let storageMaxC { object["storage_max_c"] = .string(storageMaxC.text) }
         if let storageMinC { object["storage_min_c"] = .string(storageMinC.text) }
+        if let trendRules { object["trend_rules"] = .array(trendRules.map { .int(Int64($0)) }) }
         return .object(object)
     }
 }
