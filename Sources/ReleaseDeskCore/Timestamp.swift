@@ -29,8 +29,35 @@ public struct Timestamp: Sendable, Hashable, Comparable, CustomStringConvertible
         let minute = (msOfDay / 60_000) % 60
         let second = (msOfDay / 1000) % 60
         let milli = msOfDay % 1000
-        return "\(Self.pad(y, 4))-\(Self.pad(m, 2))-\(Self.pad(d, 2))T\(Self.pad(hour, 2)):\(Self.pad(minute, 2)):"
-            + "\(Self.pad(second, 2)).\(Self.pad(milli, 3))Z"
+        guard y >= 0, y <= 9999 else {
+            return "\(Self.pad(y, 4))-\(Self.pad(m, 2))-\(Self.pad(d, 2))T\(Self.pad(hour, 2)):\(Self.pad(minute, 2)):"
+                + "\(Self.pad(second, 2)).\(Self.pad(milli, 3))Z"
+        }
+        // The common case written digit by digit: every record's stamp and canonical form go through here.
+        return String(unsafeUninitializedCapacity: 24) { out in
+            func put(_ value: Int64, _ width: Int, at start: Int) {
+                var v = value
+                for i in stride(from: start + width - 1, through: start, by: -1) {
+                    out[i] = UInt8(truncatingIfNeeded: 0x30 + v % 10)
+                    v /= 10
+                }
+            }
+            put(y, 4, at: 0)
+            out[4] = UInt8(ascii: "-")
+            put(m, 2, at: 5)
+            out[7] = UInt8(ascii: "-")
+            put(d, 2, at: 8)
+            out[10] = UInt8(ascii: "T")
+            put(hour, 2, at: 11)
+            out[13] = UInt8(ascii: ":")
+            put(minute, 2, at: 14)
+            out[16] = UInt8(ascii: ":")
+            put(second, 2, at: 17)
+            out[19] = UInt8(ascii: ".")
+            put(milli, 3, at: 20)
+            out[23] = UInt8(ascii: "Z")
+            return 24
+        }
     }
 
     /// Parses the journal's exact form; anything else (other precision, offsets, impossible dates) is `nil`.

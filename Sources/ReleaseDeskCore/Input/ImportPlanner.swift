@@ -284,10 +284,9 @@ public enum ImportPlanner {
             if let id, seen.insert(id).inserted { touched.append(id) }
         }
         let index = TrendIndex(state: scratch)
-        return touched.compactMap { id in
-            guard let review = scratch.review(id, now: now, quietPerMille: quietPerMille, index: index) else {
-                return nil
-            }
+        let reviews = scratch.reviews(of: touched, now: now, quietPerMille: quietPerMille, index: index)
+        return zip(touched, reviews).compactMap { id, review in
+            guard let review else { return nil }
             var body = review.json
             body["batch"] = .string(id)
             return RecordDraft(kind: RecordKind.batchReviewed, actor: UserIdentity.systemActor, body: body)

@@ -137,12 +137,19 @@ public enum ReviewEngine {
 
     /// The last final result per attribute that an investigation did not invalidate.
     static func latestFinalResults(_ batch: Batch, excluding invalidated: Set<String> = []) -> [QCResult] {
-        var latest: [String: QCResult] = [:]
-        for result in batch.qc where result.status == "final" && !invalidated.contains(result.id) {
-            if let existing = latest[result.attribute], existing.testedAt > result.testedAt { continue }
-            latest[result.attribute] = result
+        // A batch has a few results: a linear search beats hashing every attribute's name.
+        var latest: [QCResult] = []
+        for result in batch.qc
+        where result.status == "final" && (invalidated.isEmpty || !invalidated.contains(result.id)) {
+            if let i = latest.firstIndex(where: { $0.attribute == result.attribute }) {
+                if latest[i].testedAt > result.testedAt { continue }
+                latest[i] = result
+            } else {
+                latest.append(result)
+            }
         }
-        return latest.values.sorted { $0.attribute < $1.attribute }
+        latest.sort { $0.attribute < $1.attribute }
+        return latest
     }
 
     // MARK: - Dose
@@ -439,7 +446,7 @@ public enum ReviewEngine {
     // MARK: - Pending tests
 
     static func pendingTests(_ batch: Batch, _ context: Context) -> [ReviewException] {
-        let done = Set(batch.qc.filter { $0.status == "final" }.map(\.attribute))
+        let done = batch.qc.filter { $0.status == "final" }.map(\.attribute)
         return context.product.attributes.filter { $0.releaseCritical && !done.contains($0.id) }.map { attribute in
             ReviewException(
                 id: exceptionID(batch, "PENDING", attribute.id), rule: "PENDING", ruleVersion: 1,
