@@ -84,6 +84,18 @@ public struct AuditQuery: Equatable, Sendable {
         return .success(query)
     }
 
+    /// Whether every record this query keeps is kept by `wider` too: each of its parts is this query's, and
+    /// each of its words is inside one of this query's. (Typing on at the end of a filter usually narrows it,
+    /// so the rows already found need only be filtered again.)
+    public func narrows(_ wider: AuditQuery) -> Bool {
+        if let actor = wider.actor, self.actor != actor { return false }
+        if let kind = wider.kind, self.kind != kind { return false }
+        if let batch = wider.batch, self.batch != batch { return false }
+        if let since = wider.since, self.since.map({ $0 >= since }) != true { return false }
+        if let until = wider.until, self.until.map({ $0 <= until }) != true { return false }
+        return wider.words.allSatisfy { word in words.contains { $0.contains(word) } }
+    }
+
     /// Whether nothing is filtered.
     public var isEmpty: Bool {
         actor == nil && kind == nil && batch == nil && since == nil && until == nil && words.isEmpty

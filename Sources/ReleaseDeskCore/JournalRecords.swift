@@ -110,7 +110,7 @@ public struct JournalRecords: Sendable {
     /// The indices from `range` of the records that `query` keeps, about `batch` when it names one (`seqs`: the
     /// batch's own records, as `DeskState.isRecord`). Every part but the words is decided from the facts kept
     /// here; only a query with words reads records again.
-    public func matching(_ query: AuditQuery, in range: Range<Int>, batchSeqs seqs: Set<Int64>?) -> [Int] {
+    public func matching(_ query: AuditQuery, in range: some Sequence<Int>, batchSeqs seqs: Set<Int64>?) -> [Int] {
         let actor = query.actor.map { names.existing($0) }
         if let actor, actor == nil { return [] }
         let batch = query.batch.map { names.existing($0) }

@@ -245,6 +245,8 @@ public struct WorkstationState: Equatable, Sendable {
     public private(set) var auditIndex: [Int] = []
     /// Why the audit filter cannot be read, when it cannot.
     public private(set) var auditFilterProblem: String?
+    /// The filter the rows of the whole journal were last found with (nil: none, or another scope).
+    private var auditRowsQuery: AuditQuery?
 
     /// A state whose records are kept in memory.
     public init(
@@ -506,13 +508,17 @@ public struct WorkstationState: Equatable, Sendable {
         case .all:
             if query.isEmpty {
                 auditIndex = Array(records.indices)
-            } else if let from = appendedFrom, from <= records.count, query.batch == nil {
+            } else if let from = appendedFrom, from <= records.count, query.batch == nil, auditRowsQuery == query {
                 // A batch filter's own records may be older than the records that made them its own: found again.
                 auditIndex += records.matching(query, in: from..<records.count, batchSeqs: batchSeqs)
+            } else if appendedFrom == nil, query.batch == nil, let found = auditRowsQuery, query.narrows(found) {
+                // Typing on narrows the filter: only the rows already found are looked at again.
+                auditIndex = records.matching(query, in: auditIndex, batchSeqs: batchSeqs)
             } else {
                 auditIndex = records.matching(query, in: records.indices, batchSeqs: batchSeqs)
             }
         }
+        auditRowsQuery = auditScope == .all && auditFilterProblem == nil ? query : nil
         var c = cursor(.audit)
         if follow || wasAtEnd || previous == nil {
             c.selected = auditIndex.count - 1

@@ -25,6 +25,13 @@ struct ArchivedRecordsTests {
         }
     }
 
+    /// Runs `text` on the command line (`:`).
+    static func command(_ text: String, _ state: inout WorkstationState) {
+        _ = Workstation.reduce(&state, .keyPressed(.char(":")))
+        Fixture.type(text, into: &state)
+        _ = Workstation.reduce(&state, .keyPressed(.enter))
+    }
+
     static func archived(_ records: [Record]) -> (JournalRecords, Archive) {
         let archive = Archive(records)
         var kept = JournalRecords(archive: archive)
@@ -58,6 +65,62 @@ struct ArchivedRecordsTests {
         let query = try! AuditQuery.parse("actor:qa.anna kind:qc.* since:2026-01-01").get()
         _ = archived.matching(query, in: archived.indices, batchSeqs: nil)
         #expect(archive.reads == 0)
+    }
+
+    @Test func typingAFilterOnLooksAgainOnlyAtTheRowsFoundAndFindsWhatAFreshFilterFinds() {
+        func onAll() -> (WorkstationState, Archive) {
+            var state = Fixture.state()
+            let (records, archive) = Self.archived(Fixture.sample.1)
+            state.records = records
+            _ = Workstation.reduce(&state, .keyPressed(.char("4")))
+            _ = Workstation.reduce(&state, .keyPressed(.char("a")))
+            return (state, archive)
+        }
+        for text in ["qa.anna cart-26-002", "kind:qc.* cart", "actor:qa.anna 0031", "kind:batch. 003"] {
+            var (typed, archive) = onAll()
+            _ = Workstation.reduce(&typed, .keyPressed(.char("f")))
+            var readsPerKey: [Int] = []
+            var rowsBeforeLastKey = 0
+            for c in text {
+                archive.reads = 0
+                rowsBeforeLastKey = typed.auditIndex.count
+                _ = Workstation.reduce(&typed, .keyPressed(.char(c)))
+                readsPerKey.append(archive.reads)
+            }
+            _ = Workstation.reduce(&typed, .keyPressed(.enter))
+            var (fresh, _) = onAll()
+            Self.command("filter " + text, &fresh)
+            #expect(!fresh.auditIndex.isEmpty, "\(text)")
+            #expect(typed.auditIndex == fresh.auditIndex, "\(text)")
+            // The last key lengthens a word: it reads only the rows the key before it kept, not the journal.
+            #expect(readsPerKey.last! <= rowsBeforeLastKey, "\(text): \(readsPerKey)")
+            #expect(rowsBeforeLastKey < typed.records.count, "\(text)")
+        }
+        // Backspace widens the filter: the whole journal is looked at again.
+        var (state, _) = onAll()
+        Self.command("filter cart-26-0022", &state)
+        let narrow = state.auditIndex
+        _ = Workstation.reduce(&state, .keyPressed(.char("f")))
+        for _ in 0..<3 { _ = Workstation.reduce(&state, .keyPressed(.backspace)) }
+        let (records, _) = Self.archived(Fixture.sample.1)
+        let wide = records.matching(try! AuditQuery.parse("cart-26-0").get(), in: records.indices, batchSeqs: nil)
+        #expect(state.auditIndex == wide)
+        #expect(wide.count >= narrow.count)
+    }
+
+    @Test func aQueryNarrowsAnotherOnlyWhenEveryRecordItKeepsTheOtherKeeps() {
+        func q(_ text: String) -> AuditQuery { try! AuditQuery.parse(text).get() }
+        #expect(q("viab").narrows(q("via")))
+        #expect(q("via bil").narrows(q("via")))
+        #expect(q("actor:qa.anna via").narrows(q("via")))
+        #expect(q("kind:qc.* x").narrows(q("kind:qc.*")))
+        #expect(!q("kind:qc.*").narrows(q("kind:qc")))
+        #expect(!q("actor:qa.ann").narrows(q("actor:qa.anna")))
+        #expect(!q("via").narrows(q("viab")))
+        #expect(q("since:2026-02-01").narrows(q("since:2026-01-01")))
+        #expect(!q("since:2026-01-01").narrows(q("since:2026-02-01")))
+        #expect(q("until:2026-01-01").narrows(q("until:2026-02-01")))
+        #expect(!q("x").narrows(q("until:2026-02-01")))
     }
 
     @Test func aRecordThatCannotBeReadAgainIsNamedInThePaneAndTheRecordView() {
