@@ -125,7 +125,9 @@ struct BoardCLITests {
         #expect(onlyRisky.count == risky.count)
 
         let table = try run([])
-        #expect(table.status == 0 && table.stdout.hasPrefix("BATCH  PRODUCT"), "\(table.stdout.prefix(200))")
+        #expect(
+            table.status == 0 && table.stdout.hasPrefix("BATCH ") && table.stdout.contains("EARLIEST CERT."),
+            "\(table.stdout.prefix(200))")
         #expect(table.stdout.contains("CART-26-0037") && table.stdout.contains("unknown"))
         let csv = try run(["--format", "csv"]).stdout
         let rows = csv.components(separatedBy: "\r\n").filter { !$0.isEmpty }
