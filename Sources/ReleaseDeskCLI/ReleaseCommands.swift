@@ -234,35 +234,107 @@ struct DeviationCommand: ParsableCommand {
     }
 
     struct List: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "List deviations with their stage and due date.")
+        static let configuration = CommandConfiguration(
+            abstract: "List deviations in board order: open before closed, overdue first, then by due date.",
+            discussion: """
+                Order: open before closed; then by due date, earliest first (so every overdue deviation comes \
+                first); on one due date critical, major, minor; then by id. Owner: who opened the deviation. \
+                Overdue: open and past its due date. --mine lists the open deviations waiting for a step of the \
+                signed-in user (docs/oversight.md, "Deviation board"). json, jsonl and csv carry the due clock \
+                (remaining_hours, overdue) and every extension.
+                """)
         @OptionGroup var global: GlobalOptions
         @Option(help: "Only this batch.") var batch: String?
+        @Flag(help: "Only open deviations.") var open = false
+        @Flag(help: "Only overdue deviations (open and past their due date).") var overdue = false
+        @Option(help: "Only deviations opened by this user (their owner).") var owner: String?
+        @Option(name: .customLong("class"), help: "Only this class: minor, major or critical.") var classification:
+            String?
+        @Option(help: "Only deviations of batches made at this site.") var site: String?
+        @Flag(help: "Only the open deviations waiting for a step of the signed-in user.") var mine = false
         @Option(name: .long, help: ListFormat.help) var format: ListFormat = .table
 
         func run() throws {
             try Failure.guarded {
-                let (desk, _) = try global.signedIn(
-                    try global.locations(), channel: "cli:deviation-list", for: .reading, passwords: global.passwords())
-                var out = StandardOutput()
-                let now = SystemEnvironment.clock()
-                var list = ListOutput(columns: ["DEVIATION", "BATCH", "CLASS", "STAGE", "DUE", "TITLE"])
-                for id in desk.state.release.deviationOrder {
-                    guard let d = desk.state.release.deviations[id], batch == nil || d.batch == batch else { continue }
-                    let hours = (d.due.millisecondsSinceEpoch - now.millisecondsSinceEpoch) / 3_600_000
-                    let clock =
-                        d.isOpen
-                        ? (hours >= 0 ? "due in \(hours / 24) d \(hours % 24) h" : "OVERDUE by \(-hours) h") : "closed"
-                    let object: JSONValue = [
-                        "deviation": .string(d.id), "batch": .string(d.batch),
-                        "class": .string(d.classification.rawValue), "stage": .string(d.stage.rawValue),
-                        "open": .bool(d.isOpen), "due": .string(d.due.description), "title": .string(d.title),
-                    ]
-                    list.append(
-                        [d.id, d.batch, d.classification.rawValue, d.stage.rawValue, clock, d.title], object)
+                var severity: Severity? = nil
+                if let classification {
+                    guard let parsed = Severity(rawValue: classification) else {
+                        throw Failure(
+                            .usage,
+                            "--class: \(DisplayText.sanitize(classification)) is not a class; use minor, major or critical"
+                        )
+                    }
+                    severity = parsed
                 }
+                let (desk, actor) = try global.signedIn(
+                    try global.locations(), channel: "cli:deviation-list", for: .reading, passwords: global.passwords())
+                let state = desk.state
+                let now = SystemEnvironment.clock()
+                var mineSteps: [String: [DeviationBoard.Step]] = [:]
+                if mine {
+                    for item in DeviationBoard.work(for: actor.id, in: state).deviations {
+                        mineSteps[item.row.id] = item.steps
+                    }
+                }
+                let rows = DeviationBoard.rows(state, includeClosed: !(open || overdue || mine)).filter { row in
+                    (batch == nil || row.batches.contains(batch!)) && (!overdue || row.isOverdue(at: now))
+                        && (owner == nil || row.owner == owner) && (severity == nil || row.classification == severity)
+                        && (site == nil || row.site == site) && (!mine || mineSteps[row.id] != nil)
+                }
+                var list = ListOutput(
+                    columns: [
+                        "DEVIATION", "BATCH", "CLASS", "STAGE", "OWNER", "DUE", "CLOCK", "EXTENSIONS", "NEXT", "TITLE",
+                    ],
+                    csvColumns: [
+                        "deviation", "batch", "class", "stage", "owner", "due", "clock", "extensions", "next_steps",
+                        "title",
+                    ])
+                for row in rows {
+                    let steps = mineSteps[row.id] ?? row.nextSteps
+                    list.append(
+                        [
+                            row.id, row.batches.joined(separator: " "), row.classification.rawValue, row.stage.rawValue,
+                            row.owner, row.due.description, DeviationBoard.clockText(row, at: now),
+                            Self.extensionCell(row), steps.map(\.words).joined(separator: "; "), row.title,
+                        ], Self.json(row, steps: steps, now: now))
+                }
+                var out = StandardOutput()
                 out.write(list.render(format))
                 out.flush()
             }
+        }
+
+        /// `2 (1 waiting)`, or empty without extensions.
+        static func extensionCell(_ row: DeviationBoard.Row) -> String {
+            guard !row.extensions.isEmpty else { return "" }
+            return "\(row.extensions.count)" + (row.pendingExtension != nil ? " (1 waiting)" : "")
+        }
+
+        static func json(_ row: DeviationBoard.Row, steps: [DeviationBoard.Step], now: Timestamp) -> JSONValue {
+            var object: [String: JSONValue] = [
+                "deviation": .string(row.id), "batch": .string(row.batches.first ?? ""),
+                "batches": .array(row.batches.map { .string($0) }), "class": .string(row.classification.rawValue),
+                "stage": .string(row.stage.rawValue), "open": .bool(row.isOpen), "due": .string(row.due.description),
+                "title": .string(row.title), "owner": .string(row.owner),
+                "clock": .string(DeviationBoard.clockText(row, at: now)),
+                "overdue": .bool(row.isOverdue(at: now)),
+                "remaining_hours": .int(ReleaseForecast.hours(from: now, to: row.due)),
+                "next_steps": .array(steps.map { .string($0.rawValue) }),
+                "extensions": .array(
+                    row.extensions.map { e in
+                        var o: [String: JSONValue] = [
+                            "requested_by": .string(e.requestedBy), "requested_at": .string(e.requestedAt.description),
+                            "due": .string(e.due.description), "reason": .string(e.reason),
+                            "approved": .bool(e.isApproved),
+                        ]
+                        if let by = e.approvedBy { o["approved_by"] = .string(by) }
+                        if let at = e.approvedAt { o["approved_at"] = .string(at.description) }
+                        return .object(o)
+                    }),
+            ]
+            if let site = row.site { object["site"] = .string(site) }
+            if let product = row.product { object["product"] = .string(product) }
+            return .object(object)
         }
     }
 }

@@ -9,7 +9,9 @@ public struct DeskState: Sendable, Equatable {
     /// newly folded. A verified-state snapshot names the revision that folded it and is used only by the same
     /// one, so a snapshot written by another version of the program never stands for what this one folds.
     /// Revision 2: a product keeps the Nelson rules its trend charts use (`trend_rules`).
-    public static let foldRevision: Int64 = 2
+    /// Revision 3: a product's attributes keep their method turnaround (`turnaround_hours`), and a deviation's
+    /// extension steps the due date each asked for or set.
+    public static let foldRevision: Int64 = 3
 
     /// The journal's id from `journal.created`.
     public var journalID: String?

@@ -30,6 +30,7 @@ enum QueuePane {
         let open = Column(name: "Open", width: 11, sort: .exceptions)
         let tests = Column(name: "Tests", width: 5, sort: nil)
         let due = Column(name: "Due", width: 6, sort: .urgency)
+        // The narrowest preset's Due column is 5 wide, so the at-risk mark fits it as `◷risk`.
         let presets: [[Column]] = [
             [batch, status, product, site, coi, open, tests, due],
             [batch, status, product, site, open, tests, due],
@@ -38,7 +39,7 @@ enum QueuePane {
             [batch, status, open, due],
             [
                 Column(name: "Batch", width: 12, sort: .batch), Column(name: "State", width: 9, sort: .status),
-                Column(name: "Open", width: 7, sort: .exceptions), Column(name: "Due", width: 4, sort: .urgency),
+                Column(name: "Open", width: 7, sort: .exceptions), Column(name: "Due", width: 5, sort: .urgency),
             ],
         ]
         for preset in presets where 2 + preset.reduce(0, { $0 + $1.width + 1 }) <= width + 1 { return preset }
@@ -86,14 +87,26 @@ enum QueuePane {
                     buffer.putCell(
                         entry.pendingTests > 0 ? "⧗\(entry.pendingTests)" : "", x: x, y: y, columns: col.width, .soon)
                 default:
-                    let hours = (entry.deadline.millisecondsSinceEpoch - state.now.millisecondsSinceEpoch) / 3_600_000
-                    let role: StyleRole = hours < 0 ? .overdue : hours < 48 ? .soon : .text
-                    buffer.putCell(Clock.cell(hours: hours), x: x, y: y, columns: col.width, role)
+                    if ReleaseForecast.forecast(state.desk, batch: entry.id, now: state.now)?.isAtRisk == true {
+                        // The earliest certification leaves less than the margin before the planned infusion.
+                        let mark = col.width >= 6 ? riskMark : riskMarkNarrow
+                        buffer.putCell(mark, x: x, y: y, columns: col.width, .overdue)
+                    } else {
+                        let hours =
+                            (entry.deadline.millisecondsSinceEpoch - state.now.millisecondsSinceEpoch) / 3_600_000
+                        let role: StyleRole = hours < 0 ? .overdue : hours < 48 ? .soon : .text
+                        buffer.putCell(Clock.cell(hours: hours), x: x, y: y, columns: col.width, role)
+                    }
                 }
                 x += col.width + 1
             }
         }
     }
+
+    /// A batch at risk of missing its planned infusion (`ReleaseForecast`): glyph and word, so colour never
+    /// carries it alone; `@ risk` outside UTF-8.
+    static let riskMark = "◷ risk"
+    static let riskMarkNarrow = "◷risk"
 
     static func drawCounts(_ entry: QueueEntry, x: Int, y: Int, width: Int, into buffer: inout CellBuffer) {
         var cx = x

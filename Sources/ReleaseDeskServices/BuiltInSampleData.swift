@@ -11562,6 +11562,7 @@ public enum BuiltInSampleData {
                   "name": "vector copy number",
                   "unit": "copies/cell",
                   "method": "ddPCR",
+                  "turnaround_hours": 72,
                   "limit": {
                     "kind": "maximum",
                     "value": "5"
@@ -11574,6 +11575,7 @@ public enum BuiltInSampleData {
                   "name": "sterility (14-day culture)",
                   "unit": "",
                   "method": "Ph. Eur. 2.6.27",
+                  "turnaround_hours": 336,
                   "limit": {
                     "kind": "not_detected"
                   },
@@ -11597,6 +11599,7 @@ public enum BuiltInSampleData {
                   "name": "mycoplasma",
                   "unit": "",
                   "method": "PCR",
+                  "turnaround_hours": 72,
                   "limit": {
                     "kind": "not_detected"
                   },
@@ -11631,6 +11634,7 @@ public enum BuiltInSampleData {
                   "name": "potency (IFN-gamma release)",
                   "unit": "pg/mL",
                   "method": "co-culture with CD19+ targets",
+                  "turnaround_hours": 120,
                   "limit": {
                     "kind": "minimum",
                     "value": "500"

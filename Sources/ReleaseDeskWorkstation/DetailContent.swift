@@ -128,6 +128,13 @@ public enum DetailContent {
         let shelf = entry.shelfLifeHours(at: state.now)
         field(
             "Expiry", Clock.format(batch.expiry) + " (" + Clock.relative(hours: shelf) + ")", Clock.style(hours: shelf))
+        if let forecast = ReleaseForecast.forecast(state.desk, batch: batch.id, now: state.now),
+            !forecast.tests.isEmpty || forecast.isAtRisk
+        {
+            for (i, line) in forecastLines(forecast, now: state.now).enumerated() {
+                field(i == 0 ? "Forecast" : "", line.text, line.style)
+            }
+        }
         field(
             "Open",
             "\(entry.open.values.reduce(0, +)) exception(s) to disposition, \(entry.pendingTests) pending test(s)")
@@ -201,6 +208,44 @@ public enum DetailContent {
                     "◆ \(record.fieldName(change, of: result)) \(change.old) → \(change.new) by \(change.actor), \(Clock.format(change.at))\(why)",
                     .dim, width: width, labelWidth: 14)
             }
+        }
+        return out
+    }
+
+    /// The release forecast of a batch: its standing against the planned infusion, then each pending test with
+    /// its expected result time.
+    public static func forecastLines(_ f: ReleaseForecast, now: Timestamp) -> [(text: String, style: TextStyle)] {
+        var out: [(text: String, style: TextStyle)] = []
+        let earliest = f.earliestCertification.map { "earliest certification " + Clock.format($0) } ?? ""
+        let lower = f.manufactureEnded ? "" : " (manufacture not ended: not before)"
+        let slack = f.slackHours.map { h in
+            h >= 0
+                ? Clock.duration(hours: h) + " before the infusion" : Clock.duration(hours: h) + " after the infusion"
+        }
+        switch f.standing {
+        case .atRisk:
+            out.append(
+                (
+                    "◷ at risk · \(earliest)\(lower), \(slack ?? ""); margin \(ReleaseForecast.marginHours) h",
+                    .overdue
+                ))
+        case .onTrack:
+            out.append(("on track · \(earliest)\(lower), \(slack ?? "")", .plain))
+        case .unknown:
+            let names = f.unknownTests.map(\.attribute).joined(separator: ", ")
+            out.append(("unknown · no turnaround in the master data for \(names)", .dim))
+        case .noInfusion:
+            out.append(("\(earliest)\(lower) · no infusion planned", .plain))
+        }
+        for test in f.tests {
+            var text = "⧗ \(test.attribute) (\(test.method)) registered \(Clock.format(test.registeredAt))"
+            if let expected = test.expectedAt {
+                text += ", expected \(Clock.format(expected))" + (test.isLate(at: now) ? " · late" : "")
+            } else {
+                text += ", turnaround unknown"
+            }
+            if test.mayFollowRelease { text += " · may follow release" }
+            out.append((text, test.isLate(at: now) ? .soon : .plain))
         }
         return out
     }

@@ -49,7 +49,7 @@ public enum Workstation {
     /// Commands of the `:` line, for completion.
     public static let lineCommands = [
         "assign", "audit", "detail", "exceptions", "filter", "help", "messages", "queue", "quit", "reload", "sort",
-        "trends", "unassign",
+        "trends", "unassign", "board", "deviations",
     ]
 
     public static func reduce(_ state: inout WorkstationState, _ action: Action) -> [Effect] {
@@ -99,6 +99,9 @@ public enum Workstation {
             state.rebuildAudit(follow: false, appendedFrom: known)
             for pane in Pane.allCases where pane.isList { keepVisible(&state, pane) }
             if case .trends(let view) = state.mode { state.mode = .trends(view.refreshed(desk)) }
+            if case .board(let view) = state.mode {
+                state.mode = .board(view.refreshed(desk, rows: BoardLayout(size: state.size).listRows))
+            }
             return []
         case .journalReadFailed(let message):
             state.message = "Could not read the journal: \(message)"
@@ -230,6 +233,8 @@ public enum Workstation {
             return promptKey(&state, key, prompt: prompt, text: text)
         case .trends(let view):
             return trendsKey(&state, key, view)
+        case .board(let view):
+            return boardKey(&state, key, view)
         case .normal:
             break
         }
@@ -350,6 +355,8 @@ public enum Workstation {
             } catch {
                 state.message = "No trend chart: \(error.message)."
             }
+        case .board:
+            openBoard(&state, .all)
         }
         return []
     }
@@ -395,7 +402,7 @@ public enum Workstation {
         switch state.mode {
         case .normal:
             break
-        case .help, .messages, .record, .trends:
+        case .help, .messages, .record, .trends, .board:
             guard let wheel else { return [] }
             let key: Key = wheel < 0 ? .up : .down
             var effects: [Effect] = []
@@ -462,6 +469,59 @@ public enum Workstation {
             return []
         }
         state.mode = .record(seq: seq, offset: max(0, min(next, maxOffset)))
+        return []
+    }
+
+    // MARK: The deviation board
+
+    static func openBoard(_ state: inout WorkstationState, _ section: BoardView.Section) {
+        guard let user = state.user?.id else { return }
+        state.mode = .board(BoardView.open(state.desk, user: user, section: section))
+    }
+
+    static func boardKey(_ state: inout WorkstationState, _ key: Key, _ view: BoardView) -> [Effect] {
+        var view = view
+        let rows = BoardLayout(size: state.size).listRows
+        let at = view.cursor.selected
+        switch key {
+        case .escape, .char("q"):
+            state.mode = .normal
+            return []
+        case .tab, .backTab, .char("m"):
+            view = BoardView.open(state.desk, user: view.user, section: view.section == .all ? .mine : .all)
+        case .char("j"), .down: view.move(to: at + 1, rows: rows)
+        case .char("k"), .up: view.move(to: at - 1, rows: rows)
+        case .pageDown, .ctrl("d"), .char(" "): view.move(to: at + rows, rows: rows)
+        case .pageUp, .ctrl("u"): view.move(to: at - rows, rows: rows)
+        case .char("g"), .home: view.move(to: 0, rows: rows)
+        case .char("G"), .end: view.move(to: view.items.count - 1, rows: rows)
+        case .enter:
+            guard let item = view.selectedItem, let batch = item.batch else {
+                state.message = "Select a deviation or a batch: Enter shows its batch."
+                return []
+            }
+            guard state.selectBatch(batch) else {
+                state.message = "\(batch) is not in the queue (infused batches are history)."
+                return []
+            }
+            state.mode = .normal
+            if case .deviation(let row, _) = item, let d = state.desk.release.deviations[row.id],
+                let index = state.exceptionRows.firstIndex(where: { d.exceptions.contains($0.id) })
+            {
+                // The deviation's content is in the detail pane of the exception it was opened from.
+                focus(&state, .exceptions)
+                move(&state, .exceptions, to: index)
+                focus(&state, .detail)
+                state.message = "\(row.id) on \(batch): its exception and content in the detail pane."
+            } else {
+                focus(&state, .queue)
+                state.message = "Selected \(batch)."
+            }
+            return []
+        default:
+            return []
+        }
+        state.mode = .board(view)
         return []
     }
 
@@ -682,6 +742,12 @@ public enum Workstation {
         case "detail": focus(&state, .detail)
         case "audit": focus(&state, .audit)
         case "trends": openTrends(&state, argument)
+        case "board", "deviations":
+            switch argument {
+            case "": openBoard(&state, .all)
+            case "mine": openBoard(&state, .mine)
+            default: state.message = ":\(name) takes nothing, or mine (your own work)."
+            }
         case "assign", "unassign":
             guard let batch = state.selectedBatchID else {
                 state.message = "Select a batch first."

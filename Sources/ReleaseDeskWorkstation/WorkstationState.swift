@@ -156,6 +156,8 @@ public enum InputMode: Equatable, Sendable {
     case dialog(ActionDialog)
     /// Trend charts of a trended attribute (`t`, `:trends`).
     case trends(TrendView)
+    /// The deviation board and the user's own work (`b`, `:board`, `:deviations`).
+    case board(BoardView)
 }
 
 /// How this workstation was set up: its key map (`keys.toml`), whether the mouse is used and whether the
@@ -455,6 +457,24 @@ public struct WorkstationState: Equatable, Sendable {
     static func weight(_ entry: QueueEntry) -> Int {
         entry.open[.critical, default: 0] * 10_000 + entry.open[.major, default: 0] * 100
             + entry.open[.minor, default: 0]
+    }
+
+    /// Selects batch `id` in the queue, clearing the queue's filter when it hides the batch; false when the
+    /// batch is not in the queue at all (infused batches are history).
+    public mutating func selectBatch(_ id: String) -> Bool {
+        var position = visibleQueue.firstIndex { queueRows[$0].id == id }
+        if position == nil, filters[.queue] != nil {
+            guard queueRows.contains(where: { $0.id == id }) else { return false }
+            filters[.queue] = nil
+            refilterQueue()
+            position = visibleQueue.firstIndex { queueRows[$0].id == id }
+        }
+        guard let position else { return false }
+        var c = cursor(.queue)
+        c.select(position, count: visibleQueue.count, rows: layout.listRows(.queue))
+        cursors[.queue] = c
+        syncSelectedBatch()
+        return true
     }
 
     /// Follows the queue selection; a different batch starts its other panes at the top.

@@ -104,6 +104,14 @@ public struct SpecAttribute: Sendable, Hashable {
     public var oosSeverity: Severity
     /// Whether results are checked for trend against earlier batches.
     public var trended: Bool
+    /// Hours from a test's registration to its result (`turnaround_hours`, the method's turnaround); nil when
+    /// the master data does not say, and then the release forecast calls the result's time unknown.
+    public var turnaroundHours: Int64? = nil
+}
+
+extension SpecAttribute {
+    /// The longest turnaround the master data may give: 90 days (a 28-day culture with room to spare).
+    public static let longestTurnaroundHours: Int64 = 24 * 90
 }
 
 /// A critical process parameter and its range.
@@ -169,11 +177,16 @@ public struct Product: Sendable, Hashable {
             let severity = Severity(
                 rawValue: try a.choice("oos_severity", ["minor", "major", "critical"], default: "major"))!
             let trended = try a.bool("trended")
+            let turnaround = try a.optionalInteger("turnaround_hours")
+            if let turnaround, turnaround < 1 || turnaround > SpecAttribute.longestTurnaroundHours {
+                throw FieldError(
+                    a.path + ".turnaround_hours", "must be 1 to \(SpecAttribute.longestTurnaroundHours) hours")
+            }
             try a.finish()
             attributes.append(
                 SpecAttribute(
                     id: attributeID, name: aname, unit: unit, method: method, limit: limit, releaseCritical: critical,
-                    mayFollowRelease: follow, oosSeverity: severity, trended: trended))
+                    mayFollowRelease: follow, oosSeverity: severity, trended: trended, turnaroundHours: turnaround))
         }
         var parameters: [ProcessParameter] = []
         for var p in try f.objects("process_parameters") {
@@ -243,7 +256,7 @@ public struct Product: Sendable, Hashable {
             "spec_version": .string(specVersion),
             "attributes": .array(
                 attributes.map { a in
-                    [
+                    var o: [String: JSONValue] = [
                         "id": .string(a.id), "name": .string(a.name), "unit": .string(a.unit),
                         "method": .string(a.method),
                         "limit": a.limit.json, "release_critical": .bool(a.releaseCritical),
@@ -251,6 +264,9 @@ public struct Product: Sendable, Hashable {
                         "oos_severity": .string(a.oosSeverity.rawValue),
                         "trended": .bool(a.trended),
                     ]
+                    // Written only when set, so products registered before it keep their bytes.
+                    if let hours = a.turnaroundHours { o["turnaround_hours"] = .int(hours) }
+                    return .object(o)
                 }),
             "process_parameters": .array(
                 parameters.map { p in

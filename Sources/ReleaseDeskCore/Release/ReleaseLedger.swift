@@ -47,6 +47,8 @@ public struct DeviationEvent: Sendable, Hashable {
     public var seq: Int64
     public var reason: String
     public var signature: Signature?
+    /// The due date an extension request asked for, or its approval set (nil for other steps).
+    public var due: Timestamp? = nil
 }
 
 /// A deviation: classification, description, investigation, approvals, due date.
@@ -221,14 +223,18 @@ public struct ReleaseLedger: Sendable, Equatable {
                 let due = b["due"]?.stringValue.flatMap(Timestamp.init(journalForm:))
             else { return }
             deviations[id]!.requestedDue = due
-            deviations[id]!.history.append(event)
+            var step = event
+            step.due = due
+            deviations[id]!.history.append(step)
         case RecordKind.deviationExtensionApproved:
             guard let id = b["deviation"]?.stringValue, deviations[id] != nil,
                 let due = b["due"]?.stringValue.flatMap(Timestamp.init(journalForm:))
             else { return }
             deviations[id]!.due = due
             deviations[id]!.requestedDue = nil
-            deviations[id]!.history.append(event)
+            var step = event
+            step.due = due
+            deviations[id]!.history.append(step)
         case RecordKind.batchCertified, RecordKind.batchRejected:
             guard let batch = b["batch"]?.stringValue else { return }
             var checklist: [String: Bool] = [:]
