@@ -25,6 +25,7 @@ struct ReleaseDesk: ParsableCommand {
             CertifyCommand.self, RejectCommand.self, HoldCommand.self,
             UnholdCommand.self, RegisterCommand.self, AuditReviewCommand.self, CommentCommand.self,
             OOSSupplyCommand.self, AssignCommand.self, UnassignCommand.self, SiteCommand.self, TrendsCommand.self,
+            OversightCommand.self,
             VerifyCommand.self, AuditCommand.self, InfoCommand.self, IntegrityCommand.self,
             SampleCommand.self, DiagnosticsCommand.self, StoreCommand.self, ExportCommand.self,
         ]

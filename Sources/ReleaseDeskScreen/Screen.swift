@@ -48,6 +48,7 @@ public enum Screen {
         case .record(let seq, let offset):
             RecordOverlay.draw(seq: seq, offset: offset, state: state, into: &buffer, box: box)
         case .trends(let view): TrendOverlay.draw(view, state: state, into: &buffer, box: box)
+        case .scorecard(let view): ScorecardOverlay.draw(view, state: state, into: &buffer, box: box)
         default: break
         }
         return buffer

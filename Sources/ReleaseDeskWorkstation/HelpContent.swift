@@ -107,6 +107,9 @@ public enum HelpContent {
         entry(
             ":trends [ATTR]",
             "trend charts of the selected batch (or :trends PRODUCT SITE ATTRIBUTE); ← → attribute, Tab site")
+        entry(
+            ":oversight",
+            "site and CMO scorecards (also :scorecard, o); ← → site, Enter the chart of its drifting attribute")
         entry(":sort COLUMN", QueueSortColumn.allCases.map(\.rawValue).joined(separator: ", "))
         entry(":filter TEXT", "filter the focused list")
         entry(":queue …", ":exceptions, :detail, :audit focus a pane")

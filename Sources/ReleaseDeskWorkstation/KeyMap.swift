@@ -7,7 +7,7 @@ public enum Command: String, CaseIterable, Sendable {
     case help, commandLine, redraw, reload, quit, copyID
     case justify, retest, openDeviation, approveDeviation, certify, reject, hold, reviewAuditTrail
     case investigateOOS, fullReview
-    case trends
+    case trends, oversight
 }
 
 /// One line of the key map: keys, the command, where it applies and how help describes it.
@@ -68,6 +68,9 @@ public enum KeyMap {
         KeyBinding(
             [.char("t")], .trends, panes: [.queue, .exceptions, .detail],
             "trend chart of the batch's QC result: the selected exception's attribute, else the first trended one"),
+        KeyBinding(
+            [.char("o")], .oversight,
+            "site and CMO scorecards side by side, twelve months; Enter: the chart of a site's drifting attribute"),
         KeyBinding(
             [.char("a")], .auditScope, panes: [.audit], "all records, or the selected batch's trail", hint: "all/batch"),
         KeyBinding([.escape], .back, "back: close, clear the filter, unzoom, previous pane (never quits)"),

@@ -48,8 +48,8 @@ public enum Effect: Equatable, Sendable {
 public enum Workstation {
     /// Commands of the `:` line, for completion.
     public static let lineCommands = [
-        "assign", "audit", "detail", "exceptions", "filter", "help", "messages", "queue", "quit", "reload", "sort",
-        "trends", "unassign",
+        "assign", "audit", "detail", "exceptions", "filter", "help", "messages", "oversight", "queue", "quit", "reload",
+        "scorecard", "sort", "trends", "unassign",
     ]
 
     public static func reduce(_ state: inout WorkstationState, _ action: Action) -> [Effect] {
@@ -99,6 +99,7 @@ public enum Workstation {
             state.rebuildAudit(follow: false, appendedFrom: known)
             for pane in Pane.allCases where pane.isList { keepVisible(&state, pane) }
             if case .trends(let view) = state.mode { state.mode = .trends(view.refreshed(desk)) }
+            if case .scorecard(let view) = state.mode { state.mode = .scorecard(view.refreshed(desk, now: state.now)) }
             return []
         case .journalReadFailed(let message):
             state.message = "Could not read the journal: \(message)"
@@ -230,6 +231,8 @@ public enum Workstation {
             return promptKey(&state, key, prompt: prompt, text: text)
         case .trends(let view):
             return trendsKey(&state, key, view)
+        case .scorecard(let view):
+            return scorecardKey(&state, key, view)
         case .normal:
             break
         }
@@ -350,6 +353,8 @@ public enum Workstation {
             } catch {
                 state.message = "No trend chart: \(error.message)."
             }
+        case .oversight:
+            state.mode = .scorecard(ScorecardView.open(state.desk, now: state.now))
         }
         return []
     }
@@ -395,7 +400,7 @@ public enum Workstation {
         switch state.mode {
         case .normal:
             break
-        case .help, .messages, .record, .trends:
+        case .help, .messages, .record, .trends, .scorecard:
             guard let wheel else { return [] }
             let key: Key = wheel < 0 ? .up : .down
             var effects: [Effect] = []
@@ -468,12 +473,14 @@ public enum Workstation {
     // MARK: The trend view
 
     static func trendsKey(_ state: inout WorkstationState, _ key: Key, _ view: TrendView) -> [Effect] {
+        let back = view.back
         var view = view
         let layout = TrendLayout(size: state.size)
         let lineCount = view.signalLines(width: layout.inner.width, unicode: state.preferences.unicode).count
         switch key {
         case .escape, .char("q"):
-            state.mode = .normal
+            // Opened from the scorecard: back to it, with figures as of now.
+            state.mode = back.map { .scorecard($0.refreshed(state.desk, now: state.now)) } ?? .normal
             return []
         case .left, .char("h"):
             view = view.nextAttribute(state.desk, by: -1)
@@ -498,7 +505,44 @@ public enum Workstation {
             return []
         }
         view.offset = max(0, min(view.offset, layout.maxOffset(lineCount)))
+        view.back = back
         state.mode = .trends(view)
+        return []
+    }
+
+    // MARK: The scorecard view
+
+    static func scorecardKey(_ state: inout WorkstationState, _ key: Key, _ view: ScorecardView) -> [Effect] {
+        var view = view
+        let layout = ScorecardLayout(size: state.size)
+        let lineCount = view.lines().count
+        let sites = view.card.sites.count
+        switch key {
+        case .escape, .char("q"):
+            state.mode = .normal
+            return []
+        case .left, .char("h"), .backTab:
+            if sites > 0 { view.selected = (view.selected + sites - 1) % sites }
+        case .right, .char("l"), .tab:
+            if sites > 0 { view.selected = (view.selected + 1) % sites }
+        case .enter, .char("t"):
+            do throws(TrendError) {
+                state.mode = .trends(try view.trendView(state.desk))
+            } catch {
+                state.message = "No trend chart: \(error.message)."
+            }
+            return []
+        case .char("j"), .down: view.offset += 1
+        case .char("k"), .up: view.offset -= 1
+        case .pageDown, .ctrl("d"), .char(" "): view.offset += layout.rows
+        case .pageUp, .ctrl("u"): view.offset -= layout.rows
+        case .char("g"), .home: view.offset = 0
+        case .char("G"), .end: view.offset = Int.max / 2
+        default:
+            return []
+        }
+        view.offset = max(0, min(view.offset, layout.maxOffset(lineCount)))
+        state.mode = .scorecard(view)
         return []
     }
 
@@ -682,6 +726,7 @@ public enum Workstation {
         case "detail": focus(&state, .detail)
         case "audit": focus(&state, .audit)
         case "trends": openTrends(&state, argument)
+        case "oversight", "scorecard": state.mode = .scorecard(ScorecardView.open(state.desk, now: state.now))
         case "assign", "unassign":
             guard let batch = state.selectedBatchID else {
                 state.message = "Select a batch first."

@@ -156,6 +156,8 @@ public enum InputMode: Equatable, Sendable {
     case dialog(ActionDialog)
     /// Trend charts of a trended attribute (`t`, `:trends`).
     case trends(TrendView)
+    /// Site and CMO scorecards side by side (`o`, `:oversight`).
+    case scorecard(ScorecardView)
 }
 
 /// How this workstation was set up: its key map (`keys.toml`), whether the mouse is used and whether the
