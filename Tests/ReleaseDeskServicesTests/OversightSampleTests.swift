@@ -44,5 +44,24 @@ struct OversightSampleTests {
         let drift = try #require(sites["CMO-A"]?.drift)
         #expect(drift.product == "KYM-19" && drift.attribute == "viability" && drift.rules.contains(2))
         for id in ["CMO-B", "SITE-1"] { #expect((sites[id]?.drift?.points ?? 0) < drift.points, "\(id)") }
+        // The drift is what the charts themselves show: points of the period inside a signal's window.
+        for site in card.sites {
+            var best: (points: Int, product: String, attribute: String)? = nil
+            for product in state.products.values.sorted(by: { $0.id < $1.id }) {
+                for attribute in Trends.trendedAttributes(of: product) {
+                    guard
+                        let chart = try? Trends.chart(
+                            state, product: product.id, site: site.site, attribute: attribute.id)
+                    else { continue }
+                    var held = Set<Int>()
+                    for signal in chart.signals {
+                        held.formUnion(signal.window.filter { period.contains(chart.points[$0].manufactureStart) })
+                    }
+                    if !held.isEmpty, held.count > (best?.points ?? 0) { best = (held.count, product.id, attribute.id) }
+                }
+            }
+            #expect(site.drift?.points == best?.points, "\(site.site)")
+            #expect(site.drift.map { [$0.product, $0.attribute] } == best.map { [$0.product, $0.attribute] })
+        }
     }
 }

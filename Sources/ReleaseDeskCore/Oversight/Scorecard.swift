@@ -390,23 +390,32 @@ public enum Scorecards {
         }.sorted()
         for productID in products {
             guard let product = state.products[productID] else { continue }
-            for attribute in Trends.trendedAttributes(of: product) {
-                guard
-                    let chart = try? Trends.chart(state, product: productID, site: site, attribute: attribute.id)
-                else { continue }
+            let attributes = Trends.trendedAttributes(of: product).map(\.id)
+            guard !attributes.isEmpty else { continue }
+            let rules = TrendRuleSet.rules(for: product)
+            for (attribute, points) in zip(
+                attributes, series(state, product: productID, site: site, attributes: attributes))
+            {
+                // The chart's points and its signals' windows (`Trends.chart`), without the chart's texts.
+                let values = points.map(\.value)
+                guard let limits = Trends.limits(values) else { continue }
                 var inSignal = Set<Int>()
-                var signals: [TrendSignal] = []
-                for signal in chart.signals {
-                    let held = signal.window.filter { period.contains(chart.points[$0].manufactureStart) }
-                    guard !held.isEmpty else { continue }
-                    signals.append(signal)
-                    inSignal.formUnion(held)
+                var signals = 0
+                var ruleSet = Set<Int>()
+                for rule in rules {
+                    for window in Trends.windows(values, limits: limits, rule: rule) {
+                        let held = (window.first...window.last).filter { period.contains(points[$0].start) }
+                        guard !held.isEmpty else { continue }
+                        signals += 1
+                        ruleSet.insert(rule.rawValue)
+                        inSignal.formUnion(held)
+                    }
                 }
                 guard let last = inSignal.max() else { continue }
-                let latest = chart.points[last].manufactureStart
+                let latest = points[last].start
                 let candidate = Drift(
-                    product: productID, attribute: attribute.id, points: inSignal.count, signals: signals.count,
-                    rules: Array(Set(signals.map(\.rule.rawValue))).sorted())
+                    product: productID, attribute: attribute, points: inSignal.count, signals: signals,
+                    rules: ruleSet.sorted())
                 if let current = best {
                     let better =
                         candidate.points > current.drift.points
@@ -417,6 +426,33 @@ public enum Scorecards {
             }
         }
         return best?.drift
+    }
+
+    /// For each of `attributes`, the points of its chart at `site` as `Trends.chart` takes them: the batches in
+    /// manufacture order (start, then id), each with its last final result of the attribute (latest `tested_at`)
+    /// that no investigation invalidated, when that result is a number. One pass over the series for all of them.
+    static func series(_ state: DeskState, product: String, site: String, attributes: [String])
+        -> [[(value: Double, start: Timestamp)]]
+    {
+        let ids = state.seriesIndex[product + "|" + site] ?? []
+        var rows: [(start: Timestamp, id: String, values: [Double?])] = []
+        rows.reserveCapacity(ids.count)
+        for id in ids {
+            guard let batch = state.batches[id]?.batch else { continue }
+            let invalidated =
+                state.release.oosInvestigations[id] == nil ? [] : state.release.invalidatedResults(of: id)
+            var best = [QCResult?](repeating: nil, count: attributes.count)
+            for result in batch.qc where result.status == "final" && !invalidated.contains(result.id) {
+                guard let k = attributes.firstIndex(of: result.attribute) else { continue }
+                if let current = best[k], current.testedAt > result.testedAt { continue }
+                best[k] = result
+            }
+            rows.append((batch.manufactureStart, batch.id, best.map { $0?.quantity?.value }))
+        }
+        rows.sort { $0.start != $1.start ? $0.start < $1.start : $0.id < $1.id }
+        return attributes.indices.map { k in
+            rows.compactMap { row in row.values[k].map { (value: $0, start: row.start) } }
+        }
     }
 
     /// Days with one decimal (`3.5 d`), hours below two days (`26 h`), minutes below an hour (`12 min`).
