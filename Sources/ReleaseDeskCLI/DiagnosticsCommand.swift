@@ -12,7 +12,10 @@ struct DiagnosticsCommand: ParsableCommand {
         commandName: "diagnostics",
         abstract: "Tools for benchmarks and stress tests of a journal.",
         shouldDisplay: false,
-        subcommands: [Append.self, ReviewAll.self, FramesCommand.self, AuditOpenCommand.self, Follow.self]
+        subcommands: [
+            Append.self, ReviewAll.self, FramesCommand.self, AuditOpenCommand.self, Follow.self,
+            OversightTimingCommand.self,
+        ]
     )
 
     struct ReviewAll: ParsableCommand {

@@ -26,6 +26,7 @@ struct ReleaseDesk: ParsableCommand {
             UnholdCommand.self, RegisterCommand.self, AuditReviewCommand.self, CommentCommand.self,
             OOSSupplyCommand.self, AssignCommand.self, UnassignCommand.self, SiteCommand.self, TrendsCommand.self,
             ForecastCommand.self,
+            OversightCommand.self,
             VerifyCommand.self, AuditCommand.self, InfoCommand.self, IntegrityCommand.self,
             SampleCommand.self, DiagnosticsCommand.self, StoreCommand.self, ExportCommand.self,
         ]

@@ -22,6 +22,8 @@ struct SampleCommand: ParsableCommand {
             "qa.sample" ("sample-qa-1"), "qa.second" ("sample-qa-2"), "qa.lead" ("sample-qa-lead"), supervisor \
             "sup.sample" ("sample-sup-1"), QPs "qp.sample" ("sample-qp-1") and "qp.second" ("sample-qp-2").
 
+            With --oversight: DIR/journal.jsonl holding a year of history up to today (UTC) over the three sites of the             sample data, written the same way, six batches a day: CMO-A's KYM-19 viability drifts down over the last             four months, and CMO-B returns its executed batch records 16 to 24 days after manufacture (its quality             agreement says 15). Same users and passwords as the reference journal. For the scorecards             (docs/oversight.md).
+
             Passwords of generated journals are public: for generated data only.
             """
     )
@@ -39,6 +41,9 @@ struct SampleCommand: ParsableCommand {
     @Option(name: .long, help: "Records in the reference journal, all kinds counted (without --batches).")
     var records: Int = 1000
 
+    @Flag(name: .long, help: "Write the oversight sample: a year of three sites up to today (no --batches).")
+    var oversight = false
+
     @Option(name: .long, help: "Seed of the generator.")
     var seed: UInt64 = 1
 
@@ -50,6 +55,7 @@ struct SampleCommand: ParsableCommand {
         guard records >= 2 else { throw ValidationError("--records must be 2 or more") }
         if let batches, batches < 1 { throw ValidationError("--batches must be 1 or more") }
         if journal && batches == nil { throw ValidationError("--write-journal goes with --batches") }
+        if oversight && batches != nil { throw ValidationError("--oversight does not go with --batches") }
     }
 
     static let qaPassword = "sample-qa-1"
@@ -69,9 +75,14 @@ struct SampleCommand: ParsableCommand {
             let path = out + "/journal.jsonl"
             if FileBytes.exists(path) { throw Failure(.cannotCreate, "\(path) already exists") }
             let started = SystemEnvironment.clock()
+            var variation = ReferenceSite.Variation()
+            if oversight {
+                let today = started.millisecondsSinceEpoch / 86_400_000 * 86_400_000
+                variation = .oversight(end: Timestamp(millisecondsSinceEpoch: today))
+            }
             let summary = try ReferenceSite.write(
                 records: records, seed: seed, site: try Self.site(anchor: Timestamp(millisecondsSinceEpoch: 0)),
-                to: path)
+                to: path, variation: variation)
             let seconds =
                 Double(SystemEnvironment.clock().millisecondsSinceEpoch - started.millisecondsSinceEpoch) / 1000
             var hashes: [String: PasswordHash] = [:]

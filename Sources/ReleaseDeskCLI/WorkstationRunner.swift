@@ -128,7 +128,7 @@ struct WorkstationRunner {
         return login
     }
 
-    static func localeIsUTF8(_ environment: [String: String]) -> Bool {
+    nonisolated static func localeIsUTF8(_ environment: [String: String]) -> Bool {
         let locale =
             [environment["LC_ALL"], environment["LC_CTYPE"], environment["LANG"]].compactMap { $0 }.first {
                 !$0.isEmpty

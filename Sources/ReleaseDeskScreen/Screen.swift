@@ -49,6 +49,7 @@ public enum Screen {
             RecordOverlay.draw(seq: seq, offset: offset, state: state, into: &buffer, box: box)
         case .trends(let view): TrendOverlay.draw(view, state: state, into: &buffer, box: box)
         case .board(let view): BoardOverlay.draw(view, state: state, into: &buffer, box: box)
+        case .scorecard(let view): ScorecardOverlay.draw(view, state: state, into: &buffer, box: box)
         default: break
         }
         return buffer

@@ -68,12 +68,47 @@ public enum ReferenceSite {
         return try write(records: records, seed: seed, site: site, to: path, host: host, checkImports: checkImports)
     }
 
+    /// How a site's life differs from the reference: the default changes nothing (the reference journal is the
+    /// same byte for byte).
+    public struct Variation: Sendable {
+        /// Batches imported each day.
+        public var batchesPerDay = ReferenceSite.batchesPerDay
+        /// Run this many days up to `end` instead of filling a number of records.
+        public var days: Int? = nil
+        /// The day the history runs up to (it ends before it); the reference's is 2026-01-01.
+        public var end: Timestamp? = nil
+        /// Sites whose executed batch records reach the journal late: days after manufacture, the first and the
+        /// spread (the delay of batch `i` is `first + i % spread`).
+        public var lateRecords: [String: (first: Int, spread: Int)] = [:]
+        /// A site whose results of one attribute of one product drift: from `fromDay` on, each day shifts them by
+        /// `perDay`, at most `limit` in all.
+        public var drift:
+            (site: String, product: String, attribute: String, fromDay: Int, perDay: Double, limit: Double)? =
+                nil
+
+        public init() {}
+
+        /// The oversight sample: a year of history up to `end` over the three sites of the sample data, six
+        /// batches a day; CMO-A's KYM-19 viability drifts down over the last four months, CMO-B returns its
+        /// executed batch records 16 to 24 days after manufacture (its agreement says 15).
+        public static func oversight(end: Timestamp) -> Variation {
+            var v = Variation()
+            v.batchesPerDay = 6
+            v.days = 365
+            v.end = end
+            v.lateRecords = ["CMO-B": (16, 9)]
+            v.drift = ("CMO-A", "KYM-19", "viability", 245, 0.065, 7.5)
+            return v
+        }
+    }
+
     /// Writes the journal at `path` as above, for the products and sites of `site`.
     public static func write(
         records: Int, seed: UInt64, site: SiteGenerator, to path: String, host: String = "sample-host",
-        checkImports: Bool = false
+        checkImports: Bool = false, variation: Variation = Variation()
     ) throws -> Summary {
-        let life = try SiteLife(site: site, records: records, seed: seed, host: host, checkImports: checkImports)
+        let life = try SiteLife(
+            site: site, records: records, seed: seed, host: host, checkImports: checkImports, variation: variation)
         let stream = AnyIterator<(RecordDraft, Timestamp)> { life.next() }
         let head = try BulkWriter.create(
             at: path, actor: members[0].id, host: host, journalID: life.journalID, createdAt: life.createdAt,
@@ -95,6 +130,7 @@ final class SiteLife {
     let masterFile: ParsedImport
     let host: String
     let checkImports: Bool
+    let variation: ReferenceSite.Variation
     var rng: SeededGenerator
     var state = DeskState()
     let journalID: String
@@ -199,7 +235,11 @@ final class SiteLife {
         var coi: String?
     }
 
-    init(site generator: SiteGenerator, records: Int, seed: UInt64, host: String, checkImports: Bool) throws {
+    init(
+        site generator: SiteGenerator, records: Int, seed: UInt64, host: String, checkImports: Bool,
+        variation: ReferenceSite.Variation = ReferenceSite.Variation()
+    ) throws {
+        self.variation = variation
         products = generator.products
         sites = generator.sites
         masterFile = try ImportParser.parse(
@@ -208,10 +248,12 @@ final class SiteLife {
         self.host = host
         self.checkImports = checkImports
         rng = SeededGenerator(seed: seed ^ 0x0005_17E0_F11F_E000)
-        remaining = max(1, records - 1)
-        let days = Int64(records / Self.recordsPerDayFloor + 10)  // the first days of a site write fewer
+        remaining = variation.days == nil ? max(1, records - 1) : Int.max / 2
+        // The first days of a site write fewer.
+        let days = variation.days.map { Int64($0 + 1) } ?? Int64(records / Self.recordsPerDayFloor + 10)
+        let end = variation.end ?? Self.end
         createdAt = Timestamp(
-            millisecondsSinceEpoch: (Self.end.millisecondsSinceEpoch - days * Self.day) / Self.day * Self.day
+            millisecondsSinceEpoch: (end.millisecondsSinceEpoch - days * Self.day) / Self.day * Self.day
         )
         .adding(milliseconds: 8 * Self.hour)
         clock = createdAt
@@ -234,6 +276,7 @@ final class SiteLife {
             out.removeAll(keepingCapacity: true)
             outIndex = 0
             guard remaining > 0 else { return nil }
+            if let days = variation.days, setupDone, day + 1 >= days { return nil }
             if ending {
                 fill()
             } else if !setupDone {
@@ -453,7 +496,7 @@ final class SiteLife {
     func importNewBatches() {
         var batches: [JSONValue] = []
         var qc: [QCLine] = []
-        for slot in 0..<ReferenceSite.batchesPerDay {
+        for slot in 0..<variation.batchesPerDay {
             let index = nextBatch
             nextBatch += 1
             let (batch, results) = makeBatch(index, slot: slot)
@@ -465,7 +508,7 @@ final class SiteLife {
         runImport(
             [("mes-batches-\(dayName).json", batchBytes), ("lims-qc-\(dayName).csv", qcCSV(qc))],
             reason: nil)
-        for index in (nextBatch - ReferenceSite.batchesPerDay)..<nextBatch {
+        for index in (nextBatch - variation.batchesPerDay)..<nextBatch {
             let id = Self.batchID(index, product: products[index % products.count])
             guard state.batches[id] != nil else { continue }
             lastImported = id
@@ -622,7 +665,9 @@ final class SiteLife {
         let site = sites[(index / products.count) % sites.count]
         let id = Self.batchID(index, product: product)
         let autologous = product.modality == "autologous"
-        let end = dayStart.adding(milliseconds: -20 * Self.hour + Int64(slot) * 10 * Self.minute)
+        // A site that returns its records late made the batch that many days before they arrive.
+        let lateDays = variation.lateRecords[site.id].map { Int64($0.first + index % max(1, $0.spread)) } ?? 0
+        let end = dayStart.adding(milliseconds: -20 * Self.hour + Int64(slot) * 10 * Self.minute - lateDays * Self.day)
         let start = end.adding(milliseconds: -(autologous ? 10 : 18) * Self.day)
         let apheresis = start.adding(milliseconds: -26 * Self.hour)
         let coi = autologous ? "COI-" + String(rng.next() % 0xFFFFFF + 0x100000, radix: 16, uppercase: true) : nil
@@ -759,7 +804,7 @@ final class SiteLife {
         if let coi {
             batch["coi"] = .string(coi)
             batch["apheresis_at"] = t(apheresis)
-            batch["planned_infusion"] = t(end.adding(milliseconds: 16 * Self.day))
+            batch["planned_infusion"] = t(end.adding(milliseconds: (16 + lateDays) * Self.day))
             batch["patient_weight_kg"] = .string(String(45 + rng.next() % 50))
             batch["labels"] = [["item": "final bag 1", "coi": .string(coiMismatch ? "COI-0DDBA1" : coi)]]
         }
@@ -786,9 +831,16 @@ final class SiteLife {
             } else {
                 late = chance(40) ? Int(between(1, 3)) : nil
             }
-            let value = resultValue(
+            var value = resultValue(
                 attribute, of: product, weight: batch["patient_weight_kg"]?.stringValue,
                 outOfSpec: plan.oosAttribute == attribute.id)
+            if let drift = variation.drift, drift.site == site.id, drift.product == product.id,
+                drift.attribute == attribute.id, plan.oosAttribute != attribute.id, day > drift.fromDay,
+                let number = Double(value)
+            {
+                let shift = min(drift.limit, Double(day - drift.fromDay) * drift.perDay)
+                value = Quantity(number - shift, decimals: 1).text
+            }
             if let late, plan.oosAttribute != attribute.id {
                 qc.append(
                     QCLine(

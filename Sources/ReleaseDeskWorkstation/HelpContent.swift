@@ -110,6 +110,9 @@ public enum HelpContent {
         entry(
             ":board [mine]",
             "the deviation board (also :deviations); mine: your own work; Tab switches, Enter selects the batch")
+        entry(
+            ":oversight",
+            "site and CMO scorecards (also :scorecard, o); ← → site, Enter the chart of its drifting attribute")
         entry(":sort COLUMN", QueueSortColumn.allCases.map(\.rawValue).joined(separator: ", "))
         entry(":filter TEXT", "filter the focused list")
         entry(":queue …", ":exceptions, :detail, :audit focus a pane")

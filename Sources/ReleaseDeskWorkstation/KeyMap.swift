@@ -7,7 +7,7 @@ public enum Command: String, CaseIterable, Sendable {
     case help, commandLine, redraw, reload, quit, copyID
     case justify, retest, openDeviation, approveDeviation, certify, reject, hold, reviewAuditTrail
     case investigateOOS, fullReview
-    case trends, board
+    case trends, board, oversight
 }
 
 /// One line of the key map: keys, the command, where it applies and how help describes it.
@@ -71,6 +71,9 @@ public enum KeyMap {
         KeyBinding(
             [.char("b")], .board,
             "deviation board: every open deviation, overdue first; Tab there: your own work; Enter selects the batch"),
+        KeyBinding(
+            [.char("o")], .oversight,
+            "site and CMO scorecards side by side, twelve months; Enter: the chart of a site's drifting attribute"),
         KeyBinding(
             [.char("a")], .auditScope, panes: [.audit], "all records, or the selected batch's trail", hint: "all/batch"),
         KeyBinding([.escape], .back, "back: close, clear the filter, unzoom, previous pane (never quits)"),

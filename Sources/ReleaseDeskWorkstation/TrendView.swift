@@ -14,6 +14,8 @@ public struct TrendView: Equatable, Sendable {
     public var charts: [TrendChart]
     /// First line of the signal list shown.
     public var offset: Int = 0
+    /// The scorecard view this one was opened from: Esc goes back to it.
+    public var back: ScorecardView? = nil
 
     /// The view of `attribute` of `product` at `site` and the next site of the product (by number of batches).
     public static func open(
@@ -69,6 +71,7 @@ public struct TrendView: Equatable, Sendable {
                 otherSite: sites.count > 1 ? sites[1] : nil)
         else { return self }
         next.offset = offset
+        next.back = back
         return next
     }
 

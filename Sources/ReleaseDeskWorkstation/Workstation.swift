@@ -48,8 +48,8 @@ public enum Effect: Equatable, Sendable {
 public enum Workstation {
     /// Commands of the `:` line, for completion.
     public static let lineCommands = [
-        "assign", "audit", "detail", "exceptions", "filter", "help", "messages", "queue", "quit", "reload", "sort",
-        "trends", "unassign", "board", "deviations",
+        "assign", "audit", "board", "detail", "deviations", "exceptions", "filter", "help", "messages", "oversight",
+        "queue", "quit", "reload", "scorecard", "sort", "trends", "unassign",
     ]
 
     public static func reduce(_ state: inout WorkstationState, _ action: Action) -> [Effect] {
@@ -102,6 +102,7 @@ public enum Workstation {
             if case .board(let view) = state.mode {
                 state.mode = .board(view.refreshed(desk, rows: BoardLayout(size: state.size).listRows))
             }
+            if case .scorecard(let view) = state.mode { state.mode = .scorecard(view.refreshed(desk, now: state.now)) }
             return []
         case .journalReadFailed(let message):
             state.message = "Could not read the journal: \(message)"
@@ -235,6 +236,8 @@ public enum Workstation {
             return trendsKey(&state, key, view)
         case .board(let view):
             return boardKey(&state, key, view)
+        case .scorecard(let view):
+            return scorecardKey(&state, key, view)
         case .normal:
             break
         }
@@ -357,6 +360,8 @@ public enum Workstation {
             }
         case .board:
             openBoard(&state, .all)
+        case .oversight:
+            state.mode = .scorecard(ScorecardView.open(state.desk, now: state.now))
         }
         return []
     }
@@ -402,7 +407,7 @@ public enum Workstation {
         switch state.mode {
         case .normal:
             break
-        case .help, .messages, .record, .trends, .board:
+        case .help, .messages, .record, .trends, .board, .scorecard:
             guard let wheel else { return [] }
             let key: Key = wheel < 0 ? .up : .down
             var effects: [Effect] = []
@@ -528,12 +533,14 @@ public enum Workstation {
     // MARK: The trend view
 
     static func trendsKey(_ state: inout WorkstationState, _ key: Key, _ view: TrendView) -> [Effect] {
+        let back = view.back
         var view = view
         let layout = TrendLayout(size: state.size)
         let lineCount = view.signalLines(width: layout.inner.width, unicode: state.preferences.unicode).count
         switch key {
         case .escape, .char("q"):
-            state.mode = .normal
+            // Opened from the scorecard: back to it, with figures as of now.
+            state.mode = back.map { .scorecard($0.refreshed(state.desk, now: state.now)) } ?? .normal
             return []
         case .left, .char("h"):
             view = view.nextAttribute(state.desk, by: -1)
@@ -558,7 +565,44 @@ public enum Workstation {
             return []
         }
         view.offset = max(0, min(view.offset, layout.maxOffset(lineCount)))
+        view.back = back
         state.mode = .trends(view)
+        return []
+    }
+
+    // MARK: The scorecard view
+
+    static func scorecardKey(_ state: inout WorkstationState, _ key: Key, _ view: ScorecardView) -> [Effect] {
+        var view = view
+        let layout = ScorecardLayout(size: state.size)
+        let lineCount = view.lines().count
+        let sites = view.card.sites.count
+        switch key {
+        case .escape, .char("q"):
+            state.mode = .normal
+            return []
+        case .left, .char("h"), .backTab:
+            if sites > 0 { view.selected = (view.selected + sites - 1) % sites }
+        case .right, .char("l"), .tab:
+            if sites > 0 { view.selected = (view.selected + 1) % sites }
+        case .enter, .char("t"):
+            do throws(TrendError) {
+                state.mode = .trends(try view.trendView(state.desk))
+            } catch {
+                state.message = "No trend chart: \(error.message)."
+            }
+            return []
+        case .char("j"), .down: view.offset += 1
+        case .char("k"), .up: view.offset -= 1
+        case .pageDown, .ctrl("d"), .char(" "): view.offset += layout.rows
+        case .pageUp, .ctrl("u"): view.offset -= layout.rows
+        case .char("g"), .home: view.offset = 0
+        case .char("G"), .end: view.offset = Int.max / 2
+        default:
+            return []
+        }
+        view.offset = max(0, min(view.offset, layout.maxOffset(lineCount)))
+        state.mode = .scorecard(view)
         return []
     }
 
@@ -748,6 +792,7 @@ public enum Workstation {
             case "mine": openBoard(&state, .mine)
             default: state.message = ":\(name) takes nothing, or mine (your own work)."
             }
+        case "oversight", "scorecard": state.mode = .scorecard(ScorecardView.open(state.desk, now: state.now))
         case "assign", "unassign":
             guard let batch = state.selectedBatchID else {
                 state.message = "Select a batch first."

@@ -158,6 +158,8 @@ public enum InputMode: Equatable, Sendable {
     case trends(TrendView)
     /// The deviation board and the user's own work (`b`, `:board`, `:deviations`).
     case board(BoardView)
+    /// Site and CMO scorecards side by side (`o`, `:oversight`).
+    case scorecard(ScorecardView)
 }
 
 /// How this workstation was set up: its key map (`keys.toml`), whether the mouse is used and whether the

@@ -113,12 +113,19 @@ struct RenderSnapshotTests {
         // The trend charts of the selected exception's attribute: CART-26-0022's site and the other one.
         var trends = exceptions
         _ = Workstation.reduce(&trends, .keyPressed(.char("t")))
+        // The scorecards of the demo's sites (o), and the chart they open for the selected site.
+        var scorecard = Fixture.state(size: size)
+        _ = Workstation.reduce(&scorecard, .keyPressed(.char("o")))
+        var scorecardEnd = scorecard
+        _ = Workstation.reduce(&scorecardEnd, .keyPressed(.char("G")))
+        _ = Workstation.reduce(&scorecardEnd, .keyPressed(.right))
         return [
             ("queue", queue), ("exceptions", exceptions), ("detail", detail), ("audit", audit),
             ("audit-zoomed", zoomed),
             ("queue-filter", filtered), ("help", help), ("sign-in", signIn), ("justify-dialog", justify),
             ("audit-record", record), ("audit-all", all), ("integrity-alarm", alarm), ("help-end", helpEnd),
             ("messages", messages), ("plain", plain), ("plain-audit", plainAudit), ("trends", trends),
+            ("scorecard", scorecard), ("scorecard-end", scorecardEnd),
         ]
     }
 
