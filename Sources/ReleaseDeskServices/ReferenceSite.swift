@@ -258,7 +258,10 @@ final class SiteLife {
         .adding(milliseconds: 8 * Self.hour)
         clock = createdAt
         dayStart = createdAt
-        var idGenerator = SeededGenerator(seed: seed ^ 0x5EED)
+        // A history that ends on a given day (the oversight sample ends today) is another journal each day: its
+        // id says so, so that a witness of yesterday's sample does not see today's as history changed.
+        let endDay = variation.end.map { UInt64(bitPattern: $0.millisecondsSinceEpoch / Self.day) } ?? 0
+        var idGenerator = SeededGenerator(seed: seed ^ 0x5EED ^ (endDay &* 0x9E37_79B9_7F4A_7C15))
         journalID = Self.uuid(&idGenerator)
         state.apply(
             Record(

@@ -217,17 +217,21 @@ public enum Scorecards {
         _ state: DeskState, period: OversightPeriod, now: Timestamp, sites only: [String] = []
     ) throws(TrendError) -> Scorecard {
         let ids = try sites(state, only: only)
-        var bySite: [String: [BatchRecord]] = [:]
+        // Every batch is looked at where it is kept (`values[i]`); only the period's are copied out.
+        var bySite: [String: [Dictionary<String, BatchRecord>.Index]] = [:]
         let wanted = Set(ids)
-        for record in state.batches.values
-        where wanted.contains(record.batch.site) && period.contains(record.batch.manufactureStart) {
-            bySite[record.batch.site, default: []].append(record)
+        let batches = state.batches.values
+        for i in state.batches.indices
+        where period.contains(batches[i].batch.manufactureStart) && wanted.contains(batches[i].batch.site) {
+            bySite[batches[i].batch.site, default: []].append(i)
         }
         let months = period.months
-        let cards = ids.map { id in
+        // The sites are independent: computed on every processor.
+        let cards = Parallel.map(ids.count) { n in
             site(
-                id, state: state, batches: (bySite[id] ?? []).sorted { $0.batch.id < $1.batch.id }, period: period,
-                months: months, now: now)
+                ids[n], state: state,
+                batches: (bySite[ids[n]] ?? []).map { batches[$0] }.sorted { $0.batch.id < $1.batch.id },
+                period: period, months: months, now: now)
         }
         return Scorecard(period: period, now: now, months: months.map(\.monthLabel), sites: cards)
     }
@@ -435,23 +439,35 @@ public enum Scorecards {
         -> [[(value: Double, start: Timestamp)]]
     {
         let ids = state.seriesIndex[product + "|" + site] ?? []
-        var rows: [(start: Timestamp, id: String, values: [Double?])] = []
-        rows.reserveCapacity(ids.count)
+        let width = attributes.count
+        // One flat table, row r's attribute k at r * width + k: no array per batch.
+        var starts: [(start: Timestamp, id: String)] = []
+        var tested = [Int64](repeating: .min, count: ids.count * width)
+        var values = [Double?](repeating: nil, count: ids.count * width)
+        starts.reserveCapacity(ids.count)
+        let batches = state.batches.values
         for id in ids {
-            guard let batch = state.batches[id]?.batch else { continue }
+            // Read in place (`values[i]`), not copied out of the dictionary: a batch record is large.
+            guard let i = state.batches.index(forKey: id) else { continue }
             let invalidated =
                 state.release.oosInvestigations[id] == nil ? [] : state.release.invalidatedResults(of: id)
-            var best = [QCResult?](repeating: nil, count: attributes.count)
-            for result in batch.qc where result.status == "final" && !invalidated.contains(result.id) {
-                guard let k = attributes.firstIndex(of: result.attribute) else { continue }
-                if let current = best[k], current.testedAt > result.testedAt { continue }
-                best[k] = result
+            let row = starts.count
+            starts.append((batches[i].batch.manufactureStart, id))
+            let qc = batches[i].batch.qc
+            for j in qc.indices
+            where qc[j].status == "final" && (invalidated.isEmpty || !invalidated.contains(qc[j].id)) {
+                guard let k = attributes.firstIndex(of: qc[j].attribute) else { continue }
+                let at = qc[j].testedAt.millisecondsSinceEpoch
+                if tested[row * width + k] > at { continue }
+                tested[row * width + k] = at
+                values[row * width + k] = qc[j].quantity?.value
             }
-            rows.append((batch.manufactureStart, batch.id, best.map { $0?.quantity?.value }))
         }
-        rows.sort { $0.start != $1.start ? $0.start < $1.start : $0.id < $1.id }
+        let order = starts.indices.sorted {
+            starts[$0].start != starts[$1].start ? starts[$0].start < starts[$1].start : starts[$0].id < starts[$1].id
+        }
         return attributes.indices.map { k in
-            rows.compactMap { row in row.values[k].map { (value: $0, start: row.start) } }
+            order.compactMap { row in values[row * width + k].map { (value: $0, start: starts[row].start) } }
         }
     }
 

@@ -1,5 +1,3 @@
-import Dispatch
-
 /// Batches of each product and site in manufacture order, so that a review finds the earlier batches it
 /// trends against by binary search instead of a scan.
 public struct TrendIndex: Sendable {
@@ -104,25 +102,6 @@ extension DeskState {
     /// processors: each review is a pure function of this state, so the results are those of one thread, in
     /// the order of `ids` (nil where `review` gives nil).
     public func reviews(of ids: [String], now: Timestamp, quietPerMille: Int = 100, index: TrendIndex) -> [Review?] {
-        let chunk = 256
-        let chunks = (ids.count + chunk - 1) / chunk
-        guard chunks > 1 else { return ids.map { review($0, now: now, quietPerMille: quietPerMille, index: index) } }
-        var results = [Review?](repeating: nil, count: ids.count)
-        results.withUnsafeMutableBufferPointer { buffer in
-            let out = ReviewSlots(buffer)
-            DispatchQueue.concurrentPerform(iterations: chunks) { c in
-                for i in (c * chunk)..<min(ids.count, (c + 1) * chunk) {
-                    out.put(review(ids[i], now: now, quietPerMille: quietPerMille, index: index), at: i)
-                }
-            }
-        }
-        return results
+        Parallel.map(ids.count, chunk: 256) { review(ids[$0], now: now, quietPerMille: quietPerMille, index: index) }
     }
-}
-
-/// The slots of `DeskState.reviews`: each index is written by exactly one chunk, and read only after all end.
-private struct ReviewSlots: @unchecked Sendable {
-    let buffer: UnsafeMutableBufferPointer<Review?>
-    init(_ buffer: UnsafeMutableBufferPointer<Review?>) { self.buffer = buffer }
-    func put(_ review: Review?, at i: Int) { buffer[i] = review }
 }
