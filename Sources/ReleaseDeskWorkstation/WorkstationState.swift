@@ -523,9 +523,7 @@ public struct WorkstationState: Equatable, Sendable {
             if query.isEmpty {
                 auditIndex = inTrail
             } else {
-                auditIndex = inTrail.filter {
-                    !records.matching(query, in: $0..<($0 + 1), batchSeqs: batchSeqs).isEmpty
-                }
+                auditIndex = records.matching(query, in: inTrail, batchSeqs: batchSeqs)
             }
         case .all:
             if query.isEmpty {
