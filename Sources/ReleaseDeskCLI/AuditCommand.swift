@@ -119,7 +119,8 @@ struct AuditCommand: ParsableCommand {
                 var widths = Table.widths(header: header, rows: [])
                 for i in 0..<count {
                     let cells = row(try record(i))
-                    widths = zip(widths, Table.widths(header: cells, rows: [])).map { max($0, $1) }
+                    let blank = [String](repeating: "", count: cells.count)
+                    widths = zip(widths, Table.widths(header: blank, rows: [cells])).map { max($0, $1) }
                 }
                 out.write(Table.line(header, widths: widths))
                 for i in 0..<count { out.write(Table.line(row(try record(i)), widths: widths)) }
