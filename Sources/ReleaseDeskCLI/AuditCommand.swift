@@ -75,7 +75,7 @@ struct AuditCommand: ParsableCommand {
                         return
                     }
                     seqs.append(record.seq)
-                    if let batch { namesBatch.append(Self.batchNamed(by: record) == batch) }
+                    if let batch { namesBatch.append(record.namedBatch == batch) }
                 },
                 keepingPlaces: { archive = $0 })
             defer { desk.checkpoint() }
@@ -126,10 +126,5 @@ struct AuditCommand: ParsableCommand {
                 for i in 0..<count { out.write(Table.line(row(try record(i)), widths: widths)) }
             }
         }
-    }
-
-    /// The batch a record's body names (`batch_id` or `batch`).
-    private static func batchNamed(by record: Record) -> String? {
-        (record.body["batch_id"] ?? record.body["batch"])?.stringValue
     }
 }

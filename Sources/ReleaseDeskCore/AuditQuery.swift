@@ -136,6 +136,11 @@ public struct AuditQueryError: Error, Equatable, Sendable {
 extension DeskState {
     /// Whether `record` is about `batch`: its data, reviews, dispositions, deviations and decisions.
     public func isRecord(_ record: Record, about batch: String, seqs: Set<Int64>) -> Bool {
-        seqs.contains(record.seq) || (record.body["batch_id"] ?? record.body["batch"])?.stringValue == batch
+        seqs.contains(record.seq) || record.namedBatch == batch
     }
+}
+
+extension Record {
+    /// The batch the record's body names (`batch_id`, else `batch`), if any.
+    public var namedBatch: String? { (body["batch_id"] ?? body["batch"])?.stringValue }
 }

@@ -68,8 +68,7 @@ public struct JournalRecords: Sendable {
         times.append(record.at.millisecondsSinceEpoch)
         kinds.append(names.number(record.kind))
         actors.append(names.number(record.actor))
-        let batch = (record.body["batch_id"] ?? record.body["batch"])?.stringValue
-        batches.append(batch.map { names.number($0) } ?? 0)
+        batches.append(record.namedBatch.map { names.number($0) } ?? 0)
         if case .kept(var records) = storage {
             storage = .kept([])
             records.append(record)
